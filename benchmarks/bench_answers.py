@@ -1,0 +1,95 @@
+"""Speed and quality of the answer engine on the labelled message sets.
+
+Run from the repository root:  python benchmarks/bench_answers.py [--rounds N]
+
+Prints the engine's load time, answers per second and p50/p99 latency of answer() (one core, every
+message of both sets, many rounds), and the four quality figures for each set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.answers import AnswerEngine  # noqa: E402
+
+DATA = ROOT / "tests" / "data"
+DATA_FILES = ("dev_messages.jsonl", "labelled_messages.jsonl")
+
+
+def load(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def quality(engine: AnswerEngine, items: list[dict[str, Any]]) -> dict[str, float]:
+    """The four figures: emergency recall, urgent-or-worse recall, routine escalated, routine on topic."""
+    emergencies = urgent_or_worse = routines = 0
+    emergency_hit = urgent_hit = escalated = on_topic = 0
+    for item in items:
+        got = engine.answer(item["text"], item.get("hours_since_session"))
+        if item["urgency"] == "emergency":
+            emergencies += 1
+            emergency_hit += got.urgency == "emergency"
+        if item["urgency"] in ("emergency", "urgent"):
+            urgent_or_worse += 1
+            urgent_hit += got.urgency != "routine"
+        else:
+            routines += 1
+            escalated += got.urgency != "routine"
+            on_topic += got.topic == item["topic"]
+    return {
+        "emergency answered as emergency": emergency_hit / emergencies if emergencies else 1.0,
+        "urgent-or-worse escalated": urgent_hit / urgent_or_worse if urgent_or_worse else 1.0,
+        "routine escalated": escalated / routines if routines else 0.0,
+        "routine on the right topic": on_topic / routines if routines else 1.0,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=20, help="passes over all messages (default 20)")
+    args = parser.parse_args()
+
+    started = time.perf_counter()
+    engine = AnswerEngine.load()
+    load_seconds = time.perf_counter() - started
+    print(f"engine load: {load_seconds * 1000:.0f} ms")
+
+    sets = {name: load(DATA / name) for name in DATA_FILES if (DATA / name).exists()}
+    messages = [(i["text"], i.get("hours_since_session")) for items in sets.values() for i in items]
+    for text, hours in messages:  # warm-up: the typo and word caches fill once per process
+        engine.answer(text, hours)
+
+    latencies: list[float] = []
+    clock = time.perf_counter
+    started = clock()
+    for _ in range(args.rounds):
+        for text, hours in messages:
+            t0 = clock()
+            engine.answer(text, hours)
+            latencies.append(clock() - t0)
+    total = clock() - started
+    latencies.sort()
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    print(f"answers: {len(latencies)} ({len(messages)} messages x {args.rounds} rounds, one core)")
+    print(f"answers/second: {len(latencies) / total:,.0f}")
+    print(f"latency p50: {statistics.median(latencies) * 1000:.3f} ms   p99: {p99 * 1000:.3f} ms")
+    print(f"latency max: {latencies[-1] * 1000:.3f} ms")
+
+    for name, items in sets.items():
+        print(f"\n{name} ({len(items)} messages)")
+        for label, value in quality(engine, items).items():
+            print(f"  {label:32} {value:7.1%}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,187 @@
+"""Scheduler at scale: 10,000 patients on posture and exercise reminders.
+
+Run from the repository root:  python benchmarks/bench_scheduler.py [--patients N] [--probe-sends N]
+
+Measures, against the fake Bot API (no network):
+- start-up time of the real Application with a fresh plan to make (and again with nothing new to plan),
+- peak memory (max RSS) of the process,
+- lateness: how long after its due time each message is handed to Telegram, with the real JobQueue
+  waking the sender (probe messages spread over the next ~20 seconds, below Telegram's 30/s limit).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import aiosqlite  # noqa: E402
+
+from bot.app import build_application  # noqa: E402
+from bot.clock import to_db  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from bot.db import Database  # noqa: E402
+from bot.services import SERVICES_KEY, Services  # noqa: E402
+from tests.fake_telegram import ApiCall, FakeTelegram  # noqa: E402
+
+# Sunday 1 March 2026, 10:00 UTC: night in the Americas, so no planned reminder falls due during the
+# measurement and only the probe messages are sent.
+START = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
+ZONES = ["America/Los_Angeles", "America/Denver", "America/Chicago", "America/New_York", "America/Phoenix"]
+WORK = [("08:00", "16:00"), ("09:00", "17:00"), ("10:00", "18:00")]
+EXERCISE = ["07:00", "12:00", "18:00", "19:00", "20:00"]
+TOKEN = "123456789:BENCHtokenBENCHtokenBENCHtokenBEN"
+
+
+@dataclass
+class RunningClock:
+    """Real time, started at a chosen instant, so that plans and due times are predictable."""
+
+    start: datetime
+    t0: float = field(default_factory=time.monotonic)
+
+    def now(self) -> datetime:
+        return self.start + timedelta(seconds=time.monotonic() - self.t0)
+
+
+class TimedTelegram(FakeTelegram):
+    """The fake Bot API, noting when each message reached it."""
+
+    def __init__(self, clock: RunningClock) -> None:
+        super().__init__()
+        self.clock = clock
+        self.arrivals: dict[int, datetime] = {}
+        self.expected = 0
+        self.all_arrived = asyncio.Event()
+
+    def handle(self, call: ApiCall) -> tuple[int, bytes]:
+        if call.method == "sendMessage" and call.chat_id is not None:
+            self.arrivals.setdefault(call.chat_id, self.clock.now())
+            if self.expected and len(self.arrivals) >= self.expected:
+                self.all_arrived.set()
+        return super().handle(call)
+
+
+async def seed(path: Path, patients: int) -> None:
+    """Enrolled, active patients with posture and exercise reminders on (written directly, for speed)."""
+    db = Database(path)
+    await db.open()
+    await db.close()
+    rng = random.Random(7)
+    async with aiosqlite.connect(path) as conn:
+        now = to_db(START - timedelta(days=30))
+        await conn.executemany(
+            "INSERT INTO patients (id, display_name, telegram_user_id, chat_id, status, created_at, "
+            "joined_at, status_changed_at) VALUES (?, ?, ?, ?, 'active', ?, ?, ?)",
+            [
+                (i, f"Patient {i}", 10_000_000 + i, 10_000_000 + i, now, now, now)
+                for i in range(1, patients + 1)
+            ],
+        )
+        rows = []
+        for i in range(1, patients + 1):
+            work = rng.choice(WORK)
+            rows.append((i, rng.choice(ZONES), "00:00", "00:00", work[0], work[1], rng.choice(EXERCISE)))
+        await conn.executemany(
+            "INSERT INTO prefs (patient_id, timezone, quiet_start, quiet_end, posture_on, work_start, "
+            "work_end, exercise_on, exercise_time) VALUES (?, ?, ?, ?, 1, ?, ?, 1, ?)",
+            rows,
+        )
+        await conn.commit()
+
+
+async def start(settings: Settings, telegram: FakeTelegram, clock: RunningClock) -> tuple[Any, float]:
+    began = time.perf_counter()
+    app = build_application(settings, request=telegram, clock=clock)
+    await app.initialize()
+    assert app.post_init is not None
+    await app.post_init(app)
+    return app, time.perf_counter() - began
+
+
+async def stop(app: Any) -> None:
+    if app.running:
+        await app.stop()
+    await app.shutdown()
+    await app.post_shutdown(app)
+
+
+async def run(patients: int, probes: int) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "bench.sqlite3"
+        began = time.perf_counter()
+        await seed(path, patients)
+        print(f"seeded {patients:,} patients in {time.perf_counter() - began:.2f} s")
+        settings = Settings(telegram_bot_token=TOKEN, database_path=path)
+
+        clock = RunningClock(START)
+        telegram = TimedTelegram(clock)
+        app, first_start = await start(settings, telegram, clock)
+        services: Services = app.bot_data[SERVICES_KEY]
+        planned = await services.db.table_rows("outbox")
+        print(f"start-up with a fresh plan: {first_start:.2f} s ({len(planned):,} reminders planned)")
+        await stop(app)
+
+        clock = RunningClock(START)
+        telegram = TimedTelegram(clock)
+        app, second_start = await start(settings, telegram, clock)
+        print(f"start-up with nothing new to plan: {second_start:.2f} s")
+        print(f"peak memory (max RSS): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+
+        # Probe messages: due over the next 20 s, one per patient, at most ~15/s (below the 30/s limit).
+        services = app.bot_data[SERVICES_KEY]
+        rng = random.Random(11)
+        chosen = rng.sample(range(1, patients + 1), probes)
+        base = clock.now() + timedelta(seconds=2)
+        due = {10_000_000 + p: base + timedelta(seconds=rng.uniform(0, 20)) for p in chosen}
+        async with services.db.transaction() as conn:
+            await conn.executemany(
+                "INSERT INTO outbox (patient_id, kind, idempotency_key, payload, due_at, created_at) "
+                "VALUES (?, 'aftercare', ?, '{}', ?, ?)",
+                [(p, f"probe:{p}", to_db(due[10_000_000 + p]), to_db(clock.now())) for p in chosen],
+            )
+        # due_at is stored to the second; lateness is measured from that stored instant.
+        due = {chat: moment.replace(microsecond=0) for chat, moment in due.items()}
+        telegram.expected = probes
+        await app.start()
+        await services.scheduler.rearm()
+        try:
+            await asyncio.wait_for(telegram.all_arrived.wait(), timeout=60)
+        except TimeoutError:
+            print("timed out waiting for the probe messages")
+        await stop(app)
+
+        late = sorted(
+            (telegram.arrivals[chat] - due[chat]).total_seconds() for chat in due if chat in telegram.arrivals
+        )
+        print(f"probe messages handed to Telegram: {len(late)}/{probes}")
+        if late:
+            p99 = late[min(len(late) - 1, int(len(late) * 0.99))]
+            print(
+                f"lateness after due: p50 {statistics.median(late) * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, "
+                f"max {late[-1] * 1000:.0f} ms (target: within 1 s)"
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--patients", type=int, default=10_000)
+    parser.add_argument("--probe-sends", type=int, default=300)
+    args = parser.parse_args()
+    asyncio.run(run(args.patients, args.probe_sends))
+
+
+if __name__ == "__main__":
+    main()

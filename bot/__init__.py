@@ -1,0 +1,3 @@
+"""ProCare Telegram assistant: enrollment, aftercare, answers and reminders for clinic patients."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,129 @@
+"""The composition root: one function builds the whole bot, for production and for tests alike."""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import timedelta
+from typing import Any
+
+from telegram import LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults
+from telegram.request import BaseRequest
+
+from bot.answers import AnswerEngine
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.content import Content, load_content
+from bot.db import Database
+from bot.handlers import register_handlers
+from bot.handlers.access import Access
+from bot.handlers.menus import publish_menus
+from bot.handlers.sending import telegram_sender
+from bot.outbox import Dispatcher
+from bot.reminders import Grace
+from bot.renderers import Renderers
+from bot.scheduler import Scheduler
+from bot.services import SERVICES_KEY, ClinicApplication, ClinicContext, Services
+
+log = logging.getLogger(__name__)
+
+WAKE_JOB = "wake"
+TICK_SECONDS = 60
+PLAN_SECONDS = 10 * 60
+
+
+def build_application(
+    settings: Settings,
+    *,
+    request: BaseRequest | None = None,
+    clock: Clock | None = None,
+    content: Content | None = None,
+) -> ClinicApplication:
+    """Build the bot. Tests pass a fake ``request`` (Telegram's side) and a fake ``clock``."""
+    # Opt in to PTB's coming behaviour: durations such as RetryAfter.retry_after are timedeltas.
+    # Without it every 429 raises a deprecation warning (see handlers/sending.retry_seconds).
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
+    clock = clock or SystemClock()
+    content = content or load_content(settings.clinic_profile_path)
+    engine = AnswerEngine.load(content.clinic)
+    db = Database(settings.database_path)
+    access = Access(settings.admin_ids)
+
+    builder: Any = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token)
+        .context_types(ContextTypes(context=ClinicContext))
+        .defaults(
+            Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
+        )
+        .rate_limiter(AIORateLimiter(max_retries=0))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if settings.telegram_api_base_url:
+        root = settings.telegram_api_base_url.rstrip("/").removesuffix("/bot")
+        builder = builder.base_url(f"{root}/bot").base_file_url(f"{root}/file/bot")
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    app: ClinicApplication = builder.build()
+
+    dispatcher = Dispatcher(db, clock, telegram_sender(app.bot), settings.clinic_timezone)
+    Renderers(db, content, content.reminders, clock).register(dispatcher)
+    grace = Grace(
+        posture=timedelta(minutes=settings.posture_grace_minutes),
+        exercise=timedelta(minutes=settings.exercise_grace_minutes),
+    )
+
+    def arm(delay_seconds: float) -> None:
+        """One wake-up job at a time, at the next due message; late is fine, never skipped."""
+        queue = app.job_queue
+        if queue is None:
+            return
+        for job in queue.get_jobs_by_name(WAKE_JOB):
+            job.schedule_removal()
+        queue.run_once(_wake, when=delay_seconds, name=WAKE_JOB, job_kwargs={"misfire_grace_time": None})
+
+    services = Services(
+        settings=settings,
+        clock=clock,
+        content=content,
+        db=db,
+        access=access,
+        scheduler=Scheduler(db, dispatcher, content.reminders, clock, grace, arm),
+        engine=engine,
+    )
+    app.bot_data[SERVICES_KEY] = services
+    register_handlers(app, access.staff, access.admins, settings.staff_chat_id)
+    return app
+
+
+async def _post_init(app: ClinicApplication) -> None:
+    """Open the database, load staff, publish menus, plan ahead and send what fell due while down."""
+    services: Services = app.bot_data[SERVICES_KEY]
+    await services.db.open()
+    await services.access.load(services.db)
+    await publish_menus(
+        app.bot, services.content.menus, services.access.staff_ids, services.settings.admin_ids
+    )
+    await services.scheduler.plan_all()
+    if app.job_queue is not None:
+        # Safety nets: the wake-up job does the real work; these catch anything it could miss.
+        app.job_queue.run_repeating(_wake, interval=TICK_SECONDS, first=TICK_SECONDS, name="tick")
+        app.job_queue.run_repeating(_plan, interval=PLAN_SECONDS, first=PLAN_SECONDS, name="plan")
+    # Catch-up after downtime happens here; the gate drops what is too late and waits out quiet hours.
+    await services.scheduler.deliver_now()
+
+
+async def _wake(context: ClinicContext) -> None:
+    await context.services.scheduler.deliver_now()
+
+
+async def _plan(context: ClinicContext) -> None:
+    await context.services.scheduler.plan_all()
+
+
+async def _post_shutdown(app: ClinicApplication) -> None:
+    services: Services = app.bot_data[SERVICES_KEY]
+    await services.db.close()

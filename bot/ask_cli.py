@@ -1,0 +1,158 @@
+"""`python -m bot ask`: answer a message from the command line, for clinic staff and for batch checks.
+
+Examples::
+
+    python -m bot ask "is it normal to be sore" --hours-since-session 20 --json
+    python -m bot ask --jsonl < messages.jsonl      # {"text": ..., "hours_since_session": ...} per line
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Sequence
+from typing import Any, NoReturn, TextIO
+
+from bot.answers import Answer, AnswerEngine
+from bot.content import ContentError
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+
+
+class _UsageError(Exception):
+    """Bad command-line arguments (reported on one line, exit code 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser that reports errors to the caller instead of exiting the process."""
+
+    def error(self, message: str) -> NoReturn:
+        raise _UsageError(message)
+
+
+def _parser() -> _Parser:
+    parser = _Parser(
+        prog="python -m bot ask",
+        description="Answer a patient message the way the bot would (red flags first, then the topic).",
+    )
+    parser.add_argument("text", nargs="?", help="the patient's message (omit with --jsonl)")
+    parser.add_argument(
+        "--hours-since-session",
+        type=float,
+        default=None,
+        metavar="HOURS",
+        help="hours since the last session",
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--jsonl",
+        action="store_true",
+        help='read JSON lines {"text": ..., "hours_since_session": ...} from stdin, write one JSON line each',
+    )
+    return parser
+
+
+def answer_dict(result: Answer) -> dict[str, Any]:
+    """The JSON form of an answer (the patient's text is never echoed)."""
+    return {
+        "topic": result.topic,
+        "urgency": result.urgency,
+        "reply": result.reply,
+        "rule": result.rule,
+        "category": result.category,
+        "evidence": result.evidence,
+        "variant": result.variant,
+    }
+
+
+def _readable(result: Answer) -> str:
+    return (
+        f"urgency:  {result.urgency}\n"
+        f"topic:    {result.topic}\n"
+        f"rule:     {result.rule}\n"
+        f"category: {result.category or '-'}\n"
+        f"evidence: {result.evidence or '-'}\n"
+        f"variant:  {result.variant or '-'}\n"
+        f"\n{result.reply}\n"
+    )
+
+
+def _hours(value: Any) -> float | None:
+    """hours_since_session from a JSON line: null/absent, or a finite number >= 0."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+        raise ValueError("'hours_since_session' must be null or a number >= 0")
+    return float(value)
+
+
+def _jsonl_line(engine: AnswerEngine, line: str, number: int) -> dict[str, Any]:
+    try:
+        item = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return {"error": f"line {number}: not valid JSON ({exc.msg})"}
+    if not isinstance(item, dict):
+        return {"error": f"line {number}: expected a JSON object"}
+    text = item.get("text")
+    if not isinstance(text, str):
+        return {"error": f"line {number}: 'text' must be a string"}
+    try:
+        hours = _hours(item.get("hours_since_session"))
+    except ValueError as exc:
+        return {"error": f"line {number}: {exc}"}
+    return answer_dict(engine.answer(text, hours))
+
+
+def _write(stdout: TextIO, obj: dict[str, Any]) -> None:
+    stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+
+
+def main(argv: Sequence[str], *, stdin: TextIO, stdout: TextIO) -> int:
+    """Run the `ask` subcommand; argv is what follows `ask`. Returns the process exit code."""
+    parser = _parser()
+    try:
+        args = parser.parse_args(list(argv))
+        if args.jsonl and args.text is not None:
+            raise _UsageError("give either a message or --jsonl, not both")
+        if not args.jsonl and args.text is None:
+            raise _UsageError("a message is required (or use --jsonl to read messages from stdin)")
+        hours = args.hours_since_session
+        if hours is not None and (not math.isfinite(hours) or hours < 0):
+            raise _UsageError("--hours-since-session must be a number >= 0")
+    except _UsageError as exc:
+        print(f"{parser.prog}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except SystemExit as exc:  # --help: argparse has printed the help
+        return exc.code if isinstance(exc.code, int) else EXIT_OK
+
+    try:
+        engine = AnswerEngine.load()
+    except ContentError as exc:
+        print(f"{parser.prog}: content error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+
+    if not args.jsonl:
+        result = engine.answer(args.text, hours)
+        if args.json:
+            _write(stdout, answer_dict(result))
+        else:
+            stdout.write(_readable(result))
+        return EXIT_OK
+
+    try:
+        for number, line in enumerate(stdin, start=1):
+            if not line.strip():
+                continue
+            _write(stdout, _jsonl_line(engine, line, number))
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"{parser.prog}: error: cannot read stdin: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:], stdin=sys.stdin, stdout=sys.stdout))

@@ -1,0 +1,165 @@
+"""Settings: the only place that reads the environment (and a ``.env`` file, if there is one).
+
+A missing or malformed value raises :class:`ConfigError` with one line that names the key, so that
+start-up fails with a sentence a clinic's admin can act on instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+
+DEFAULT_DATABASE_PATH = Path("data") / "clinic.sqlite3"
+DEFAULT_TIMEZONE = "America/Los_Angeles"
+DEFAULT_INVITE_TTL_DAYS = 7
+MAX_INVITE_TTL_DAYS = 90
+DEFAULT_GRACE_MINUTES = 60
+TOKEN_SHAPE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,100}$")
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names the key."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the bot needs to know about its deployment."""
+
+    telegram_bot_token: str = field(repr=False)
+    telegram_api_base_url: str | None = None
+    database_path: Path = DEFAULT_DATABASE_PATH
+    admin_ids: frozenset[int] = frozenset()
+    staff_chat_id: int | None = None
+    clinic_timezone: str = DEFAULT_TIMEZONE
+    invite_ttl_days: int = DEFAULT_INVITE_TTL_DAYS
+    log_level: str = "INFO"
+    clinic_profile_path: Path | None = None
+    posture_grace_minutes: int = DEFAULT_GRACE_MINUTES
+    exercise_grace_minutes: int = DEFAULT_GRACE_MINUTES
+
+    @property
+    def clinic_zone(self) -> ZoneInfo:
+        return ZoneInfo(self.clinic_timezone)
+
+
+def load_settings(environ: Mapping[str, str], env_file: Path | None = Path(".env")) -> Settings:
+    """Build settings from the environment; values in ``env_file`` fill in what the environment lacks."""
+    values: dict[str, str] = {}
+    if env_file is not None and env_file.is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update({k: v for k, v in environ.items() if v is not None})
+
+    def get(key: str) -> str | None:
+        raw = values.get(key)
+        if raw is None or not raw.strip():
+            return None
+        return raw.strip()
+
+    token = get("TELEGRAM_BOT_TOKEN")
+    if token is None:
+        raise ConfigError(
+            "TELEGRAM_BOT_TOKEN is required: get one from @BotFather and put it in .env or the environment"
+        )
+    if not TOKEN_SHAPE.match(token):
+        raise ConfigError("TELEGRAM_BOT_TOKEN does not look like a bot token (expected 123456:ABC...)")
+
+    base_url = get("TELEGRAM_API_BASE_URL")
+    if base_url is not None and not re.match(r"^https?://[^\s]+$", base_url):
+        raise ConfigError("TELEGRAM_API_BASE_URL must start with http:// or https://")
+
+    return Settings(
+        telegram_bot_token=token,
+        telegram_api_base_url=base_url,
+        database_path=Path(get("DATABASE_PATH") or DEFAULT_DATABASE_PATH),
+        admin_ids=_parse_ids(get("ADMIN_IDS")),
+        staff_chat_id=_parse_int("STAFF_CHAT_ID", get("STAFF_CHAT_ID")),
+        clinic_timezone=_parse_zone(get("CLINIC_TIMEZONE") or DEFAULT_TIMEZONE),
+        invite_ttl_days=_parse_ttl(get("INVITE_TTL_DAYS")),
+        log_level=_parse_log_level(get("LOG_LEVEL") or "INFO"),
+        clinic_profile_path=_parse_existing_file("CLINIC_PROFILE_PATH", get("CLINIC_PROFILE_PATH")),
+        posture_grace_minutes=_parse_minutes("POSTURE_GRACE_MINUTES", get("POSTURE_GRACE_MINUTES")),
+        exercise_grace_minutes=_parse_minutes("EXERCISE_GRACE_MINUTES", get("EXERCISE_GRACE_MINUTES")),
+    )
+
+
+def _parse_int(key: str, raw: str | None) -> int | None:
+    if raw is None:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{key} must be a whole number (a Telegram chat id), got {raw!r}") from None
+
+
+def _parse_ids(raw: str | None) -> frozenset[int]:
+    if raw is None:
+        return frozenset()
+    ids: set[int] = set()
+    for part in raw.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not part.isdigit():
+            raise ConfigError(f"ADMIN_IDS must be comma-separated Telegram user ids, got {part!r}")
+        ids.add(int(part))
+    return frozenset(ids)
+
+
+def _parse_zone(raw: str) -> str:
+    try:
+        ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"CLINIC_TIMEZONE must be an IANA time zone such as America/Los_Angeles, got {raw!r}"
+        ) from None
+    return raw
+
+
+def _parse_ttl(raw: str | None) -> int:
+    if raw is None:
+        return DEFAULT_INVITE_TTL_DAYS
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_INVITE_TTL_DAYS:
+        raise ConfigError(f"INVITE_TTL_DAYS must be a whole number of days from 1 to {MAX_INVITE_TTL_DAYS}")
+    return int(raw)
+
+
+def _parse_minutes(key: str, raw: str | None) -> int:
+    if raw is None:
+        return DEFAULT_GRACE_MINUTES
+    if not raw.isdigit() or not 0 <= int(raw) <= 24 * 60:
+        raise ConfigError(f"{key} must be a whole number of minutes from 0 to 1440")
+    return int(raw)
+
+
+def _parse_log_level(raw: str) -> str:
+    level = raw.upper()
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        raise ConfigError("LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+    return level
+
+
+def _parse_existing_file(key: str, raw: str | None) -> Path | None:
+    if raw is None:
+        return None
+    path = Path(raw)
+    if not path.is_file():
+        raise ConfigError(f"{key} points to {raw!r}, which is not a readable file")
+    return path
+
+
+def configure_logging(level: str) -> None:
+    """Log to stderr; keep httpx quiet because its INFO lines carry the bot token in the URL."""
+    logging.basicConfig(
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=getattr(logging, level)
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # PTB logs whole updates (with message text) at DEBUG; never let that through.
+    logging.getLogger("telegram").setLevel(max(logging.INFO, getattr(logging, level)))
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)

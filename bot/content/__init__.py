@@ -1,0 +1,383 @@
+"""Every patient-facing text and clinical threshold, as data files beside this module.
+
+Content is loaded and checked once at start-up: a missing key or a bad placeholder stops the bot with
+one clear line, long before a patient could receive a broken message.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import string
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.content.reminders import ReminderContent
+
+
+class ContentError(Exception):
+    """A content file is missing, malformed, or lacks a key the bot needs."""
+
+
+def read_toml(name: str) -> dict[str, Any]:
+    """Read one TOML file shipped in this package (e.g. ``"texts.toml"``)."""
+    try:
+        raw = resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ContentError(f"content file bot/content/{name} is missing") from exc
+    return parse_toml(raw, f"bot/content/{name}")
+
+
+def read_toml_path(path: Path) -> dict[str, Any]:
+    """Read a TOML file a clinic keeps outside the package (an override)."""
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ContentError(f"cannot read content file {path}: {exc.strerror}") from exc
+    return parse_toml(raw, str(path))
+
+
+def parse_toml(raw: str, where: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(raw)
+    except tomllib.TOMLDecodeError as exc:
+        raise ContentError(f"{where} is not valid TOML: {exc}") from exc
+
+
+def require_str(table: dict[str, Any], key: str, where: str, *, allow_empty: bool = False) -> str:
+    value = table.get(key)
+    if not isinstance(value, str) or (not allow_empty and not value.strip()):
+        raise ContentError(f"{where}: '{key}' must be a non-empty string")
+    return value
+
+
+def require_str_list(table: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
+    value = table.get(key)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ContentError(f"{where}: '{key}' must be a list of strings")
+    return tuple(value)
+
+
+@dataclass(frozen=True)
+class ClinicProfile:
+    """Who the patient should call: shown in /contact and in every escalation message."""
+
+    name: str
+    address: str
+    phone: str
+    booking_url: str
+    hours: tuple[str, ...]
+    services: tuple[str, ...]
+
+
+def load_clinic(override: Path | None = None) -> ClinicProfile:
+    where = str(override) if override else "bot/content/clinic.toml"
+    data = read_toml_path(override) if override else read_toml("clinic.toml")
+    return ClinicProfile(
+        name=require_str(data, "name", where),
+        address=require_str(data, "address", where),
+        phone=require_str(data, "phone", where),
+        booking_url=require_str(data, "booking_url", where, allow_empty=True),
+        hours=require_str_list(data, "hours", where),
+        services=require_str_list(data, "services", where),
+    )
+
+
+CLINIC_PLACEHOLDERS = frozenset(
+    {"clinic_name", "clinic_phone", "clinic_address", "clinic_booking", "clinic_hours"}
+)
+_FORMATTER = string.Formatter()
+
+
+def placeholders(template: str) -> set[str]:
+    """The ``{names}`` a template uses; rejects positional or attribute fields."""
+    names: set[str] = set()
+    for _, field_name, _, _ in _FORMATTER.parse(template):
+        if field_name is None:
+            continue
+        if not field_name.isidentifier():
+            raise ContentError(f"bad placeholder {{{field_name}}} in {template[:40]!r}")
+        names.add(field_name)
+    return names
+
+
+def check_template(template: str, allowed: Iterable[str], where: str) -> str:
+    unknown = placeholders(template) - set(allowed) - CLINIC_PLACEHOLDERS
+    if unknown:
+        raise ContentError(f"{where}: unknown placeholder(s) {', '.join(sorted(unknown))}")
+    return template.strip()
+
+
+def clinic_values(clinic: ClinicProfile, booking: str, hours: str) -> dict[str, str]:
+    return {
+        "clinic_name": clinic.name,
+        "clinic_phone": clinic.phone,
+        "clinic_address": clinic.address,
+        "clinic_booking": booking,
+        "clinic_hours": hours,
+    }
+
+
+# Each text the bot needs, with the placeholders (besides the clinic's) it may use.
+TEXT_KEYS: dict[str, frozenset[str]] = {
+    "start.stranger": frozenset(),
+    "start.enrolled": frozenset({"name"}),
+    "start.resumed": frozenset({"name"}),
+    "invite.consent": frozenset({"name"}),
+    "invite.agree_button": frozenset(),
+    "invite.joined": frozenset({"name"}),
+    "invite.invalid": frozenset(),
+    "invite.already_linked": frozenset(),
+    "invite.stale_button": frozenset(),
+    "help.patient": frozenset(),
+    "help.staff": frozenset(),
+    "help.admin": frozenset(),
+    "privacy.patient": frozenset(),
+    "stop.done": frozenset(),
+    "stop.already": frozenset(),
+    "contact.card": frozenset(),
+    "contact.booking_online": frozenset({"clinic_booking_url"}),
+    "contact.booking_by_phone": frozenset(),
+    "contact.hours_unknown": frozenset(),
+    "contact.hours_heading": frozenset(),
+    "fallback.unknown_command": frozenset(),
+    "fallback.non_text": frozenset(),
+    "fallback.stranger_text": frozenset(),
+    "fallback.error": frozenset(),
+    "staff.only_staff": frozenset(),
+    "staff.only_admin": frozenset(),
+    "staff.enroll_usage": frozenset(),
+    "staff.enroll_bad_name": frozenset({"max_length"}),
+    "staff.enroll_done": frozenset({"number", "name", "link", "expires"}),
+    "staff.enroll_qr_caption": frozenset({"number", "name"}),
+    "staff.session_usage": frozenset(),
+    "staff.session_not_found": frozenset({"number"}),
+    "staff.session_not_joined": frozenset({"number", "name"}),
+    "staff.session_stopped": frozenset({"number", "name"}),
+    "staff.session_blocked": frozenset({"number", "name"}),
+    "staff.session_sent": frozenset({"number", "name", "areas"}),
+    "staff.session_queued": frozenset({"number", "name", "areas"}),
+    "staff.session_undeliverable": frozenset({"number", "name", "areas"}),
+    "staff.session_already_today": frozenset({"number", "name", "areas"}),
+    "staff.alert": frozenset({"urgency_label", "number", "name", "category", "advice", "time"}),
+    "staff.alert_handled": frozenset({"handler", "time"}),
+    "staff.alert_button": frozenset(),
+    "staff.alert_done": frozenset(),
+    "staff.alert_already": frozenset(),
+    "staff.alert_gone": frozenset(),
+    "staff.patient_usage": frozenset(),
+    "staff.patient_card": frozenset(
+        {"number", "name", "status", "timezone", "quiet", "last_session", "done", "upcoming"}
+    ),
+    "staff.patient_nothing": frozenset(),
+    "staff.patient_no_session": frozenset(),
+    "staff.patient_upcoming_line": frozenset({"when", "what"}),
+    **{
+        f"staff.{key}": frozenset()
+        for key in (
+            "status_invited",
+            "status_active",
+            "status_stopped",
+            "status_blocked",
+            "kind_aftercare",
+            "kind_checkin",
+            "kind_posture",
+            "kind_exercise",
+        )
+    },
+    "staff.alert_urgency_emergency": frozenset(),
+    "staff.alert_urgency_urgent": frozenset(),
+    "staff.alert_advice_emergency": frozenset(),
+    "staff.alert_advice_urgent": frozenset(),
+    "staff.session_unknown_areas": frozenset({"unknown", "known"}),
+    "staff.session_all_areas": frozenset(),
+    "staff.staff_list": frozenset({"admins", "staff"}),
+    "staff.staff_none": frozenset(),
+    "staff.staff_usage": frozenset(),
+    "staff.staff_added": frozenset({"user_id"}),
+    "staff.staff_already": frozenset({"user_id"}),
+    "staff.staff_removed": frozenset({"user_id"}),
+    "staff.staff_not_found": frozenset({"user_id"}),
+    "staff.staff_is_admin": frozenset({"user_id"}),
+}
+
+
+class Texts:
+    """The bot's own messages (texts.toml), checked at load and rendered with escaped values."""
+
+    def __init__(self, templates: dict[str, str], clinic: ClinicProfile) -> None:
+        self._templates = templates
+        self.clinic = clinic
+        base = {k: html.escape(v, quote=False) for k, v in clinic_values(clinic, "", "").items()}
+        if clinic.booking_url:
+            url = html.escape(clinic.booking_url, quote=False)
+            booking = templates["contact.booking_online"].format_map({**base, "clinic_booking_url": url})
+        else:
+            booking = templates["contact.booking_by_phone"].format_map(base)
+        if clinic.hours:
+            hours = "\n".join([templates["contact.hours_heading"], *map(html.escape, clinic.hours)])
+        else:
+            hours = templates["contact.hours_unknown"]
+        self._clinic_values = {**base, "clinic_booking": booking, "clinic_hours": hours}
+
+    @classmethod
+    def load(cls, clinic: ClinicProfile) -> Texts:
+        return cls.from_data(read_toml("texts.toml"), clinic)
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any], clinic: ClinicProfile) -> Texts:
+        templates: dict[str, str] = {}
+        for section, entries in data.items():
+            if not isinstance(entries, dict):
+                raise ContentError(f"bot/content/texts.toml: [{section}] must be a table")
+            for name, value in entries.items():
+                key = f"{section}.{name}"
+                if key not in TEXT_KEYS:
+                    raise ContentError(f"bot/content/texts.toml: '{key}' is not a text the bot uses")
+                if not isinstance(value, str) or not value.strip():
+                    raise ContentError(f"bot/content/texts.toml: '{key}' must be a non-empty string")
+                templates[key] = check_template(value, TEXT_KEYS[key], f"texts.toml '{key}'")
+        missing = sorted(set(TEXT_KEYS) - set(templates))
+        if missing:
+            raise ContentError(f"bot/content/texts.toml is missing: {', '.join(missing)}")
+        return cls(templates, clinic)
+
+    def render(self, key: str, *, markup: dict[str, str] | None = None, **values: object) -> str:
+        """Render a text; every value is HTML-escaped, so names a person typed are safe to show.
+
+        ``markup`` carries pieces the bot itself rendered (already safe HTML), inserted as they are.
+        """
+        merged = {**self._clinic_values, **{k: html.escape(str(v), quote=False) for k, v in values.items()}}
+        return self._templates[key].format_map({**merged, **(markup or {})})
+
+    def clinic_fields(self) -> dict[str, str]:
+        """Clinic placeholders, already safe for HTML, for other content files to use."""
+        return dict(self._clinic_values)
+
+
+@dataclass(frozen=True)
+class AreaAdvice:
+    key: str
+    label: str
+    words: tuple[str, ...]
+    tip: str
+
+
+@dataclass(frozen=True)
+class Aftercare:
+    """The aftercare message (aftercare.toml) and the body areas staff can name in /session."""
+
+    template: str
+    sections: dict[str, str]
+    general_movement: str
+    movement_caution: str
+    areas: tuple[AreaAdvice, ...]
+
+    @classmethod
+    def load(cls) -> Aftercare:
+        where = "bot/content/aftercare.toml"
+        data = read_toml("aftercare.toml")
+        section_names = ("hydration", "soreness", "heat_cold", "when_to_call")
+        template = check_template(
+            require_str(data, "message", where), {*section_names, "movement"}, f"{where} message"
+        )
+        raw_sections = data.get("sections")
+        if not isinstance(raw_sections, dict):
+            raise ContentError(f"{where}: [sections] is missing")
+        sections = {
+            name: check_template(require_str(raw_sections, name, where), (), f"{where} {name}")
+            for name in section_names
+        }
+        general = check_template(
+            require_str(raw_sections, "general_movement", where), (), f"{where} general_movement"
+        )
+        caution = check_template(
+            require_str(raw_sections, "movement_caution", where), (), f"{where} movement_caution"
+        )
+        for name in (*section_names, "general_movement", "movement_caution"):
+            require_str_list(raw_sections, f"{name}_sources", where)
+        raw_areas = data.get("areas")
+        if not isinstance(raw_areas, dict) or not raw_areas:
+            raise ContentError(f"{where}: [areas] is missing")
+        areas: list[AreaAdvice] = []
+        for key, table in raw_areas.items():
+            area_where = f"{where} [areas.{key}]"
+            if not isinstance(table, dict):
+                raise ContentError(f"{area_where} must be a table")
+            require_str_list(table, "sources", area_where)
+            words = tuple(w.lower() for w in require_str_list(table, "words", area_where))
+            areas.append(
+                AreaAdvice(
+                    key=key,
+                    label=require_str(table, "label", area_where),
+                    words=words,
+                    tip=check_template(require_str(table, "tip", area_where), (), area_where),
+                )
+            )
+        return cls(template, sections, general, caution, tuple(areas))
+
+
+MenuEntries = tuple[tuple[str, str], ...]
+_COMMAND = re.compile(r"^[a-z0-9_]{1,32}$")
+
+
+@dataclass(frozen=True)
+class Menus:
+    """Command menus per role (menus.toml); staff see theirs on top of the patients' list."""
+
+    patient: MenuEntries
+    staff: MenuEntries
+    admin: MenuEntries
+
+    @classmethod
+    def load(cls) -> Menus:
+        where = "bot/content/menus.toml"
+        data = read_toml("menus.toml")
+
+        def entries(role: str) -> MenuEntries:
+            raw = data.get(role)
+            if not isinstance(raw, list) or not raw:
+                raise ContentError(f"{where}: '{role}' must be a list of [command, description]")
+            result: list[tuple[str, str]] = []
+            for entry in raw:
+                if (
+                    not isinstance(entry, list)
+                    or len(entry) != 2
+                    or not all(isinstance(part, str) for part in entry)
+                    or not _COMMAND.match(entry[0])
+                    or not 3 <= len(entry[1]) <= 256
+                ):
+                    raise ContentError(f"{where}: bad entry {entry!r} in '{role}'")
+                result.append((entry[0], entry[1]))
+            return tuple(result)
+
+        return cls(patient=entries("patient"), staff=entries("staff"), admin=entries("admin"))
+
+
+@dataclass(frozen=True)
+class Content:
+    """All content, loaded and checked once at start-up."""
+
+    clinic: ClinicProfile
+    texts: Texts
+    aftercare: Aftercare
+    menus: Menus
+    reminders: ReminderContent
+
+
+def load_content(clinic_override: Path | None = None) -> Content:
+    from bot.content.reminders import ReminderContent
+
+    clinic = load_clinic(clinic_override)
+    return Content(
+        clinic=clinic,
+        texts=Texts.load(clinic),
+        aftercare=Aftercare.load(),
+        menus=Menus.load(),
+        reminders=ReminderContent.load(),
+    )

@@ -1,0 +1,877 @@
+"""Storage: the schema, its migrations and every query, over one aiosqlite connection.
+
+The database is the source of truth for everything the bot has promised to send. Writes are serialized
+with one lock and ``BEGIN IMMEDIATE``, because one shared aiosqlite connection is one shared transaction:
+without the lock, one coroutine's rollback could discard another's insert. Times are stored as UTC text
+(see :func:`bot.clock.to_db`). Patients' free-text messages are never stored here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime, time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import aiosqlite
+
+from bot.clock import from_db, to_db
+from bot.localtime import hhmm, parse_hhmm
+
+# Each migration runs in its own transaction and moves PRAGMA user_version to its index + 1.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE patients (
+        id INTEGER PRIMARY KEY,
+        display_name TEXT NOT NULL,
+        telegram_user_id INTEGER UNIQUE,
+        chat_id INTEGER,
+        status TEXT NOT NULL DEFAULT 'invited'
+            CHECK (status IN ('invited', 'active', 'stopped', 'blocked')),
+        created_at TEXT NOT NULL,
+        joined_at TEXT,
+        status_changed_at TEXT NOT NULL
+    );
+    CREATE TABLE invites (
+        id INTEGER PRIMARY KEY,
+        patient_id INTEGER NOT NULL REFERENCES patients(id) ON DELETE CASCADE,
+        token_hash TEXT NOT NULL UNIQUE,
+        created_by INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        opened_by INTEGER,
+        opened_at TEXT,
+        used_at TEXT,
+        revoked_at TEXT
+    );
+    CREATE INDEX invites_patient ON invites(patient_id);
+    CREATE TABLE staff (
+        telegram_user_id INTEGER PRIMARY KEY,
+        added_by INTEGER NOT NULL,
+        added_at TEXT NOT NULL
+    );
+    CREATE TABLE sessions (
+        id INTEGER PRIMARY KEY,
+        patient_id INTEGER NOT NULL REFERENCES patients(id) ON DELETE CASCADE,
+        recorded_by INTEGER NOT NULL,
+        session_at TEXT NOT NULL,
+        clinic_date TEXT NOT NULL,
+        areas TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX sessions_patient ON sessions(patient_id, session_at);
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        patient_id INTEGER NOT NULL REFERENCES patients(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        idempotency_key TEXT NOT NULL UNIQUE,
+        payload TEXT NOT NULL DEFAULT '{}',
+        due_at TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending'
+            CHECK (status IN ('pending', 'sent', 'failed', 'cancelled')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        expires_at TEXT,
+        sent_at TEXT,
+        last_error TEXT
+    );
+    CREATE INDEX outbox_due ON outbox(status, due_at);
+    CREATE INDEX outbox_patient ON outbox(patient_id, status);
+    CREATE TABLE prefs (
+        patient_id INTEGER PRIMARY KEY REFERENCES patients(id) ON DELETE CASCADE,
+        timezone TEXT NOT NULL,
+        quiet_start TEXT NOT NULL DEFAULT '21:00',
+        quiet_end TEXT NOT NULL DEFAULT '08:00',
+        posture_on INTEGER NOT NULL DEFAULT 0,
+        work_start TEXT NOT NULL DEFAULT '09:00',
+        work_end TEXT NOT NULL DEFAULT '17:00',
+        posture_every_minutes INTEGER NOT NULL DEFAULT 90,
+        exercise_on INTEGER NOT NULL DEFAULT 0,
+        exercise_time TEXT NOT NULL DEFAULT '18:00',
+        paused_until TEXT,
+        planned_through TEXT
+    );
+    CREATE TABLE checkin_answers (
+        id INTEGER PRIMARY KEY,
+        patient_id INTEGER NOT NULL REFERENCES patients(id) ON DELETE CASCADE,
+        session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        step TEXT NOT NULL,
+        answer TEXT NOT NULL,
+        answered_at TEXT NOT NULL,
+        UNIQUE (session_id, step)
+    );
+    CREATE TABLE reminder_responses (
+        id INTEGER PRIMARY KEY,
+        patient_id INTEGER NOT NULL REFERENCES patients(id) ON DELETE CASCADE,
+        outbox_id INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        response TEXT NOT NULL,
+        at TEXT NOT NULL,
+        UNIQUE (outbox_id)
+    );
+    CREATE INDEX reminder_responses_patient ON reminder_responses(patient_id, at);
+    CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor_id INTEGER NOT NULL,
+        action TEXT NOT NULL,
+        patient_id INTEGER,
+        detail TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE questions (
+        id INTEGER PRIMARY KEY,
+        patient_id INTEGER REFERENCES patients(id) ON DELETE CASCADE,
+        asked_at TEXT NOT NULL,
+        topic TEXT NOT NULL,
+        urgency TEXT NOT NULL
+    );
+    CREATE TABLE alerts (
+        id INTEGER PRIMARY KEY,
+        patient_id INTEGER NOT NULL REFERENCES patients(id) ON DELETE CASCADE,
+        created_at TEXT NOT NULL,
+        urgency TEXT NOT NULL,
+        category TEXT NOT NULL,
+        rule TEXT NOT NULL,
+        handled_by INTEGER,
+        handled_at TEXT
+    );
+    """,
+)
+
+
+@dataclass(frozen=True)
+class Patient:
+    id: int
+    display_name: str
+    telegram_user_id: int | None
+    chat_id: int | None
+    status: str
+    created_at: datetime
+    joined_at: datetime | None
+
+    @property
+    def can_receive(self) -> bool:
+        return self.status == "active" and self.chat_id is not None
+
+
+@dataclass(frozen=True)
+class Invite:
+    id: int
+    patient_id: int
+    expires_at: datetime
+    opened_by: int | None
+    used_at: datetime | None
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Session:
+    id: int
+    patient_id: int
+    session_at: datetime
+    clinic_date: str
+    areas: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    id: int
+    patient_id: int
+    kind: str
+    idempotency_key: str
+    payload: dict[str, Any]
+    due_at: datetime
+    attempts: int
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PlannedSend:
+    """A message promised for later: what, under which idempotency key, due and useful until when."""
+
+    kind: str
+    key: str
+    payload: dict[str, Any]
+    due_at: datetime
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Prefs:
+    """A patient's reminder settings; times are wall-clock times in their own time zone."""
+
+    timezone: str
+    quiet_start: time = time(21, 0)
+    quiet_end: time = time(8, 0)
+    posture_on: bool = False
+    work_start: time = time(9, 0)
+    work_end: time = time(17, 0)
+    posture_every_minutes: int = 90
+    exercise_on: bool = False
+    exercise_time: time = time(18, 0)
+    paused_until: datetime | None = None
+    planned_through: str | None = None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def is_paused(self, moment: datetime) -> bool:
+        return self.paused_until is not None and moment < self.paused_until
+
+    @property
+    def wants_reminders(self) -> bool:
+        return self.posture_on or self.exercise_on
+
+
+@dataclass(frozen=True)
+class Alert:
+    id: int
+    patient_id: int
+    urgency: str
+    category: str
+    handled_by: int | None
+
+
+def _opt_time(text: str | None) -> datetime | None:
+    return from_db(text) if text is not None else None
+
+
+def _patient(row: aiosqlite.Row) -> Patient:
+    return Patient(
+        id=row["id"],
+        display_name=row["display_name"],
+        telegram_user_id=row["telegram_user_id"],
+        chat_id=row["chat_id"],
+        status=row["status"],
+        created_at=from_db(row["created_at"]),
+        joined_at=_opt_time(row["joined_at"]),
+    )
+
+
+def _prefs(row: aiosqlite.Row) -> Prefs:
+    return Prefs(
+        timezone=row["timezone"],
+        quiet_start=parse_hhmm(row["quiet_start"]),
+        quiet_end=parse_hhmm(row["quiet_end"]),
+        posture_on=bool(row["posture_on"]),
+        work_start=parse_hhmm(row["work_start"]),
+        work_end=parse_hhmm(row["work_end"]),
+        posture_every_minutes=row["posture_every_minutes"],
+        exercise_on=bool(row["exercise_on"]),
+        exercise_time=parse_hhmm(row["exercise_time"]),
+        paused_until=_opt_time(row["paused_until"]),
+        planned_through=row["planned_through"],
+    )
+
+
+def _outbox_item(row: aiosqlite.Row) -> OutboxItem:
+    return OutboxItem(
+        id=row["id"],
+        patient_id=row["patient_id"],
+        kind=row["kind"],
+        idempotency_key=row["idempotency_key"],
+        payload=json.loads(row["payload"]),
+        due_at=from_db(row["due_at"]),
+        attempts=row["attempts"],
+        expires_at=_opt_time(row["expires_at"]),
+    )
+
+
+def _session(row: aiosqlite.Row) -> Session:
+    return Session(
+        id=row["id"],
+        patient_id=row["patient_id"],
+        session_at=from_db(row["session_at"]),
+        clinic_date=row["clinic_date"],
+        areas=tuple(a for a in row["areas"].split(",") if a),
+    )
+
+
+class Database:
+    """One SQLite file, opened in ``post_init`` and closed in ``post_shutdown``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._conn: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    async def open(self) -> None:
+        if self.path.parent != Path():
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(self.path, isolation_level=None)
+        conn.row_factory = aiosqlite.Row
+        await conn.execute("PRAGMA journal_mode = WAL")
+        await conn.execute("PRAGMA foreign_keys = ON")
+        await conn.execute("PRAGMA busy_timeout = 5000")
+        # Deleted rows are overwritten, not left readable in free pages.
+        await conn.execute("PRAGMA secure_delete = ON")
+        self._conn = conn
+        await self._migrate()
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            await self._conn.close()
+            self._conn = None
+
+    @property
+    def conn(self) -> aiosqlite.Connection:
+        if self._conn is None:
+            raise RuntimeError("the database is not open")
+        return self._conn
+
+    async def _migrate(self) -> None:
+        async with self.conn.execute("PRAGMA user_version") as cur:
+            row = await cur.fetchone()
+        version = int(row[0]) if row else 0
+        if version > len(MIGRATIONS):
+            raise RuntimeError(
+                f"the database {self.path} was written by a newer version of the bot (schema {version})"
+            )
+        for index in range(version, len(MIGRATIONS)):
+            async with self.transaction() as conn:
+                for statement in MIGRATIONS[index].split(";"):
+                    if statement.strip():
+                        await conn.execute(statement)
+                await conn.execute(f"PRAGMA user_version = {index + 1}")
+
+    async def schema_version(self) -> int:
+        row = await self._one("PRAGMA user_version")
+        return int(row[0]) if row else 0
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A serialized write transaction; everything inside commits together or not at all."""
+        async with self._lock:
+            await self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                await self.conn.execute("ROLLBACK")
+                raise
+            await self.conn.execute("COMMIT")
+
+    async def _one(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
+        async with self._lock, self.conn.execute(sql, tuple(params)) as cur:
+            return await cur.fetchone()
+
+    async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+        async with self._lock, self.conn.execute(sql, tuple(params)) as cur:
+            return list(await cur.fetchall())
+
+    async def _write(self, sql: str, params: Iterable[Any] = ()) -> int:
+        """Run one statement in its own transaction; return the number of rows it changed."""
+        async with self.transaction() as conn, conn.execute(sql, tuple(params)) as cur:
+            return cur.rowcount
+
+    # --- audit ------------------------------------------------------------------------------------
+
+    async def audit(
+        self,
+        conn: aiosqlite.Connection,
+        now: datetime,
+        actor_id: int,
+        action: str,
+        patient_id: int | None = None,
+        detail: str = "",
+    ) -> None:
+        """Record a staff action inside the caller's transaction (who, what, when; no free text)."""
+        await conn.execute(
+            "INSERT INTO audit_log (at, actor_id, action, patient_id, detail) VALUES (?, ?, ?, ?, ?)",
+            (to_db(now), actor_id, action, patient_id, detail),
+        )
+
+    async def audit_entries(self, limit: int = 100) -> list[dict[str, Any]]:
+        rows = await self._all(
+            "SELECT at, actor_id, action, patient_id, detail FROM audit_log ORDER BY id DESC LIMIT ?",
+            (limit,),
+        )
+        return [dict(row) for row in rows]
+
+    # --- staff ------------------------------------------------------------------------------------
+
+    async def staff_ids(self) -> set[int]:
+        return {row[0] for row in await self._all("SELECT telegram_user_id FROM staff")}
+
+    async def add_staff(self, now: datetime, admin_id: int, user_id: int) -> bool:
+        async with self.transaction() as conn:
+            async with conn.execute(
+                "INSERT OR IGNORE INTO staff (telegram_user_id, added_by, added_at) VALUES (?, ?, ?)",
+                (user_id, admin_id, to_db(now)),
+            ) as cur:
+                added = cur.rowcount == 1
+            if added:
+                await self.audit(conn, now, admin_id, "staff_add", detail=f"user={user_id}")
+        return added
+
+    async def remove_staff(self, now: datetime, admin_id: int, user_id: int) -> bool:
+        async with self.transaction() as conn:
+            async with conn.execute("DELETE FROM staff WHERE telegram_user_id = ?", (user_id,)) as cur:
+                removed = cur.rowcount == 1
+            if removed:
+                await self.audit(conn, now, admin_id, "staff_remove", detail=f"user={user_id}")
+        return removed
+
+    # --- patients and invites ---------------------------------------------------------------------
+
+    async def create_patient_with_invite(
+        self, now: datetime, staff_id: int, display_name: str, token_hash: str, expires_at: datetime
+    ) -> int:
+        async with self.transaction() as conn:
+            async with conn.execute(
+                "INSERT INTO patients (display_name, created_at, status_changed_at) VALUES (?, ?, ?)",
+                (display_name, to_db(now), to_db(now)),
+            ) as cur:
+                patient_id = cur.lastrowid
+            assert patient_id is not None
+            await self._insert_invite(conn, now, staff_id, patient_id, token_hash, expires_at)
+            await self.audit(conn, now, staff_id, "enroll", patient_id)
+        return patient_id
+
+    async def replace_invite(
+        self, now: datetime, staff_id: int, patient_id: int, token_hash: str, expires_at: datetime
+    ) -> None:
+        """Issue a new invite for a patient; every older unused invite stops working."""
+        async with self.transaction() as conn:
+            await conn.execute(
+                "UPDATE invites SET revoked_at = ? WHERE patient_id = ? AND used_at IS NULL "
+                "AND revoked_at IS NULL",
+                (to_db(now), patient_id),
+            )
+            await self._insert_invite(conn, now, staff_id, patient_id, token_hash, expires_at)
+            await self.audit(conn, now, staff_id, "invite_new", patient_id)
+
+    async def _insert_invite(
+        self,
+        conn: aiosqlite.Connection,
+        now: datetime,
+        staff_id: int,
+        patient_id: int,
+        token_hash: str,
+        expires_at: datetime,
+    ) -> None:
+        await conn.execute(
+            "INSERT INTO invites (patient_id, token_hash, created_by, created_at, expires_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (patient_id, token_hash, staff_id, to_db(now), to_db(expires_at)),
+        )
+
+    async def invite_by_hash(self, token_hash: str) -> Invite | None:
+        row = await self._one("SELECT * FROM invites WHERE token_hash = ?", (token_hash,))
+        return self._invite(row) if row else None
+
+    async def invite_by_id(self, invite_id: int) -> Invite | None:
+        row = await self._one("SELECT * FROM invites WHERE id = ?", (invite_id,))
+        return self._invite(row) if row else None
+
+    @staticmethod
+    def _invite(row: aiosqlite.Row) -> Invite:
+        return Invite(
+            id=row["id"],
+            patient_id=row["patient_id"],
+            expires_at=from_db(row["expires_at"]),
+            opened_by=row["opened_by"],
+            used_at=_opt_time(row["used_at"]),
+            revoked_at=_opt_time(row["revoked_at"]),
+        )
+
+    async def mark_invite_opened(self, now: datetime, invite_id: int, user_id: int) -> bool:
+        """Bind an invite to the first Telegram account that opens it; False if another got there first."""
+        changed = await self._write(
+            "UPDATE invites SET opened_by = ?, opened_at = ? WHERE id = ? AND "
+            "(opened_by IS NULL OR opened_by = ?)",
+            (user_id, to_db(now), invite_id, user_id),
+        )
+        return changed == 1
+
+    async def link_patient(
+        self, now: datetime, invite_id: int, patient_id: int, user_id: int, chat_id: int, timezone: str
+    ) -> bool:
+        """Use the invite and link the account, atomically; False if the invite was used meanwhile."""
+        try:
+            return await self._link_patient(now, invite_id, patient_id, user_id, chat_id, timezone)
+        except _Rollback:
+            return False
+
+    async def _link_patient(
+        self, now: datetime, invite_id: int, patient_id: int, user_id: int, chat_id: int, timezone: str
+    ) -> bool:
+        async with self.transaction() as conn:
+            async with conn.execute(
+                "UPDATE invites SET used_at = ? WHERE id = ? AND used_at IS NULL AND revoked_at IS NULL "
+                "AND opened_by = ?",
+                (to_db(now), invite_id, user_id),
+            ) as cur:
+                if cur.rowcount != 1:
+                    return False
+            async with conn.execute(
+                "UPDATE patients SET telegram_user_id = ?, chat_id = ?, status = 'active', joined_at = ?, "
+                "status_changed_at = ? WHERE id = ? AND telegram_user_id IS NULL",
+                (user_id, chat_id, to_db(now), to_db(now), patient_id),
+            ) as cur:
+                if cur.rowcount != 1:
+                    raise _Rollback
+            await conn.execute(
+                "INSERT OR IGNORE INTO prefs (patient_id, timezone) VALUES (?, ?)", (patient_id, timezone)
+            )
+        return True
+
+    async def patient(self, patient_id: int) -> Patient | None:
+        row = await self._one("SELECT * FROM patients WHERE id = ?", (patient_id,))
+        return _patient(row) if row else None
+
+    async def patient_by_user(self, user_id: int) -> Patient | None:
+        row = await self._one("SELECT * FROM patients WHERE telegram_user_id = ?", (user_id,))
+        return _patient(row) if row else None
+
+    async def set_patient_status(self, now: datetime, patient_id: int, status: str) -> None:
+        """Change a patient's status; leaving 'active' cancels everything still waiting to be sent."""
+        async with self.transaction() as conn:
+            await conn.execute(
+                "UPDATE patients SET status = ?, status_changed_at = ? WHERE id = ?",
+                (status, to_db(now), patient_id),
+            )
+            if status != "active":
+                await conn.execute(
+                    "UPDATE outbox SET status = 'cancelled', last_error = ? "
+                    "WHERE patient_id = ? AND status = 'pending'",
+                    (f"patient {status}", patient_id),
+                )
+
+    # --- sessions and the outbox ------------------------------------------------------------------
+
+    async def record_session(
+        self,
+        now: datetime,
+        staff_id: int,
+        patient_id: int,
+        clinic_date: str,
+        areas: tuple[str, ...],
+        follow_ups: Callable[[int], list[PlannedSend]],
+    ) -> tuple[int, list[str]]:
+        """Store a session and queue its messages in one transaction.
+
+        ``follow_ups(session_id)`` says what to queue. A key already in the outbox is skipped, which is
+        how a second session on the same day does not send aftercare twice. Check-ins still pending
+        from an earlier session are cancelled: the newest session is the one to ask about.
+        Returns the session id and the keys that were actually queued.
+        """
+        async with self.transaction() as conn:
+            async with conn.execute(
+                "INSERT INTO sessions (patient_id, recorded_by, session_at, clinic_date, areas) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (patient_id, staff_id, to_db(now), clinic_date, ",".join(areas)),
+            ) as cur:
+                session_id = cur.lastrowid
+            assert session_id is not None
+            await conn.execute(
+                "UPDATE outbox SET status = 'cancelled', last_error = 'newer session' "
+                "WHERE patient_id = ? AND kind = 'checkin' AND status = 'pending'",
+                (patient_id,),
+            )
+            queued = [
+                send.key
+                for send in follow_ups(session_id)
+                if await self._enqueue(conn, now, patient_id, send)
+            ]
+            await self.audit(conn, now, staff_id, "session", patient_id, detail="areas=" + ",".join(areas))
+        return session_id, queued
+
+    async def enqueue(self, now: datetime, patient_id: int, sends: Iterable[PlannedSend]) -> list[str]:
+        """Queue messages; keys already queued (or sent) are skipped. Returns the keys queued."""
+        async with self.transaction() as conn:
+            return [send.key for send in sends if await self._enqueue(conn, now, patient_id, send)]
+
+    async def _enqueue(
+        self, conn: aiosqlite.Connection, now: datetime, patient_id: int, send: PlannedSend
+    ) -> bool:
+        async with conn.execute(
+            "INSERT INTO outbox (patient_id, kind, idempotency_key, payload, due_at, created_at, expires_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(idempotency_key) DO NOTHING",
+            (
+                patient_id,
+                send.kind,
+                send.key,
+                json.dumps(send.payload, sort_keys=True),
+                to_db(send.due_at),
+                to_db(now),
+                to_db(send.expires_at) if send.expires_at else None,
+            ),
+        ) as cur:
+            return cur.rowcount == 1
+
+    async def replan(
+        self,
+        now: datetime,
+        patient_id: int,
+        kinds: Iterable[str],
+        sends: Iterable[PlannedSend],
+        planned_through: str | None,
+    ) -> None:
+        """Replace a patient's future reminders of these kinds with a fresh plan, in one transaction."""
+        kinds = tuple(kinds)
+        async with self.transaction() as conn:
+            await conn.execute(
+                "DELETE FROM outbox WHERE patient_id = ? AND status IN ('pending', 'cancelled') "
+                f"AND due_at > ? AND kind IN ({','.join('?' * len(kinds))})",
+                (patient_id, to_db(now), *kinds),
+            )
+            for send in sends:
+                await self._enqueue(conn, now, patient_id, send)
+            await conn.execute(
+                "UPDATE prefs SET planned_through = ? WHERE patient_id = ?", (planned_through, patient_id)
+            )
+
+    async def extend_plans(self, now: datetime, plans: list[tuple[int, list[PlannedSend], str]]) -> int:
+        """Add newly planned reminders for many patients at once; returns how many rows were added."""
+        rows = [
+            (
+                patient_id,
+                send.kind,
+                send.key,
+                json.dumps(send.payload, sort_keys=True),
+                to_db(send.due_at),
+                to_db(now),
+                to_db(send.expires_at) if send.expires_at else None,
+            )
+            for patient_id, sends, _ in plans
+            for send in sends
+        ]
+        async with self.transaction() as conn:
+            before = conn.total_changes
+            await conn.executemany(
+                "INSERT INTO outbox (patient_id, kind, idempotency_key, payload, due_at, created_at, "
+                "expires_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(idempotency_key) DO NOTHING",
+                rows,
+            )
+            added = conn.total_changes - before
+            await conn.executemany(
+                "UPDATE prefs SET planned_through = ? WHERE patient_id = ?",
+                [(through, patient_id) for patient_id, _, through in plans],
+            )
+        return added
+
+    # --- preferences ------------------------------------------------------------------------------
+
+    async def prefs(self, patient_id: int, default_timezone: str) -> Prefs:
+        row = await self._one("SELECT * FROM prefs WHERE patient_id = ?", (patient_id,))
+        return _prefs(row) if row else Prefs(timezone=default_timezone)
+
+    async def update_prefs(self, patient_id: int, default_timezone: str, **changes: object) -> Prefs:
+        """Change some settings (names as in :class:`Prefs`); returns the settings now in force."""
+        allowed = set(Prefs.__dataclass_fields__) - {"planned_through"}
+        if not changes or set(changes) - allowed:
+            raise ValueError(f"unknown settings: {sorted(set(changes) - allowed)}")
+        stored = {
+            name: hhmm(value)
+            if isinstance(value, time)
+            else to_db(value)
+            if isinstance(value, datetime)
+            else int(value)
+            if isinstance(value, bool)
+            else value
+            for name, value in changes.items()
+        }
+        async with self.transaction() as conn:
+            await conn.execute(
+                "INSERT OR IGNORE INTO prefs (patient_id, timezone) VALUES (?, ?)",
+                (patient_id, default_timezone),
+            )
+            assignments = ", ".join(f"{name} = ?" for name in stored)
+            await conn.execute(
+                f"UPDATE prefs SET {assignments} WHERE patient_id = ?", (*stored.values(), patient_id)
+            )
+        return await self.prefs(patient_id, default_timezone)
+
+    async def patients_wanting_reminders(self) -> list[tuple[int, Prefs]]:
+        rows = await self._all(
+            "SELECT prefs.* FROM prefs JOIN patients ON patients.id = prefs.patient_id "
+            "WHERE patients.status = 'active' AND (prefs.posture_on = 1 OR prefs.exercise_on = 1)"
+        )
+        return [(row["patient_id"], _prefs(row)) for row in rows]
+
+    async def session(self, session_id: int) -> Session | None:
+        row = await self._one("SELECT * FROM sessions WHERE id = ?", (session_id,))
+        return _session(row) if row else None
+
+    async def last_session(self, patient_id: int) -> Session | None:
+        row = await self._one(
+            "SELECT * FROM sessions WHERE patient_id = ? ORDER BY session_at DESC, id DESC LIMIT 1",
+            (patient_id,),
+        )
+        return _session(row) if row else None
+
+    async def due_outbox(self, now: datetime, limit: int = 100) -> list[OutboxItem]:
+        rows = await self._all(
+            "SELECT * FROM outbox WHERE status = 'pending' AND due_at <= ? ORDER BY due_at, id LIMIT ?",
+            (to_db(now), limit),
+        )
+        return [_outbox_item(row) for row in rows]
+
+    async def outbox_item(self, item_id: int) -> OutboxItem | None:
+        row = await self._one("SELECT * FROM outbox WHERE id = ?", (item_id,))
+        return _outbox_item(row) if row else None
+
+    async def next_due(self) -> datetime | None:
+        row = await self._one("SELECT MIN(due_at) FROM outbox WHERE status = 'pending'")
+        return from_db(row[0]) if row and row[0] else None
+
+    async def upcoming(self, patient_id: int, limit: int = 10) -> list[OutboxItem]:
+        rows = await self._all(
+            "SELECT * FROM outbox WHERE patient_id = ? AND status = 'pending' ORDER BY due_at, id LIMIT ?",
+            (patient_id, limit),
+        )
+        return [_outbox_item(row) for row in rows]
+
+    async def reschedule(self, item_id: int, due_at: datetime) -> None:
+        await self._write(
+            "UPDATE outbox SET due_at = ? WHERE id = ? AND status = 'pending'", (to_db(due_at), item_id)
+        )
+
+    async def mark_sent(self, now: datetime, item_id: int) -> None:
+        await self._write(
+            "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL "
+            "WHERE id = ?",
+            (to_db(now), item_id),
+        )
+
+    async def mark_attempt_failed(self, item_id: int, error: str, retry_at: datetime | None) -> None:
+        """Count a failed attempt; reschedule it, or give up when ``retry_at`` is None."""
+        if retry_at is None:
+            await self._write(
+                "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?",
+                (error, item_id),
+            )
+        else:
+            await self._write(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?, due_at = ? WHERE id = ?",
+                (error, to_db(retry_at), item_id),
+            )
+
+    async def outbox_status(self, idempotency_key: str) -> str | None:
+        row = await self._one("SELECT status FROM outbox WHERE idempotency_key = ?", (idempotency_key,))
+        return str(row[0]) if row else None
+
+    async def cancel_outbox(self, item_id: int, reason: str) -> None:
+        await self._write(
+            "UPDATE outbox SET status = 'cancelled', last_error = ? WHERE id = ? AND status = 'pending'",
+            (reason, item_id),
+        )
+
+    async def outbox_rows(self, patient_id: int) -> list[dict[str, Any]]:
+        rows = await self._all(
+            "SELECT kind, idempotency_key, status, due_at, sent_at, attempts, last_error FROM outbox "
+            "WHERE patient_id = ? ORDER BY id",
+            (patient_id,),
+        )
+        return [dict(row) for row in rows]
+
+    # --- answers to check-ins and reminders ---------------------------------------------------------
+
+    async def record_checkin_answer(
+        self, now: datetime, patient_id: int, session_id: int, step: str, answer: str
+    ) -> bool:
+        """Keep the button a patient pressed; False if this check-in was already answered."""
+        async with (
+            self.transaction() as conn,
+            conn.execute(
+                "INSERT INTO checkin_answers (patient_id, session_id, step, answer, answered_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(session_id, step) DO NOTHING",
+                (patient_id, session_id, step, answer, to_db(now)),
+            ) as cur,
+        ):
+            return cur.rowcount == 1
+
+    async def record_reminder_response(
+        self, now: datetime, patient_id: int, item: OutboxItem, response: str
+    ) -> bool:
+        """Done, snoozed or skipped: one response per reminder; False if it already has one."""
+        async with (
+            self.transaction() as conn,
+            conn.execute(
+                "INSERT INTO reminder_responses (patient_id, outbox_id, kind, response, at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(outbox_id) DO NOTHING",
+                (patient_id, item.id, item.kind, response, to_db(now)),
+            ) as cur,
+        ):
+            return cur.rowcount == 1
+
+    async def done_count(self, patient_id: int, since: datetime) -> int:
+        row = await self._one(
+            "SELECT COUNT(*) FROM reminder_responses WHERE patient_id = ? AND response = 'done' AND at >= ?",
+            (patient_id, to_db(since)),
+        )
+        return int(row[0]) if row else 0
+
+    # --- questions and alerts ---------------------------------------------------------------------
+
+    async def log_question(self, now: datetime, patient_id: int, topic: str, urgency: str) -> None:
+        """Keep the topic and urgency of a question for the clinic's statistics; never its text."""
+        await self._write(
+            "INSERT INTO questions (patient_id, asked_at, topic, urgency) VALUES (?, ?, ?, ?)",
+            (patient_id, to_db(now), topic, urgency),
+        )
+
+    async def create_alert(
+        self, now: datetime, patient_id: int, urgency: str, category: str, rule: str
+    ) -> int:
+        async with (
+            self.transaction() as conn,
+            conn.execute(
+                "INSERT INTO alerts (patient_id, created_at, urgency, category, rule) VALUES (?, ?, ?, ?, ?)",
+                (patient_id, to_db(now), urgency, category, rule),
+            ) as cur,
+        ):
+            alert_id = cur.lastrowid
+        assert alert_id is not None
+        return alert_id
+
+    async def alert(self, alert_id: int) -> Alert | None:
+        row = await self._one("SELECT * FROM alerts WHERE id = ?", (alert_id,))
+        if row is None:
+            return None
+        return Alert(
+            id=row["id"],
+            patient_id=row["patient_id"],
+            urgency=row["urgency"],
+            category=row["category"],
+            handled_by=row["handled_by"],
+        )
+
+    async def handle_alert(self, now: datetime, alert_id: int, staff_id: int) -> bool:
+        """Mark an alert handled; False if it was already handled (or is gone)."""
+        async with self.transaction() as conn:
+            async with conn.execute(
+                "UPDATE alerts SET handled_by = ?, handled_at = ? WHERE id = ? AND handled_by IS NULL",
+                (staff_id, to_db(now), alert_id),
+            ) as cur:
+                handled = cur.rowcount == 1
+            if handled:
+                await self.audit(conn, now, staff_id, "alert_handled", detail=f"alert={alert_id}")
+        return handled
+
+    async def table_rows(self, table: str) -> list[dict[str, Any]]:
+        """Every row of one table, for tests and the data export; ``table`` is never user input."""
+        if table not in {
+            "patients",
+            "invites",
+            "staff",
+            "sessions",
+            "outbox",
+            "audit_log",
+            "questions",
+            "alerts",
+            "prefs",
+            "checkin_answers",
+            "reminder_responses",
+        }:
+            raise ValueError(f"unknown table {table}")
+        return [dict(row) for row in await self._all(f"SELECT * FROM {table} ORDER BY rowid")]
+
+
+class _Rollback(Exception):
+    """Raised inside a transaction to undo it when a guarded update found nothing to change."""

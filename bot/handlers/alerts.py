@@ -1,0 +1,87 @@
+"""Staff alerts: who needs a call and how urgently, with a "Handled" button that records who took it."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Message, Update
+from telegram.error import TelegramError
+
+from bot.db import Patient
+from bot.handlers.common import remove_buttons
+from bot.handlers.sending import keyboard
+from bot.outbox import Button, OutgoingMessage
+from bot.services import ClinicContext
+
+log = logging.getLogger(__name__)
+
+ALERT_PREFIX = "alert:"
+
+
+async def alert_staff(
+    context: ClinicContext, patient: Patient, urgency: str, category: str, rule: str
+) -> None:
+    """Tell staff who needs a call, how urgent, and which red flag matched (never the message)."""
+    services = context.services
+    texts = services.content.texts
+    now = services.clock.now()
+    alert_id = await services.db.create_alert(now, patient.id, urgency, category, rule)
+    log.info("alert %s: patient #%s %s (%s)", alert_id, patient.id, urgency, rule)
+    text = texts.render(
+        "staff.alert",
+        urgency_label=texts.render(f"staff.alert_urgency_{urgency}"),
+        number=patient.id,
+        name=patient.display_name,
+        category=category,
+        advice=texts.render(f"staff.alert_advice_{urgency}"),
+        time=now.astimezone(services.settings.clinic_zone).strftime("%a %b %d, %H:%M"),
+    )
+    outgoing = OutgoingMessage(
+        text, ((Button(texts.render("staff.alert_button"), f"{ALERT_PREFIX}{alert_id}"),),)
+    )
+    recipients = (
+        [services.settings.staff_chat_id]
+        if services.settings.staff_chat_id is not None
+        else sorted(services.access.admin_ids)
+    )
+    for chat_id in recipients:
+        try:
+            await context.bot.send_message(chat_id, outgoing.text, reply_markup=keyboard(outgoing))
+        except TelegramError as exc:
+            # The alert stays open in the database for the staff console to show.
+            log.error("could not deliver alert %s to chat %s: %s", alert_id, chat_id, type(exc).__name__)
+
+
+async def alert_handled_button(update: Update, context: ClinicContext) -> None:
+    """The "Handled" button under an alert: records who handled it, for staff only."""
+    services = context.services
+    texts = services.content.texts
+    query = update.callback_query
+    user = update.effective_user
+    if query is None or user is None:
+        return
+    if not services.access.is_staff(user.id):
+        await query.answer(texts.render("staff.only_staff"), show_alert=True)
+        return
+    raw_id = (query.data or "").removeprefix(ALERT_PREFIX)
+    alert = await services.db.alert(int(raw_id)) if raw_id.isdigit() else None
+    if alert is None:
+        await query.answer(texts.render("staff.alert_gone"), show_alert=True)
+        await remove_buttons(update)
+        return
+    now = services.clock.now()
+    if not await services.db.handle_alert(now, alert.id, user.id):
+        await query.answer(texts.render("staff.alert_already"))
+        await remove_buttons(update)
+        return
+    await query.answer(texts.render("staff.alert_done"))
+    handled = texts.render(
+        "staff.alert_handled",
+        handler=user.full_name,
+        time=now.astimezone(services.settings.clinic_zone).strftime("%H:%M"),
+    )
+    original = query.message.text_html if isinstance(query.message, Message) and query.message.text else ""
+    try:
+        await query.edit_message_text(f"{original}\n\n{handled}" if original else handled)
+    except TelegramError as exc:
+        log.info("could not update alert message %s: %s", alert.id, type(exc).__name__)

@@ -1,0 +1,186 @@
+"""Commands everyone can use: joining, help, privacy, contact, stop, and the fallbacks."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import BadRequest
+
+from bot.enrollment import InviteStatus, accept_invite, open_invite
+from bot.handlers.sending import keyboard
+from bot.outbox import Button, OutgoingMessage
+from bot.patient_settings import SettingsScreens
+from bot.services import ClinicContext
+
+log = logging.getLogger(__name__)
+
+JOIN_PREFIX = "join:"
+
+
+async def reply(update: Update, text: str, message: OutgoingMessage | None = None) -> None:
+    """Answer in the chat the update came from."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    markup = keyboard(message) if message else None
+    await chat.send_message(text, reply_markup=markup)
+
+
+async def start(update: Update, context: ClinicContext) -> None:
+    """``/start`` with an invite token joins; without one it greets, or turns messages back on."""
+    services = context.services
+    texts = services.content.texts
+    user = update.effective_user
+    if user is None:
+        return
+    now = services.clock.now()
+    if context.args:
+        check = await open_invite(services.db, now, context.args[0], user.id)
+        if check.status is InviteStatus.OK and check.patient is not None:
+            consent = OutgoingMessage(
+                texts.render("invite.consent", name=check.patient.display_name),
+                ((Button(texts.render("invite.agree_button"), f"{JOIN_PREFIX}{check.invite_id}"),),),
+            )
+            await reply(update, consent.text, consent)
+        elif check.status is InviteStatus.ALREADY_LINKED:
+            await reply(update, texts.render("invite.already_linked"))
+        else:
+            await reply(update, texts.render("invite.invalid"))
+        return
+
+    patient = await services.db.patient_by_user(user.id)
+    if patient is None:
+        if services.access.is_staff(user.id):
+            await reply(update, staff_help(context, user.id))
+        else:
+            await reply(update, texts.render("start.stranger"))
+    elif patient.status in {"stopped", "blocked"}:
+        await services.db.set_patient_status(now, patient.id, "active")
+        prefs = await services.db.prefs(patient.id, services.settings.clinic_timezone)
+        await services.scheduler.replan(patient.id, prefs)
+        await reply(update, texts.render("start.resumed", name=patient.display_name))
+    else:
+        await reply(update, texts.render("start.enrolled", name=patient.display_name))
+
+
+async def join_button(update: Update, context: ClinicContext) -> None:
+    """The "I agree" button under the consent text: only now is the account linked."""
+    query = update.callback_query
+    user = update.effective_user
+    chat = update.effective_chat
+    if query is None or user is None or chat is None:
+        return
+    await query.answer()
+    services = context.services
+    texts = services.content.texts
+    raw_id = (query.data or "").removeprefix(JOIN_PREFIX)
+    if not raw_id.isdigit():
+        await reply(update, texts.render("invite.stale_button"))
+        return
+    check = await accept_invite(
+        services.db, services.clock.now(), int(raw_id), user.id, chat.id, services.settings.clinic_timezone
+    )
+    await remove_buttons(update)
+    if check.status is InviteStatus.OK and check.patient is not None:
+        log.info("patient #%s joined", check.patient.id)
+        await reply(update, texts.render("invite.joined", name=check.patient.display_name))
+        offer = SettingsScreens(services.content.reminders, texts.clinic_fields()).offer()
+        await reply(update, offer.text, offer)
+    elif check.status is InviteStatus.ALREADY_LINKED:
+        await reply(update, texts.render("invite.already_linked"))
+    else:
+        await reply(update, texts.render("invite.stale_button"))
+
+
+async def remove_buttons(update: Update) -> None:
+    """Take the buttons off a message once pressed, so they cannot be pressed twice."""
+    query = update.callback_query
+    if query is None or query.message is None:
+        return
+    try:
+        await query.edit_message_reply_markup(reply_markup=None)
+    except BadRequest as exc:
+        # Too old to edit, or already without buttons: nothing to undo.
+        log.debug("could not remove buttons: %s", exc.message)
+
+
+def staff_help(context: ClinicContext, user_id: int) -> str:
+    texts = context.services.content.texts
+    parts = [texts.render("help.staff")]
+    if context.services.access.is_admin(user_id):
+        parts.append(texts.render("help.admin"))
+    return "\n\n".join(parts)
+
+
+async def help_command(update: Update, context: ClinicContext) -> None:
+    services = context.services
+    user = update.effective_user
+    if user is None:
+        return
+    if services.access.is_staff(user.id):
+        await reply(update, staff_help(context, user.id))
+    elif await services.db.patient_by_user(user.id) is not None:
+        await reply(update, services.content.texts.render("help.patient"))
+    else:
+        await reply(update, services.content.texts.render("start.stranger"))
+
+
+async def privacy(update: Update, context: ClinicContext) -> None:
+    await reply(update, context.services.content.texts.render("privacy.patient"))
+
+
+async def contact(update: Update, context: ClinicContext) -> None:
+    await reply(update, context.services.content.texts.render("contact.card"))
+
+
+async def stop(update: Update, context: ClinicContext) -> None:
+    """``/stop``: the patient receives nothing more, and everything queued for them is cancelled."""
+    services = context.services
+    texts = services.content.texts
+    user = update.effective_user
+    if user is None:
+        return
+    patient = await services.db.patient_by_user(user.id)
+    if patient is None:
+        await reply(update, texts.render("start.stranger"))
+    elif patient.status == "active":
+        await services.db.set_patient_status(services.clock.now(), patient.id, "stopped")
+        log.info("patient #%s stopped messages", patient.id)
+        await reply(update, texts.render("stop.done"))
+    else:
+        await reply(update, texts.render("stop.already"))
+
+
+async def unknown_command(update: Update, context: ClinicContext) -> None:
+    await reply(update, context.services.content.texts.render("fallback.unknown_command"))
+
+
+async def non_text(update: Update, context: ClinicContext) -> None:
+    """Photos, stickers, voice notes: say kindly that only text is read."""
+    await reply(update, context.services.content.texts.render("fallback.non_text"))
+
+
+async def stale_button(update: Update, context: ClinicContext) -> None:
+    """A button from a message the bot no longer knows how to handle."""
+    query = update.callback_query
+    if query is None:
+        return
+    await query.answer(context.services.content.texts.render("invite.stale_button")[:200])
+
+
+async def on_error(update: object, context: ClinicContext) -> None:
+    """Log what failed without the update's content (it may hold a patient's words), and apologise."""
+    error = context.error
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error(
+        "error while handling update %s: %s",
+        update_id,
+        type(error).__name__,
+        exc_info=(type(error), error, error.__traceback__) if error else None,
+    )
+    if isinstance(update, Update) and update.effective_chat and update.effective_chat.type == "private":
+        try:
+            await reply(update, context.services.content.texts.render("fallback.error"))
+        except Exception as exc:  # the apology itself failed (e.g. network down): nothing more to do
+            log.warning("could not send the error apology: %s", type(exc).__name__)

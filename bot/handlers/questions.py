@@ -1,0 +1,57 @@
+"""Free-text messages: red flags first, then the answer; staff alerts for anything urgent.
+
+The message text goes to the answer engine and nowhere else: not to the database, not to the logs,
+not into the staff alert (which names the matched category instead).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+
+from bot.db import Patient
+from bot.handlers.alerts import alert_staff
+from bot.handlers.common import reply
+from bot.handlers.reminders import typed_zone
+from bot.services import ClinicContext
+
+log = logging.getLogger(__name__)
+
+ESCALATED = frozenset({"emergency", "urgent"})
+
+
+async def hours_since_last_session(context: ClinicContext, patient: Patient) -> float | None:
+    session = await context.services.db.last_session(patient.id)
+    if session is None:
+        return None
+    elapsed = context.services.clock.now() - session.session_at
+    return max(elapsed.total_seconds() / 3600, 0.0)
+
+
+async def on_text(update: Update, context: ClinicContext) -> None:
+    """Answer a patient's question; strangers get red-flag routing too, then how to join."""
+    services = context.services
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or user is None or message.text is None:
+        return
+    patient = await services.db.patient_by_user(user.id)
+    hours = await hours_since_last_session(context, patient) if patient else None
+    result = services.engine.answer(message.text, hours_since_session=hours)
+
+    if patient is None:
+        # Not enrolled: safety replies still go out, and staff can preview answers.
+        if result.urgency in ESCALATED or services.access.is_staff(user.id):
+            await reply(update, result.reply)
+        else:
+            await reply(update, services.content.texts.render("fallback.stranger_text"))
+        return
+
+    if result.urgency not in ESCALATED and await typed_zone(update, context, patient, message.text):
+        return
+    await reply(update, result.reply)
+    now = services.clock.now()
+    await services.db.log_question(now, patient.id, result.topic, result.urgency)
+    if result.urgency in ESCALATED:
+        await alert_staff(context, patient, result.urgency, result.category or result.rule, result.rule)

@@ -1,0 +1,225 @@
+"""Buttons under check-ins and reminders, /settings, and the staff view of a patient's schedule."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from telegram import Update
+from telegram.error import BadRequest
+
+from bot.db import Patient, PlannedSend
+from bot.handlers.alerts import alert_staff
+from bot.handlers.common import remove_buttons, reply
+from bot.handlers.sending import keyboard
+from bot.outbox import OutgoingMessage
+from bot.patient_settings import OFFER_PREFIX, SettingsScreens, parse_button, valid_zone
+from bot.reminders import REMINDER_KINDS, answer_checkin
+from bot.renderers import CHECKIN_PREFIX, REMINDER_PREFIX
+from bot.services import ClinicContext
+
+log = logging.getLogger(__name__)
+
+SNOOZE = timedelta(minutes=30)
+AWAITING_ZONE = "awaiting_zone"
+
+
+def screens(context: ClinicContext) -> SettingsScreens:
+    services = context.services
+    return SettingsScreens(services.content.reminders, services.content.texts.clinic_fields())
+
+
+def rtext(context: ClinicContext, key: str) -> str:
+    services = context.services
+    return services.content.reminders.render(key, services.content.texts.clinic_fields())
+
+
+async def pressing_patient(update: Update, context: ClinicContext) -> Patient | None:
+    """The enrolled patient who pressed a button, after acknowledging the press."""
+    query = update.callback_query
+    user = update.effective_user
+    if query is None or user is None:
+        return None
+    await query.answer()
+    return await context.services.db.patient_by_user(user.id)
+
+
+def split_item_button(data: str, prefix: str) -> tuple[int, str] | None:
+    raw_id, _, value = data.removeprefix(prefix).partition(":")
+    return (int(raw_id), value) if raw_id.isdigit() and len(raw_id) < 12 else None
+
+
+async def checkin_button(update: Update, context: ClinicContext) -> None:
+    """An answer to a check-in: fitting advice, maybe a follow-up, and a staff alert when it calls for one."""
+    services = context.services
+    patient = await pressing_patient(update, context)
+    parsed = (
+        split_item_button(update.callback_query.data or "", CHECKIN_PREFIX) if update.callback_query else None
+    )
+    if patient is None or parsed is None:
+        await reply(update, rtext(context, "reminder_replies.stale"))
+        return
+    item_id, answer_key = parsed
+    now = services.clock.now()
+    prefs = await services.db.prefs(patient.id, services.settings.clinic_timezone)
+    item = await services.db.outbox_item(item_id)
+    result = await answer_checkin(
+        services.db, services.content.reminders, now, patient.id, item, answer_key, prefs
+    )
+    if result.status == "invalid":
+        await reply(update, rtext(context, "checkin_replies.expired"))
+        return
+    await remove_buttons(update)
+    await reply(update, rtext(context, result.reply_key))
+    if result.status != "ok":
+        return
+    log.info("patient #%s answered a check-in", patient.id)
+    if result.alert_urgency is not None and result.alert_category is not None:
+        await alert_staff(
+            context, patient, result.alert_urgency, result.alert_category, f"checkin.{answer_key}"
+        )
+    if result.queued_follow_up:
+        await services.scheduler.rearm()
+
+
+async def reminder_button(update: Update, context: ClinicContext) -> None:
+    """Done, Snooze or Skip under a posture or exercise reminder."""
+    services = context.services
+    patient = await pressing_patient(update, context)
+    parsed = (
+        split_item_button(update.callback_query.data or "", REMINDER_PREFIX)
+        if update.callback_query
+        else None
+    )
+    item = await services.db.outbox_item(parsed[0]) if parsed else None
+    if (
+        patient is None
+        or parsed is None
+        or item is None
+        or item.patient_id != patient.id
+        or item.kind not in REMINDER_KINDS
+        or parsed[1] not in {"done", "snooze", "skip"}
+    ):
+        await reply(update, rtext(context, "reminder_replies.stale"))
+        return
+    response = parsed[1]
+    now = services.clock.now()
+    if not await services.db.record_reminder_response(now, patient.id, item, response):
+        await remove_buttons(update)
+        return
+    await remove_buttons(update)
+    if response == "snooze":
+        later = PlannedSend(
+            item.kind, f"{item.idempotency_key}:snooze", item.payload, now + SNOOZE, now + SNOOZE + SNOOZE
+        )
+        await services.db.enqueue(now, patient.id, [later])
+        await services.scheduler.rearm()
+    key = {"done": "done", "snooze": "snoozed", "skip": "skipped"}[response]
+    await reply(update, rtext(context, f"reminder_replies.{key}"))
+
+
+async def settings_command(update: Update, context: ClinicContext) -> None:
+    services = context.services
+    user = update.effective_user
+    if user is None:
+        return
+    patient = await services.db.patient_by_user(user.id)
+    if patient is None:
+        await reply(update, rtext(context, "settings.only_patients"))
+        return
+    prefs = await services.db.prefs(patient.id, services.settings.clinic_timezone)
+    message = screens(context).overview(prefs, services.clock.now())
+    await reply(update, message.text, message)
+
+
+async def settings_button(update: Update, context: ClinicContext) -> None:
+    """Every /settings button: show a list of choices, or apply one and show the overview again."""
+    services = context.services
+    patient = await pressing_patient(update, context)
+    query = update.callback_query
+    parsed = parse_button(query.data or "") if query else None
+    if patient is None or parsed is None:
+        await reply(update, rtext(context, "settings.only_patients"))
+        return
+    now = services.clock.now()
+    view = screens(context)
+    if parsed.name == "tz" and parsed.value == "type":
+        if context.user_data is not None:
+            context.user_data[AWAITING_ZONE] = True
+        await reply(update, rtext(context, "settings.type_zone"))
+        return
+    if parsed.name == "menu" or (not parsed.value and parsed.name != "resume"):
+        message = view.submenu(parsed.name) if parsed.name != "menu" else None
+        if message is None:
+            prefs = await services.db.prefs(patient.id, services.settings.clinic_timezone)
+            message = view.overview(prefs, now)
+        await show(update, message)
+        return
+    changes = view.change(parsed.name, parsed.value, now)
+    if changes is None:
+        await reply(update, rtext(context, "reminder_replies.stale"))
+        return
+    await apply_changes(context, patient, changes)
+    prefs = await services.db.prefs(patient.id, services.settings.clinic_timezone)
+    await show(update, view.overview(prefs, now))
+
+
+async def apply_changes(context: ClinicContext, patient: Patient, changes: dict[str, object]) -> None:
+    services = context.services
+    prefs = await services.db.update_prefs(patient.id, services.settings.clinic_timezone, **changes)
+    await services.scheduler.replan(patient.id, prefs)
+    log.info("patient #%s changed settings: %s", patient.id, ", ".join(sorted(changes)))
+
+
+async def show(update: Update, message: OutgoingMessage) -> None:
+    """Replace the settings message in place; send a new one if it can't be edited."""
+    query = update.callback_query
+    if query is not None and query.message is not None:
+        try:
+            await query.edit_message_text(message.text, reply_markup=keyboard(message))
+            return
+        except BadRequest as exc:
+            if "not modified" in exc.message.lower():
+                return
+    await reply(update, message.text, message)
+
+
+async def offer_button(update: Update, context: ClinicContext) -> None:
+    """The reminder offer after joining: switch on what the patient picked, then show settings."""
+    services = context.services
+    patient = await pressing_patient(update, context)
+    query = update.callback_query
+    choice = (query.data or "").removeprefix(OFFER_PREFIX) if query else ""
+    if patient is None or choice not in {"posture", "exercise", "none"}:
+        await reply(update, rtext(context, "settings.only_patients"))
+        return
+    await remove_buttons(update)
+    if choice != "none":
+        view = screens(context)
+        changes = view.change("posture" if choice == "posture" else "ex", "on", services.clock.now())
+        if changes:
+            await apply_changes(context, patient, changes)
+    prefs = await services.db.prefs(patient.id, services.settings.clinic_timezone)
+    message = screens(context).overview(prefs, services.clock.now())
+    await reply(update, message.text, message)
+
+
+async def typed_zone(update: Update, context: ClinicContext, patient: Patient, text: str) -> bool:
+    """After "Type a zone name", take a routine message as the zone. True if it was handled here.
+
+    Called only after the red-flag check found nothing, so a zone prompt never delays safety advice.
+    A sentence is not a zone name: it goes on to be answered as a question.
+    """
+    if context.user_data is None or not context.user_data.pop(AWAITING_ZONE, False):
+        return False
+    services = context.services
+    zone = valid_zone(text)
+    if zone is None:
+        if any(ch.isspace() for ch in text.strip()):
+            return False
+        await reply(update, rtext(context, "settings.bad_zone"))
+        return True
+    await apply_changes(context, patient, {"timezone": zone})
+    clinic = services.content.texts.clinic_fields()
+    await reply(update, services.content.reminders.render("settings.zone_set", clinic, timezone=zone))
+    return True

@@ -1,0 +1,54 @@
+"""The bridge from plain messages to Telegram: build keyboards, send, and translate errors."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+
+from bot.outbox import OutgoingMessage, RecipientGone, RetryLater, Sender, SendFailed
+
+log = logging.getLogger(__name__)
+
+
+def keyboard(message: OutgoingMessage) -> InlineKeyboardMarkup | None:
+    if not message.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in message.buttons]
+    )
+
+
+def retry_seconds(exc: RetryAfter) -> float:
+    """``retry_after`` is an int in PTB 22 and will become a timedelta; accept both."""
+    value = exc.retry_after
+    return float(value.total_seconds()) if hasattr(value, "total_seconds") else float(value)
+
+
+def is_chat_gone(exc: BadRequest) -> bool:
+    text = exc.message.lower()
+    return "chat not found" in text or "user is deactivated" in text or "peer_id_invalid" in text
+
+
+def telegram_sender(bot: Bot) -> Sender:
+    async def send(chat_id: int, message: OutgoingMessage) -> None:
+        try:
+            await bot.send_message(chat_id, message.text, reply_markup=keyboard(message))
+        except Forbidden as exc:
+            raise RecipientGone(str(exc)) from exc
+        except RetryAfter as exc:
+            raise RetryLater(retry_seconds(exc)) from exc
+        except BadRequest as exc:
+            # BadRequest subclasses NetworkError, so it must be caught first.
+            if is_chat_gone(exc):
+                raise RecipientGone(str(exc)) from exc
+            log.error("Telegram refused a message as malformed: %s", exc.message)
+            raise SendFailed(f"bad request: {exc.message}") from exc
+        except TimedOut as exc:
+            # It may have been delivered; a retry can repeat it, which beats losing it.
+            raise SendFailed("timed out") from exc
+        except (NetworkError, TelegramError) as exc:
+            raise SendFailed(type(exc).__name__) from exc
+
+    return send

@@ -1,0 +1,256 @@
+"""Staff commands: enroll patients, record sessions, manage staff. Guarded once, in handlers/__init__."""
+
+from __future__ import annotations
+
+import io
+import logging
+from datetime import timedelta
+
+import segno
+from telegram import BotCommandScopeChat, Update
+from telegram.error import TelegramError
+
+from bot.aftercare import area_labels, parse_areas, record_session
+from bot.content import TEXT_KEYS
+from bot.enrollment import MAX_DISPLAY_NAME, clean_display_name, enroll, invite_link
+from bot.handlers.common import reply
+from bot.handlers.menus import staff_commands
+from bot.patient_settings import SettingsScreens, clock_time, window_text
+from bot.services import ClinicContext
+
+log = logging.getLogger(__name__)
+
+
+def command_text(update: Update) -> str:
+    """What follows the command word, as typed (context.args would lose the spacing)."""
+    message = update.effective_message
+    text = message.text if message and message.text else ""
+    parts = text.split(maxsplit=1)
+    return parts[1] if len(parts) > 1 else ""
+
+
+def patient_number(raw: str) -> int | None:
+    raw = raw.strip().lstrip("#")
+    return int(raw) if raw.isdigit() and len(raw) <= 9 else None
+
+
+async def enroll_command(update: Update, context: ClinicContext) -> None:
+    """``/enroll Jane D.``: a new patient number and a one-time invite link (and its QR code)."""
+    services = context.services
+    texts = services.content.texts
+    user = update.effective_user
+    if user is None:
+        return
+    raw_name = command_text(update)
+    if not raw_name.strip():
+        await reply(update, texts.render("staff.enroll_usage"))
+        return
+    name = clean_display_name(raw_name)
+    if name is None:
+        await reply(update, texts.render("staff.enroll_bad_name", max_length=MAX_DISPLAY_NAME))
+        return
+    now = services.clock.now()
+    enrollment = await enroll(services.db, now, user.id, name, services.settings.invite_ttl_days)
+    link = invite_link(context.bot.username, enrollment.token)
+    expires = enrollment.expires_at.astimezone(services.settings.clinic_zone).strftime("%b %d, %Y")
+    log.info("staff %s enrolled patient #%s", user.id, enrollment.patient_id)
+    await reply(
+        update,
+        texts.render(
+            "staff.enroll_done", number=enrollment.patient_id, name=name, link=link, expires=expires
+        ),
+    )
+    await send_qr(
+        update, link, texts.render("staff.enroll_qr_caption", number=enrollment.patient_id, name=name)
+    )
+
+
+async def send_qr(update: Update, link: str, caption: str) -> None:
+    """The same link as a QR code, for a patient standing at the front desk."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    image = io.BytesIO()
+    segno.make(link, error="m").save(image, kind="png", scale=8, border=2)
+    try:
+        await chat.send_photo(image.getvalue(), caption=caption)
+    except TelegramError as exc:
+        # The text link already went out; the QR code is a convenience.
+        log.warning("could not send the invite QR code: %s", type(exc).__name__)
+
+
+async def session_command(update: Update, context: ClinicContext) -> None:
+    """``/session 12 neck shoulders``: record a session and send the aftercare now."""
+    services = context.services
+    texts = services.content.texts
+    aftercare = services.content.aftercare
+    user = update.effective_user
+    if user is None:
+        return
+    args = context.args or []
+    number = patient_number(args[0]) if args else None
+    if number is None:
+        await reply(update, texts.render("staff.session_usage"))
+        return
+    patient = await services.db.patient(number)
+    if patient is None:
+        await reply(update, texts.render("staff.session_not_found", number=number))
+        return
+    if patient.status != "active":
+        key = {
+            "invited": "staff.session_not_joined",
+            "stopped": "staff.session_stopped",
+            "blocked": "staff.session_blocked",
+        }[patient.status]
+        await reply(update, texts.render(key, number=patient.id, name=patient.display_name))
+        return
+
+    areas, unknown = parse_areas(args[1:], aftercare)
+    labels = ", ".join(area_labels(areas, aftercare)) or texts.render("staff.session_all_areas")
+    now = services.clock.now()
+    prefs = await services.db.prefs(patient.id, services.settings.clinic_timezone)
+    recorded = await record_session(
+        services.db,
+        now,
+        services.settings.clinic_zone,
+        user.id,
+        patient,
+        areas,
+        services.content.reminders,
+        prefs,
+    )
+    log.info("staff %s recorded session %s for patient #%s", user.id, recorded.session_id, patient.id)
+    await services.scheduler.deliver_now()
+    if recorded.aftercare_queued:
+        status = await services.db.outbox_status(recorded.aftercare_key)
+        text_key = {
+            "sent": "staff.session_sent",
+            "pending": "staff.session_queued",
+        }.get(status or "", "staff.session_undeliverable")
+    else:
+        text_key = "staff.session_already_today"
+    lines = [texts.render(text_key, areas=labels, number=patient.id, name=patient.display_name)]
+    if unknown:
+        known = ", ".join(area.label for area in aftercare.areas)
+        lines.append(
+            texts.render("staff.session_unknown_areas", unknown=" ".join(unknown)[:200], known=known)
+        )
+    await reply(update, "\n".join(lines))
+
+
+async def patient_command(update: Update, context: ClinicContext) -> None:
+    """``/patient 12``: who they are, what is coming up for them (their local time), how they're doing."""
+    services = context.services
+    texts = services.content.texts
+    args = context.args or []
+    number = patient_number(args[0]) if len(args) == 1 else None
+    if number is None:
+        await reply(update, texts.render("staff.patient_usage"))
+        return
+    patient = await services.db.patient(number)
+    if patient is None:
+        await reply(update, texts.render("staff.session_not_found", number=number))
+        return
+    now = services.clock.now()
+    prefs = await services.db.prefs(patient.id, services.settings.clinic_timezone)
+    session = await services.db.last_session(patient.id)
+    view = SettingsScreens(services.content.reminders, texts.clinic_fields())
+    if session is None:
+        last = texts.render("staff.patient_no_session")
+    else:
+        labels = ", ".join(area_labels(session.areas, services.content.aftercare))
+        last = session.session_at.astimezone(prefs.zone).strftime("%a %b %d") + (
+            f" ({labels})" if labels else ""
+        )
+    lines = [
+        texts.render(
+            "staff.patient_upcoming_line",
+            when=item.due_at.astimezone(prefs.zone).strftime("%a %b %d, ")
+            + clock_time(item.due_at.astimezone(prefs.zone).time()),
+            what=texts.render(f"staff.kind_{item.kind}")
+            if f"staff.kind_{item.kind}" in TEXT_KEYS
+            else item.kind,
+        )
+        for item in await services.db.upcoming(patient.id, limit=12)
+    ]
+    card = texts.render(
+        "staff.patient_card",
+        number=patient.id,
+        name=patient.display_name,
+        status=texts.render(f"staff.status_{patient.status}"),
+        timezone=view.zone_label(prefs.timezone),
+        quiet=window_text(prefs.quiet_start, prefs.quiet_end),
+        last_session=last,
+        done=await services.db.done_count(patient.id, now - timedelta(days=7)),
+        markup={"upcoming": "\n".join(lines) or texts.render("staff.patient_nothing")},
+    )
+    await reply(update, card)
+
+
+async def staff_command(update: Update, context: ClinicContext) -> None:
+    """``/staff``, ``/staff add <id>``, ``/staff remove <id>`` (admins only)."""
+    services = context.services
+    texts = services.content.texts
+    user = update.effective_user
+    if user is None:
+        return
+    args = context.args or []
+    if not args:
+        admins = ", ".join(str(i) for i in sorted(services.access.admin_ids)) or texts.render(
+            "staff.staff_none"
+        )
+        staff = ", ".join(str(i) for i in sorted(services.access.staff_ids)) or texts.render(
+            "staff.staff_none"
+        )
+        await reply(update, texts.render("staff.staff_list", admins=admins, staff=staff))
+        return
+    action = args[0].lower()
+    target = args[1] if len(args) == 2 else ""
+    if action not in {"add", "remove"} or not target.isdigit() or len(target) > 15:
+        await reply(update, texts.render("staff.staff_usage"))
+        return
+    target_id = int(target)
+    now = services.clock.now()
+    if action == "add":
+        if await services.db.add_staff(now, user.id, target_id):
+            services.access.grant(target_id)
+            await show_staff_menu(context, target_id)
+            await reply(update, texts.render("staff.staff_added", user_id=target_id))
+        else:
+            await reply(update, texts.render("staff.staff_already", user_id=target_id))
+        return
+    if services.access.is_admin(target_id):
+        await reply(update, texts.render("staff.staff_is_admin", user_id=target_id))
+    elif await services.db.remove_staff(now, user.id, target_id):
+        services.access.revoke(target_id)
+        await hide_staff_menu(context, target_id)
+        await reply(update, texts.render("staff.staff_removed", user_id=target_id))
+    else:
+        await reply(update, texts.render("staff.staff_not_found", user_id=target_id))
+
+
+async def show_staff_menu(context: ClinicContext, user_id: int) -> None:
+    try:
+        await context.bot.set_my_commands(
+            staff_commands(context.services.content.menus, admin=False),
+            scope=BotCommandScopeChat(user_id),
+        )
+    except TelegramError as exc:
+        # The person has not opened the bot yet; their menu is set at the next start-up.
+        log.info("could not set the staff menu for %s: %s", user_id, type(exc).__name__)
+
+
+async def hide_staff_menu(context: ClinicContext, user_id: int) -> None:
+    try:
+        await context.bot.delete_my_commands(scope=BotCommandScopeChat(user_id))
+    except TelegramError as exc:
+        log.info("could not reset the menu for %s: %s", user_id, type(exc).__name__)
+
+
+async def refuse_staff_command(update: Update, context: ClinicContext) -> None:
+    """Anyone who is not staff trying a staff command: say so, and do nothing."""
+    await reply(update, context.services.content.texts.render("staff.only_staff"))
+
+
+async def refuse_admin_command(update: Update, context: ClinicContext) -> None:
+    await reply(update, context.services.content.texts.render("staff.only_admin"))

@@ -1,0 +1,211 @@
+"""What to send between visits, and when: check-ins after a session, posture and exercise reminders.
+
+Plain functions over plain data. The planner turns a patient's settings into outbox rows with
+idempotency keys (so planning twice plans nothing new); the gate decides, at the moment of sending,
+whether a row goes out now, waits for the morning, or is dropped as too late.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.content.reminders import ReminderContent
+from bot.db import Database, OutboxItem, PlannedSend, Prefs
+from bot.localtime import at_local, local_date, quiet_until, slots_between
+
+CHECKIN = "checkin"
+POSTURE = "posture"
+EXERCISE = "exercise"
+REMINDER_KINDS = frozenset({POSTURE, EXERCISE})
+# Aftercare right after a visit goes out even in quiet hours: the patient has just left the clinic.
+FRESH_AFTERCARE = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Grace:
+    """How late a reminder may still go out after downtime; older ones are dropped."""
+
+    posture: timedelta = timedelta(hours=1)
+    exercise: timedelta = timedelta(hours=1)
+
+    def for_kind(self, kind: str) -> timedelta:
+        return self.posture if kind == POSTURE else self.exercise
+
+
+def checkin_key(session_id: int, step: str) -> str:
+    return f"checkin:{session_id}:{step}"
+
+
+def plan_checkin(
+    content: ReminderContent, session_id: int, session_at: datetime, step: str, prefs: Prefs
+) -> PlannedSend:
+    """A check-in at about N hours after the session, moved out of quiet hours.
+
+    It stays useful until the next step would be due (the 24-hour one until the 48-hour mark).
+    """
+    nominal = session_at + timedelta(hours=content.step_hours[step])
+    due = quiet_until(nominal, prefs.zone, prefs.quiet_start, prefs.quiet_end) or nominal
+    expires = nominal + timedelta(hours=content.useful_for_hours)
+    return PlannedSend(
+        CHECKIN,
+        checkin_key(session_id, step),
+        {"step": step, "session_id": session_id},
+        due,
+        max(expires, due + timedelta(hours=1)),
+    )
+
+
+def plan_reminders(
+    content: ReminderContent, patient_id: int, prefs: Prefs, now: datetime, grace: Grace, days: int = 2
+) -> list[PlannedSend]:
+    """Posture and exercise reminders for today and the next ``days - 1`` local days, not yet due."""
+    zone = prefs.zone
+    today = local_date(now, zone)
+    planned: list[PlannedSend] = []
+    posture_slots = slots_between(prefs.work_start, prefs.work_end, prefs.posture_every_minutes)
+    for offset in range(days):
+        day = today + timedelta(days=offset)
+        candidates: list[tuple[str, str, dict[str, Any], datetime]] = []
+        if prefs.posture_on and day.weekday() < 5:
+            for index, slot in enumerate(posture_slots):
+                tip = (day.toordinal() * len(posture_slots) + index) % len(content.posture_tips)
+                candidates.append(
+                    (
+                        POSTURE,
+                        f"posture:{patient_id}:{day.isoformat()}:{index}",
+                        {"tip": tip},
+                        at_local(day, slot, zone),
+                    )
+                )
+        if prefs.exercise_on:
+            routine = day.toordinal() % len(content.exercise_routines)
+            candidates.append(
+                (
+                    EXERCISE,
+                    f"exercise:{patient_id}:{day.isoformat()}",
+                    {"routine": routine},
+                    at_local(day, prefs.exercise_time, zone),
+                )
+            )
+        for kind, key, payload, due in candidates:
+            if due <= now or prefs.is_paused(due):
+                continue
+            if quiet_until(due, zone, prefs.quiet_start, prefs.quiet_end) is not None:
+                continue
+            planned.append(PlannedSend(kind, key, payload, due, due + grace.for_kind(kind)))
+    return planned
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to do with a due outbox row: send it, wait until ``wait_until``, or drop it."""
+
+    send: bool
+    wait_until: datetime | None = None
+    drop_reason: str | None = None
+
+
+SEND = Decision(send=True)
+
+
+def gate(item: OutboxItem, prefs: Prefs, now: datetime) -> Decision:
+    """The last check before a message goes out; catch-up never sends in quiet hours."""
+    if item.expires_at is not None and now > item.expires_at:
+        return Decision(False, drop_reason="too late")
+    if item.kind in REMINDER_KINDS and prefs.is_paused(now):
+        return Decision(False, drop_reason="paused")
+    if item.kind == "aftercare" and now - item.due_at < FRESH_AFTERCARE:
+        return SEND
+    morning = quiet_until(now, prefs.zone, prefs.quiet_start, prefs.quiet_end)
+    if morning is None:
+        return SEND
+    if item.expires_at is not None and morning > item.expires_at:
+        return Decision(False, drop_reason="too late after quiet hours")
+    return Decision(False, wait_until=morning)
+
+
+def elapsed_key(hours: float) -> tuple[str, dict[str, int]]:
+    """Which words say how long ago the session was (see [elapsed] in reminders.toml)."""
+    if hours < 20:
+        return "elapsed.today", {}
+    if hours < 40:
+        return "elapsed.yesterday", {}
+    return "elapsed.days", {"days": round(hours / 24)}
+
+
+@dataclass(frozen=True)
+class CheckinResult:
+    """What answering a check-in leads to: a reply, maybe a staff alert, maybe another check-in."""
+
+    status: str  # "ok", "already" (answered before) or "invalid" (not this patient's, or unknown)
+    reply_key: str = ""
+    alert_urgency: str | None = None
+    alert_category: str | None = None
+    queued_follow_up: bool = False
+
+
+async def answer_checkin(
+    db: Database,
+    content: ReminderContent,
+    now: datetime,
+    patient_id: int,
+    item: OutboxItem | None,
+    answer_key: str,
+    prefs: Prefs,
+) -> CheckinResult:
+    """Record a check-in answer from its button and decide what follows, per reminders.toml."""
+    if item is None or item.kind != CHECKIN or item.patient_id != patient_id:
+        return CheckinResult("invalid")
+    step_name = str(item.payload.get("step", ""))
+    step = content.steps.get(step_name)
+    answer = step.answer(answer_key) if step else None
+    session_id = int(item.payload.get("session_id", 0))
+    session = await db.session(session_id)
+    if answer is None or session is None or session.patient_id != patient_id:
+        return CheckinResult("invalid")
+    if not await db.record_checkin_answer(now, patient_id, session_id, step_name, answer.key):
+        return CheckinResult("already", reply_key="checkin_replies.thanks_already")
+    queued = False
+    if answer.next_step is not None:
+        follow_up = plan_checkin(content, session_id, session.session_at, answer.next_step, prefs)
+        if follow_up.due_at < now:  # answered late: ask again a day from now instead
+            follow_up = plan_checkin(
+                content,
+                session_id,
+                now - timedelta(hours=content.step_hours[step_name]),
+                answer.next_step,
+                prefs,
+            )
+        queued = bool(await db.enqueue(now, patient_id, [follow_up]))
+    return CheckinResult(
+        "ok",
+        reply_key=f"checkin_replies.{answer.reply}",
+        alert_urgency=answer.alert,
+        alert_category=content.alert_categories.get(answer.reply) if answer.alert else None,
+        queued_follow_up=queued,
+    )
+
+
+async def plan_patient(
+    db: Database, content: ReminderContent, now: datetime, patient_id: int, prefs: Prefs, grace: Grace
+) -> None:
+    """Rebuild a patient's future posture and exercise reminders after their settings changed."""
+    sends = plan_reminders(content, patient_id, prefs, now, grace)
+    through = (local_date(now, prefs.zone) + timedelta(days=1)).isoformat()
+    await db.replan(now, patient_id, REMINDER_KINDS, sends, through)
+
+
+async def extend_all_plans(db: Database, content: ReminderContent, now: datetime, grace: Grace) -> int:
+    """Plan today and tomorrow for every patient who wants reminders and isn't planned that far yet.
+
+    Runs at start-up and every few minutes; patients already planned through tomorrow cost nothing.
+    """
+    plans: list[tuple[int, list[PlannedSend], str]] = []
+    for patient_id, prefs in await db.patients_wanting_reminders():
+        through = (local_date(now, prefs.zone) + timedelta(days=1)).isoformat()
+        if prefs.planned_through is not None and prefs.planned_through >= through:
+            continue
+        plans.append((patient_id, plan_reminders(content, patient_id, prefs, now, grace), through))
+    return await db.extend_plans(now, plans) if plans else 0

@@ -1,0 +1,84 @@
+"""Turn queued outbox rows into messages, at the moment they are sent, from content and stored facts.
+
+Only references are stored in the outbox (a session id, a tip number); the words are rendered at
+send time, so a content fix reaches messages that are already queued.
+"""
+
+from __future__ import annotations
+
+from bot.aftercare import AFTERCARE_KIND, compose_aftercare
+from bot.clock import Clock
+from bot.content import Content
+from bot.content.reminders import ReminderContent
+from bot.db import Database, OutboxItem, Patient
+from bot.outbox import Button, Dispatcher, OutgoingMessage
+from bot.reminders import CHECKIN, EXERCISE, POSTURE, elapsed_key
+
+CHECKIN_PREFIX = "ci:"
+REMINDER_PREFIX = "rem:"
+
+
+class Renderers:
+    def __init__(self, db: Database, content: Content, reminders: ReminderContent, clock: Clock) -> None:
+        self._db = db
+        self._content = content
+        self._reminders = reminders
+        self._clock = clock
+        self._clinic = content.texts.clinic_fields()
+
+    def register(self, dispatcher: Dispatcher) -> None:
+        dispatcher.register(AFTERCARE_KIND, self.aftercare)
+        dispatcher.register(CHECKIN, self.checkin)
+        dispatcher.register(POSTURE, self.posture)
+        dispatcher.register(EXERCISE, self.exercise)
+
+    async def aftercare(self, item: OutboxItem, patient: Patient) -> OutgoingMessage | None:
+        session = await self._db.session(int(item.payload.get("session_id", 0)))
+        areas = session.areas if session else ()
+        return OutgoingMessage(compose_aftercare(self._content.aftercare, self._clinic, areas))
+
+    async def checkin(self, item: OutboxItem, patient: Patient) -> OutgoingMessage | None:
+        step_name = str(item.payload.get("step", ""))
+        step = self._reminders.steps.get(step_name)
+        session = await self._db.session(int(item.payload.get("session_id", 0)))
+        if step is None or session is None:
+            return None
+        hours = (self._clock.now() - session.session_at).total_seconds() / 3600
+        when_key, when_values = elapsed_key(hours)
+        text = self._reminders.question(
+            step_name,
+            self._clinic,
+            name=patient.display_name,
+            when=self._reminders.render(when_key, self._clinic, **when_values),
+        )
+        buttons = tuple(
+            (Button(answer.label, f"{CHECKIN_PREFIX}{item.id}:{answer.key}"),) for answer in step.answers
+        )
+        return OutgoingMessage(text, buttons)
+
+    async def posture(self, item: OutboxItem, patient: Patient) -> OutgoingMessage | None:
+        r, clinic = self._reminders, self._clinic
+        tip = r.posture_tips[int(item.payload.get("tip", 0)) % len(r.posture_tips)]
+        text = "\n".join([r.render("posture.intro", clinic), tip, r.render("posture.caution", clinic)])
+        buttons = (
+            (
+                Button(r.render("posture.done_button", clinic), f"{REMINDER_PREFIX}{item.id}:done"),
+                Button(r.render("posture.snooze_button", clinic), f"{REMINDER_PREFIX}{item.id}:snooze"),
+            ),
+        )
+        return OutgoingMessage(text, buttons)
+
+    async def exercise(self, item: OutboxItem, patient: Patient) -> OutgoingMessage | None:
+        r, clinic = self._reminders, self._clinic
+        routine = r.exercise_routines[int(item.payload.get("routine", 0)) % len(r.exercise_routines)]
+        text = "\n\n".join(
+            [r.render("exercise.intro", clinic), routine, r.render("exercise.caution", clinic)]
+        )
+        buttons = (
+            (
+                Button(r.render("exercise.done_button", clinic), f"{REMINDER_PREFIX}{item.id}:done"),
+                Button(r.render("exercise.snooze_button", clinic), f"{REMINDER_PREFIX}{item.id}:snooze"),
+            ),
+            (Button(r.render("exercise.skip_button", clinic), f"{REMINDER_PREFIX}{item.id}:skip"),),
+        )
+        return OutgoingMessage(text, buttons)

@@ -1,0 +1,49 @@
+"""What every handler can reach: settings, clock, content, storage and delivery, through a typed context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
+
+from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.content import Content
+from bot.db import Database
+from bot.scheduler import Scheduler
+
+if TYPE_CHECKING:
+    from bot.answers import AnswerEngine
+    from bot.handlers.access import Access
+
+SERVICES_KEY = "services"
+
+
+@dataclass
+class Services:
+    settings: Settings
+    clock: Clock
+    content: Content
+    db: Database
+    access: Access
+    scheduler: Scheduler
+    engine: AnswerEngine
+
+
+class ClinicContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """The callback context, with the services one attribute away instead of behind string keys."""
+
+    @property
+    def services(self) -> Services:
+        return cast(Services, self.bot_data[SERVICES_KEY])
+
+
+ClinicApplication = Application[
+    ExtBot[None],
+    ClinicContext,
+    dict[Any, Any],
+    dict[Any, Any],
+    dict[Any, Any],
+    JobQueue[ClinicContext],
+]

@@ -1,0 +1,254 @@
+"""A fake Bot API at PTB's request layer: records every call and answers like Telegram, errors included."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram.request import BaseRequest, RequestData
+
+BOT_ID = 7_000_000_001
+BOT_USERNAME = "procare_clinic_bot"
+MAX_TEXT = 4096
+MAX_CALLBACK_DATA = 64
+_ALLOWED_TAGS = {
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "code",
+    "pre",
+    "a",
+    "tg-spoiler",
+    "blockquote",
+    "span",
+}
+_TAG = re.compile(r"<(/?)([a-zA-Z-]+)(\s[^<>]*)?>")
+_ENTITY = re.compile(r"&(lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
+_SEND_METHODS = {"sendMessage", "sendPhoto", "sendDocument", "copyMessage", "forwardMessage"}
+
+
+@dataclass(frozen=True)
+class ApiCall:
+    method: str
+    params: dict[str, Any]
+    files: tuple[str, ...] = ()
+
+    @property
+    def chat_id(self) -> int | None:
+        value = self.params.get("chat_id")
+        return int(value) if value is not None else None
+
+    @property
+    def text(self) -> str:
+        return str(self.params.get("text") or self.params.get("caption") or "")
+
+    @property
+    def button_data(self) -> list[str]:
+        markup = self.params.get("reply_markup") or {}
+        if isinstance(markup, str):
+            markup = json.loads(markup)
+        return [b.get("callback_data", "") for row in markup.get("inline_keyboard", []) for b in row]
+
+
+@dataclass
+class Failure:
+    """One error Telegram will answer with, the next time ``method`` is called (for ``chat_id``)."""
+
+    method: str
+    error_code: int
+    description: str
+    chat_id: int | None = None
+    retry_after: int | None = None
+    times: int = 1
+
+
+def html_error(text: str) -> str | None:
+    """Telegram's own check of HTML parse mode, as far as it matters to us."""
+    stack: list[str] = []
+    for match in _TAG.finditer(text):
+        closing, tag = match.group(1) == "/", match.group(2).lower()
+        if tag not in _ALLOWED_TAGS:
+            return f'Bad Request: can\'t parse entities: unsupported start tag "{tag}"'
+        if closing:
+            if not stack or stack.pop() != tag:
+                return f'Bad Request: can\'t parse entities: unexpected end tag "{tag}"'
+        else:
+            stack.append(tag)
+    if stack:
+        return f"Bad Request: can't parse entities: can't find end tag for \"{stack[-1]}\""
+    bare = _TAG.sub("", text)
+    if "<" in bare:
+        return "Bad Request: can't parse entities: unexpected character '<'"
+    if "&" in _ENTITY.sub("", bare):
+        return "Bad Request: can't parse entities: character '&' is reserved"
+    return None
+
+
+@dataclass
+class FakeTelegram(BaseRequest):
+    calls: list[ApiCall] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    blocked: set[int] = field(default_factory=set)
+    missing_chats: set[int] = field(default_factory=set)
+    now: int = 1_790_000_000
+
+    def __post_init__(self) -> None:
+        self._message_ids = itertools.count(100)
+
+    # -- what tests look at --------------------------------------------------------------------
+
+    def sent(
+        self, chat_id: int | None = None, methods: Iterable[str] = ("sendMessage", "sendPhoto")
+    ) -> list[ApiCall]:
+        wanted = set(methods)
+        return [c for c in self.calls if c.method in wanted and (chat_id is None or c.chat_id == chat_id)]
+
+    def texts(self, chat_id: int | None = None) -> list[str]:
+        return [c.text for c in self.sent(chat_id)]
+
+    def last_text(self, chat_id: int) -> str:
+        texts = self.texts(chat_id)
+        assert texts, f"nothing was sent to chat {chat_id}"
+        return texts[-1]
+
+    def clear(self) -> None:
+        self.calls.clear()
+
+    def fail(
+        self,
+        method: str,
+        error_code: int,
+        description: str,
+        *,
+        chat_id: int | None = None,
+        retry_after: int | None = None,
+        times: int = 1,
+    ) -> None:
+        self.failures.append(Failure(method, error_code, description, chat_id, retry_after, times))
+
+    # -- BaseRequest ------------------------------------------------------------------------------
+
+    @property
+    def read_timeout(self) -> float | None:
+        return None
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = None,
+        write_timeout: Any = None,
+        connect_timeout: Any = None,
+        pool_timeout: Any = None,
+    ) -> tuple[int, bytes]:
+        api_method = url.rsplit("/", 1)[-1]
+        params = dict(request_data.parameters) if request_data else {}
+        files = tuple(request_data.multipart_data) if request_data and request_data.contains_files else ()
+        return self.handle(ApiCall(api_method, params, files))
+
+    def handle(self, call: ApiCall) -> tuple[int, bytes]:
+        """Answer one Bot API call as Telegram would (status code and JSON body)."""
+        self.calls.append(call)
+        error = self._error_for(call)
+        if error is not None:
+            return error
+        return 200, json.dumps({"ok": True, "result": self._result(call)}).encode()
+
+    def _error_for(self, call: ApiCall) -> tuple[int, bytes] | None:
+        for failure in self.failures:
+            if failure.method == call.method and failure.chat_id in (None, call.chat_id):
+                failure.times -= 1
+                if failure.times <= 0:
+                    self.failures.remove(failure)
+                return _error(failure.error_code, failure.description, failure.retry_after)
+        chat_id = call.chat_id
+        if call.method in _SEND_METHODS | {"setMyCommands", "deleteMyCommands"} and chat_id is None:
+            scope = call.params.get("scope") or {}
+            chat_id = scope.get("chat_id") if isinstance(scope, dict) else None
+        if chat_id is not None and chat_id in self.missing_chats:
+            return _error(400, "Bad Request: chat not found")
+        if call.method in _SEND_METHODS and chat_id in self.blocked:
+            return _error(403, "Forbidden: bot was blocked by the user")
+        if call.method in {"sendMessage", "editMessageText"}:
+            text = str(call.params.get("text", ""))
+            if not text.strip():
+                return _error(400, "Bad Request: message text is empty")
+            if len(text) > MAX_TEXT:
+                return _error(400, "Bad Request: message is too long")
+        if call.params.get("parse_mode") == "HTML":
+            problem = html_error(call.text)
+            if problem:
+                return _error(400, problem)
+        for data in call.button_data:
+            if not 1 <= len(data.encode()) <= MAX_CALLBACK_DATA:
+                return _error(400, "Bad Request: BUTTON_DATA_INVALID")
+        return None
+
+    def _message(self, call: ApiCall) -> dict[str, Any]:
+        chat_id = call.chat_id or 0
+        message: dict[str, Any] = {
+            "message_id": int(call.params.get("message_id") or next(self._message_ids)),
+            "date": self.now,
+            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup", "title": "chat"},
+            "from": bot_user(),
+        }
+        if call.method == "sendPhoto":
+            message["photo"] = [{"file_id": "photo1", "file_unique_id": "p1", "width": 320, "height": 320}]
+            if "caption" in call.params:
+                message["caption"] = call.params["caption"]
+        elif "text" in call.params:
+            message["text"] = call.params["text"]
+        if "reply_markup" in call.params:
+            message["reply_markup"] = call.params["reply_markup"]
+        return message
+
+    def _result(self, call: ApiCall) -> Any:
+        if call.method == "getMe":
+            return bot_user() | {
+                "can_join_groups": True,
+                "can_read_all_group_messages": False,
+                "supports_inline_queries": False,
+            }
+        if call.method in _SEND_METHODS or call.method.startswith("editMessage"):
+            return self._message(call)
+        if call.method == "getUpdates":
+            return []
+        if call.method in {
+            "answerCallbackQuery",
+            "setMyCommands",
+            "deleteMyCommands",
+            "deleteWebhook",
+            "setWebhook",
+            "close",
+            "logOut",
+        }:
+            return True
+        raise AssertionError(f"the fake Bot API does not know {call.method}")
+
+
+def bot_user() -> dict[str, Any]:
+    return {"id": BOT_ID, "is_bot": True, "first_name": "ProCare", "username": BOT_USERNAME}
+
+
+def _error(code: int, description: str, retry_after: int | None = None) -> tuple[int, bytes]:
+    body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
+    if retry_after is not None:
+        body["parameters"] = {"retry_after": retry_after}
+    return code, json.dumps(body).encode()

@@ -1,0 +1,227 @@
+"""Quality gates of the answer engine on labelled message sets, and the `ask` command line."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.answers import AnswerEngine
+from bot.ask_cli import main
+
+DATA = Path(__file__).parent / "data"
+DATA_FILES = ("dev_messages.jsonl", "labelled_messages.jsonl")
+
+MAX_ROUTINE_ESCALATED = 0.03
+MIN_ROUTINE_TOPIC_RIGHT = 0.95
+
+
+@dataclass(frozen=True)
+class Labelled:
+    text: str
+    hours: float | None
+    urgency: str
+    topic: str
+
+
+def load_labelled(path: Path) -> list[Labelled]:
+    items: list[Labelled] = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        raw: dict[str, Any] = json.loads(line)
+        assert raw["urgency"] in ("emergency", "urgent", "routine"), f"{path.name}:{number}"
+        assert (raw["topic"] == "red_flag") == (raw["urgency"] != "routine"), f"{path.name}:{number}"
+        items.append(Labelled(raw["text"], raw.get("hours_since_session"), raw["urgency"], raw["topic"]))
+    return items
+
+
+@dataclass(frozen=True)
+class Quality:
+    """The four figures the issue asks for, with the failing messages for each."""
+
+    emergency_missed: list[str]
+    urgent_missed: list[str]
+    routine_escalated: list[str]
+    routine_wrong_topic: list[str]
+    emergencies: int
+    urgent_or_worse: int
+    routines: int
+
+    @property
+    def emergency_recall(self) -> float:
+        return 1 - len(self.emergency_missed) / self.emergencies if self.emergencies else 1.0
+
+    @property
+    def urgent_recall(self) -> float:
+        return 1 - len(self.urgent_missed) / self.urgent_or_worse if self.urgent_or_worse else 1.0
+
+    @property
+    def routine_escalation_rate(self) -> float:
+        return len(self.routine_escalated) / self.routines if self.routines else 0.0
+
+    @property
+    def routine_topic_accuracy(self) -> float:
+        return 1 - len(self.routine_wrong_topic) / self.routines if self.routines else 1.0
+
+
+def measure(engine: AnswerEngine, items: list[Labelled]) -> Quality:
+    emergency_missed: list[str] = []
+    urgent_missed: list[str] = []
+    escalated: list[str] = []
+    wrong_topic: list[str] = []
+    for item in items:
+        got = engine.answer(item.text, item.hours)
+        shown = f"{item.text!r} (hours={item.hours}) -> {got.urgency}/{got.topic} [{got.rule}]"
+        if item.urgency == "emergency" and got.urgency != "emergency":
+            emergency_missed.append(shown)
+        if item.urgency in ("emergency", "urgent") and got.urgency == "routine":
+            urgent_missed.append(shown)
+        if item.urgency == "routine":
+            if got.urgency != "routine":
+                escalated.append(shown)
+            if got.topic != item.topic:
+                wrong_topic.append(f"{shown}, expected {item.topic}")
+    return Quality(
+        emergency_missed,
+        urgent_missed,
+        escalated,
+        wrong_topic,
+        emergencies=sum(1 for i in items if i.urgency == "emergency"),
+        urgent_or_worse=sum(1 for i in items if i.urgency != "routine"),
+        routines=sum(1 for i in items if i.urgency == "routine"),
+    )
+
+
+@pytest.fixture(scope="module")
+def engine() -> AnswerEngine:
+    return AnswerEngine.load()
+
+
+@pytest.fixture(scope="module", params=DATA_FILES)
+def quality(request: pytest.FixtureRequest, engine: AnswerEngine) -> Quality:
+    path = DATA / request.param
+    if not path.exists():
+        pytest.skip(f"{path.name} is not there yet")
+    return measure(engine, load_labelled(path))
+
+
+def _listing(texts: list[str]) -> str:
+    return "\n  " + "\n  ".join(texts)
+
+
+def test_dev_set_is_big_and_varied() -> None:
+    items = load_labelled(DATA / "dev_messages.jsonl")
+    assert len(items) >= 300
+    assert {i.topic for i in items} >= {
+        "soreness",
+        "hydration",
+        "movement",
+        "heat_ice",
+        "medication",
+        "bruising",
+        "headache",
+        "fatigue",
+        "posture",
+        "booking",
+        "bot_help",
+        "smalltalk",
+        "out_of_scope",
+        "red_flag",
+    }
+    assert sum(1 for i in items if i.hours is not None) >= 50
+
+
+def test_every_emergency_is_answered_as_emergency(quality: Quality) -> None:
+    assert not quality.emergency_missed, "emergencies missed:" + _listing(quality.emergency_missed)
+
+
+def test_every_urgent_or_worse_is_escalated(quality: Quality) -> None:
+    assert not quality.urgent_missed, "urgent-or-worse answered as routine:" + _listing(quality.urgent_missed)
+
+
+def test_few_routine_messages_are_escalated(quality: Quality) -> None:
+    assert quality.routine_escalation_rate <= MAX_ROUTINE_ESCALATED, (
+        f"{quality.routine_escalation_rate:.1%} of routine messages escalated:"
+        + _listing(quality.routine_escalated)
+    )
+
+
+def test_routine_messages_get_the_right_topic(quality: Quality) -> None:
+    assert quality.routine_topic_accuracy >= MIN_ROUTINE_TOPIC_RIGHT, (
+        f"only {quality.routine_topic_accuracy:.1%} of routine messages on the right topic:"
+        + _listing(quality.routine_wrong_topic)
+    )
+
+
+# ------------------------------------------------------------------------------------------------- CLI
+
+
+def run_cli(argv: list[str], stdin: str = "") -> tuple[int, str]:
+    out = io.StringIO()
+    code = main(argv, stdin=io.StringIO(stdin), stdout=out)
+    return code, out.getvalue()
+
+
+def test_cli_json() -> None:
+    code, out = run_cli(["is it normal to be sore", "--hours-since-session", "20", "--json"])
+    assert code == 0
+    lines = out.splitlines()
+    assert len(lines) == 1
+    obj = json.loads(lines[0])
+    assert {"topic", "urgency", "reply", "rule", "category"} <= set(obj)
+    assert (obj["topic"], obj["urgency"], obj["category"]) == ("soreness", "routine", None)
+    assert "about 20 hours ago" in obj["reply"]
+
+
+def test_cli_json_keeps_non_ascii() -> None:
+    code, out = run_cli(["what are your hours?", "--json"])
+    assert code == 0
+    assert "\\u" not in out
+
+
+def test_cli_plain_form() -> None:
+    code, out = run_cli(["chest pain"])
+    assert code == 0
+    assert out.startswith("urgency:  emergency\ntopic:    red_flag\nrule:     emergency.chest_pain\n")
+    assert "Call 911 now." in out
+
+
+def test_cli_jsonl_in_order_with_bad_and_blank_lines() -> None:
+    stdin = "\n".join(
+        [
+            json.dumps({"text": "chest pain", "hours_since_session": None}),
+            "",
+            "{not json",
+            json.dumps({"text": "is it normal to be sore", "hours_since_session": 30}),
+            json.dumps({"text": "hi"}),
+            json.dumps({"hours_since_session": 3}),
+            json.dumps(["not", "an", "object"]),
+            json.dumps({"text": "sore", "hours_since_session": "soon"}),
+        ]
+    )
+    code, out = run_cli(["--jsonl"], stdin)
+    assert code == 0
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert len(rows) == 7
+    assert rows[0]["urgency"] == "emergency"
+    assert "error" in rows[1] and "line 3" in rows[1]["error"]
+    assert (rows[2]["rule"], rows[2]["variant"]) == ("topic.soreness", "early")
+    assert rows[3]["topic"] == "smalltalk"
+    assert all("error" in row for row in rows[4:])
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [[], ["--jsonl", "text too"], ["sore", "--hours-since-session", "abc"], ["sore", "--bogus"]],
+)
+def test_cli_bad_arguments_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = run_cli(argv)
+    assert code == 2
+    assert out == ""
+    err = capsys.readouterr().err.strip()
+    assert err and "\n" not in err

@@ -1,0 +1,176 @@
+"""Content is data, checked at start-up: every text renders, fits Telegram, and follows the wording rules."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.aftercare import compose_aftercare
+from bot.content import (
+    TEXT_KEYS,
+    ContentError,
+    Texts,
+    load_clinic,
+    load_content,
+    placeholders,
+    read_toml,
+)
+from tests.fake_telegram import MAX_TEXT, html_error
+
+SAMPLE_VALUES = {
+    "name": "<Jane> & D." + "x" * 50,
+    "number": 123456,
+    "link": "https://t.me/procare_clinic_bot?start=" + "A" * 32,
+    "expires": "Mar 09, 2026",
+    "max_length": 64,
+    "areas": "neck, shoulders, upper back, lower back, hips, legs, arms, head and jaw",
+    "unknown": "elbowz",
+    "known": "neck, shoulders",
+    "admins": "1, 2, 3",
+    "staff": "4, 5, 6",
+    "user_id": 123456789,
+    "urgency_label": "URGENT",
+    "category": "possible blood clot",
+    "advice": "call the clinic today.",
+    "time": "Mon Mar 02, 09:00",
+    "handler": "Sam & <Co>",
+    "clinic_booking_url": "https://example.org/book",
+    "status": "active",
+    "timezone": "Pacific (Los Angeles)",
+    "quiet": "9:00 PM–8:00 AM",
+    "last_session": "Mon Mar 02 (neck, shoulders)",
+    "done": 12,
+    "upcoming": "\n".join(["• Tue Mar 03, 9:00 AM – soreness check-in"] * 12),
+    "when": "Tue Mar 03, 9:00 AM",
+    "what": "posture break",
+}
+
+
+@pytest.fixture(scope="module")
+def content():  # type: ignore[no-untyped-def]
+    return load_content()
+
+
+@pytest.mark.parametrize("key", sorted(TEXT_KEYS))
+def test_every_text_renders_as_valid_html_within_limits(content, key: str) -> None:  # type: ignore[no-untyped-def]
+    text = content.texts.render(key, **{name: SAMPLE_VALUES[name] for name in TEXT_KEYS[key]})
+    assert text.strip()
+    assert len(text) <= MAX_TEXT
+    assert html_error(text) is None, text
+    assert "{" not in text and "}" not in text
+
+
+def test_aftercare_for_every_area_combination_fits(content) -> None:  # type: ignore[no-untyped-def]
+    every = tuple(area.key for area in content.aftercare.areas)
+    for areas in [(), *((a,) for a in every), every]:
+        text = compose_aftercare(content.aftercare, content.texts.clinic_fields(), areas)
+        assert len(text) <= MAX_TEXT and html_error(text) is None
+        assert "toxin" not in text.lower() and "flush" not in text.lower()
+        assert "911" in text and content.clinic.phone in text
+        assert not re.search(r"\d+\s*(mg|ml|tablet|pill)", text, re.I)
+
+
+def test_default_clinic_profile_is_the_first_clinic() -> None:
+    clinic = load_clinic()
+    assert clinic.name == "ProCare Chiropractic Clinic"
+    assert clinic.phone == "(503) 899-0707"
+    assert "Portland, OR 97216" in clinic.address
+
+
+def test_clinic_override_with_hours_and_booking(tmp_path: Path) -> None:
+    profile = tmp_path / "clinic.toml"
+    profile.write_text(
+        'name = "Eastside & Co"\naddress = "1 Main St"\nphone = "555-0100"\n'
+        'booking_url = "https://example.org/book"\nhours = ["Mon-Fri 8-6", "Sat 9-1"]\nservices = []\n'
+    )
+    content = load_content(profile)
+    card = content.texts.render("contact.card")
+    assert "Eastside &amp; Co" in card and "https://example.org/book" in card and "Sat 9-1" in card
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ('name = "X"\n', "address"),
+        ('name = "X"\naddress = "Y"\nphone = ""\nbooking_url = ""\nhours = []\nservices = []\n', "phone"),
+        ("name = [", "not valid TOML"),
+    ],
+)
+def test_broken_clinic_profile_is_named(tmp_path: Path, text: str, problem: str) -> None:
+    profile = tmp_path / "clinic.toml"
+    profile.write_text(text)
+    with pytest.raises(ContentError, match=problem):
+        load_clinic(profile)
+
+
+def test_texts_reject_unknown_placeholders_and_missing_keys() -> None:
+    clinic = load_clinic()
+    templates = {key: "ok" for key in TEXT_KEYS}
+    Texts(templates, clinic)  # complete and plain: fine
+    assert placeholders("Hi {name}, call {clinic_phone}") == {"name", "clinic_phone"}
+    with pytest.raises(ContentError, match="bad placeholder"):
+        placeholders("Hi {0}")
+    data = read_toml("texts.toml")
+    del data["stop"]["done"]
+    with pytest.raises(ContentError, match=r"missing: stop\.done"):
+        Texts.from_data(data, clinic)
+    data = read_toml("texts.toml")
+    data["start"]["enrolled"] = "Hi {nmae}"
+    with pytest.raises(ContentError, match="unknown placeholder"):
+        Texts.from_data(data, clinic)
+    data = read_toml("texts.toml")
+    data["start"]["surprise"] = "Hi"
+    with pytest.raises(ContentError, match="not a text the bot uses"):
+        Texts.from_data(data, clinic)
+
+
+def test_every_reminder_text_renders_within_limits(content) -> None:  # type: ignore[no-untyped-def]
+    from bot.content.reminders import REMINDER_KEYS
+
+    reminders = content.reminders
+    clinic = content.texts.clinic_fields()
+    values = {
+        "timezone": "Pacific (Los Angeles)",
+        "quiet": "9:00 PM–8:00 AM",
+        "posture": "on",
+        "exercise": "off",
+        "paused": "not paused",
+        "start": "9:00 AM",
+        "end": "5:00 PM",
+        "every": 90,
+        "time": "7:00 PM",
+        "until": "Thu Mar 05",
+        "days": 14,
+    }
+    for key, allowed in REMINDER_KEYS.items():
+        text = reminders.render(key, clinic, **{name: values[name] for name in allowed})
+        assert len(text) <= MAX_TEXT and html_error(text) is None, key
+    for step in reminders.steps:
+        text = reminders.question(step, clinic, name="<Jo> & Co", when="yesterday")
+        assert "&lt;Jo&gt;" in text and html_error(text) is None
+    for text in (*reminders.posture_tips, *reminders.exercise_routines):
+        assert len(text) < 1000 and html_error(text) is None
+        assert not re.search(r"\d+\s*(mg|ml|tablet|pill)", text, re.I)
+
+
+def test_reminder_content_is_checked(content) -> None:  # type: ignore[no-untyped-def]
+    from bot.content.reminders import ReminderContent
+
+    data = read_toml("reminders.toml")
+    data["checkin"]["first"]["answers"][2]["next"] = "never"
+    with pytest.raises(ContentError, match="unknown step"):
+        ReminderContent.from_data(data)
+    data = read_toml("reminders.toml")
+    data["checkin_timing"]["follow_up_hours"] = 12
+    with pytest.raises(ContentError, match="must increase"):
+        ReminderContent.from_data(data)
+    data = read_toml("reminders.toml")
+    data["settings_choices"]["zones"].append(["Mars/Base", "Mars"])
+    with pytest.raises(ContentError, match="unknown time zone"):
+        ReminderContent.from_data(data)
+    data = read_toml("reminders.toml")
+    del data["posture"]["caution"]
+    with pytest.raises(ContentError, match=r"missing: posture\.caution"):
+        ReminderContent.from_data(data)
