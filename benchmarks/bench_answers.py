@@ -3,7 +3,7 @@
 Run from the repository root:  python benchmarks/bench_answers.py [--rounds N]
 
 Prints the engine's load time, answers per second and p50/p99 latency of answer() (one core, every
-message of both sets, many rounds), and the four quality figures for each set.
+message of every set, many rounds), and the four quality figures for each set.
 """
 
 from __future__ import annotations
@@ -22,7 +22,14 @@ sys.path.insert(0, str(ROOT))
 from bot.answers import AnswerEngine  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
-DATA_FILES = ("dev_messages.jsonl", "labelled_messages.jsonl")
+DATA_FILES = (
+    "dev_messages.jsonl",
+    "labelled_messages.jsonl",
+    "holdout_messages.jsonl",
+    "fresh_messages.jsonl",
+    "eval4_messages.jsonl",
+    "eval5_messages.jsonl",  # the unseen set: never trained on
+)
 
 
 def load(path: Path) -> list[dict[str, Any]]:

@@ -19,7 +19,6 @@ import statistics
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import aiosqlite  # noqa: E402
+from support import RunningClock  # noqa: E402
 
 from bot.app import build_application  # noqa: E402
 from bot.clock import to_db  # noqa: E402
@@ -43,17 +43,6 @@ ZONES = ["America/Los_Angeles", "America/Denver", "America/Chicago", "America/Ne
 WORK = [("08:00", "16:00"), ("09:00", "17:00"), ("10:00", "18:00")]
 EXERCISE = ["07:00", "12:00", "18:00", "19:00", "20:00"]
 TOKEN = "123456789:BENCHtokenBENCHtokenBENCHtokenBEN"
-
-
-@dataclass
-class RunningClock:
-    """Real time, started at a chosen instant, so that plans and due times are predictable."""
-
-    start: datetime
-    t0: float = field(default_factory=time.monotonic)
-
-    def now(self) -> datetime:
-        return self.start + timedelta(seconds=time.monotonic() - self.t0)
 
 
 class TimedTelegram(FakeTelegram):

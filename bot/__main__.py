@@ -1,10 +1,14 @@
-"""``python -m bot`` runs the bot; ``python -m bot ask ...`` tries the answer engine without Telegram."""
+"""``python -m bot`` runs the bot; ``ask`` tries the answer engine without Telegram; ``backup`` copies the
+database."""
 
 from __future__ import annotations
 
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from urllib.parse import urlsplit
 
 from telegram import Update
 
@@ -15,16 +19,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot import ask_cli
 
         return ask_cli.main(args[1:], stdin=sys.stdin, stdout=sys.stdout)
+    if args and args[0] == "backup":
+        return run_backup(args[1:])
     if args and args[0] in {"-h", "--help", "help"}:
-        print(
-            "usage: python -m bot            run the bot (long polling)\n"
-            "       python -m bot ask ...    ask the answer engine (see: python -m bot ask --help)"
-        )
+        print(USAGE)
         return 0
     if args:
         print(f"unknown command: {args[0]!r} (try: python -m bot --help)", file=sys.stderr)
         return 2
     return run_bot()
+
+
+USAGE = """usage: python -m bot                 run the bot (long polling, or a webhook if WEBHOOK_URL is set)
+       python -m bot ask ...         ask the answer engine (see: python -m bot ask --help)
+       python -m bot backup <path>   write a consistent copy of the database to <path>"""
+
+
+def run_backup(args: list[str]) -> int:
+    from bot.backup import BackupError, backup
+    from bot.config import load_database_path
+
+    if len(args) != 1 or args[0].startswith("-"):
+        print("usage: python -m bot backup <path>", file=sys.stderr)
+        return 2
+    source = load_database_path(os.environ)
+    try:
+        size = backup(source, Path(args[0]))
+    except (BackupError, OSError, sqlite3.Error) as exc:
+        print(f"backup failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"backed up {source} to {args[0]} ({size:,} bytes)")
+    return 0
 
 
 def run_bot() -> int:
@@ -39,8 +64,18 @@ def run_bot() -> int:
     except (ConfigError, ContentError) as exc:
         print(f"cannot start: {exc}", file=sys.stderr)
         return 2
-    # run_polling stops cleanly on SIGINT and SIGTERM; post_shutdown closes the database.
-    app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    # Both stop cleanly on SIGINT and SIGTERM; post_shutdown closes the database.
+    if settings.webhook_url:
+        app.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
     return 0
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from bot.content import ClinicProfile, ContentError, load_clinic, read_toml, require_str, require_str_list
+from bot.topic_model import TopicModel
 
 URGENCIES: Final = ("emergency", "urgent", "routine")
 TOPICS: Final = (
@@ -47,8 +48,14 @@ MAX_REPLY_LINES: Final = 6
 MAX_INPUT_CHARS: Final = 20_000
 # "face is kind of drooping": words allowed between two pattern words.
 MAX_GAP: Final = 2
+# "traffic is killing me": words before a figure of speech searched for a subject that is not the body.
+IDIOM_REACH: Final = 4
+# A general topic (soreness) still competes with a specific one when this many of its strong keywords match.
+GENERAL_TOPIC_STRONG_HITS: Final = 2
 # "thanks!", "ok cool", "good morning": greetings are answered as such only in short messages.
 SMALLTALK_MAX_WORDS: Final = 5
+# "like a deep bruise": words after a simile cue that are read as a feeling.
+SIMILE_REACH: Final = 4
 
 ANSWERS_FILE: Final = "answers.toml"
 RED_FLAGS_FILE: Final = "red_flags.toml"
@@ -72,7 +79,14 @@ _SESSION_FIELDS: Final = _COMMON_FIELDS | {"ago"}
 _RED_FLAG_FIELDS: Final = _COMMON_FIELDS | {"why", "call_911_if"}
 _ALLOWED_TAG = re.compile(r"</?[bi]>")
 _ANY_TAG = re.compile(r"<[^>]*>")
-_THRESHOLD_KEYS: Final = ("sore_expected", "not_easing", "headache_dizziness", "fever", "pain_score")
+_THRESHOLD_KEYS: Final = (
+    "sore_expected",
+    "not_easing",
+    "headache_dizziness",
+    "fever",
+    "pain_score",
+    "large_bruise",
+)
 
 
 @dataclass(frozen=True)
@@ -86,6 +100,9 @@ class Answer:
     category: str | None
     evidence: str | None = None  # the words that fired a red-flag rule, for staff and logs
     variant: str | None = None  # which wording of the topic answer: a soreness phase, "blood_thinner"...
+    # How a routine topic was chosen: "rules", "classifier" (the rules were not confident), "tie" (the
+    # classifier broke a tie between rules), "soreness" (the soreness-aware fallback). None for red flags.
+    picked_by: str | None = None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -228,6 +245,7 @@ class _Rule:
     any: tuple[_Pattern, ...]
     all: tuple[tuple[_Pattern, ...], ...]
     unless: tuple[_Pattern, ...]
+    unless_except: tuple[_Pattern, ...]
     requires_fever: bool
     min_elapsed: float | None
     persistence: str | None
@@ -249,6 +267,7 @@ class _Topic:
     name: str
     strong: tuple[_Pattern, ...]
     keywords: tuple[_Pattern, ...]
+    courtesy: tuple[_Pattern, ...]
     lines: tuple[str, ...]
     watch: str | None
     session_aware: bool
@@ -271,12 +290,23 @@ class _Vocabulary:
     clause_breakers: frozenset[str]
     resolution_cues: tuple[tuple[str, ...], ...]
     resolution_fillers: frozenset[str]
+    resolution_not_before: frozenset[str]
+    resolution_not_after: frozenset[str]
     reactivation_cues: tuple[tuple[str, ...], ...]
     persistence_cues: tuple[tuple[str, ...], ...]
     improvement_cues: tuple[tuple[str, ...], ...]
     hypothetical_cues: tuple[tuple[str, ...], ...]
     fever_words: tuple[tuple[str, ...], ...]
     temperature_context: frozenset[str]
+    temperature_not_body: frozenset[str]
+    temperature_not_after: frozenset[str]
+    simile_cues: tuple[tuple[str, ...], ...]
+    simile_visual: frozenset[str]
+    simile_rewrites: Mapping[str, tuple[str, ...]]
+    exertion_cues: tuple[tuple[str, ...], ...]
+    exertion_words: frozenset[str]
+    exertion_blockers: frozenset[str]
+    exertion_replacement: tuple[str, ...]
     number_words: Mapping[str, float]
     duration_units: Mapping[str, float]
     duration_phrases: tuple[tuple[tuple[str, ...], float], ...]
@@ -284,6 +314,9 @@ class _Vocabulary:
     duration_not_after: tuple[tuple[str, ...], ...]
     fuzzy_targets: frozenset[str]
     never_correct: frozenset[str]
+    idiom_phrases: tuple[tuple[str, ...], ...]
+    idiom_subjects: frozenset[str]
+    idiom_replacement: tuple[str, ...]
 
 
 def _words(value: str) -> tuple[str, ...]:
@@ -313,6 +346,13 @@ def _number(table: Mapping[str, Any], key: str, where: str) -> float:
         or value <= 0
     ):
         raise ContentError(f"{where}: '{key}' must be a positive number")
+    return float(value)
+
+
+def _probability(table: Mapping[str, Any], key: str, where: str) -> float:
+    value = table.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1:
+        raise ContentError(f"{where}: '{key}' must be a number from 0 to below 1")
     return float(value)
 
 
@@ -377,6 +417,7 @@ class _Content:
         self.fever_f = self._threshold("fever", "fahrenheit", a_where)
         self.fever_c = self._threshold("fever", "celsius", a_where)
         self.pain_score_high = self._threshold("pain_score", "high", a_where)
+        self.large_size_cm = self._threshold("large_bruise", "cm", a_where)
 
         self.vocab = self._vocabulary(_table(answers, "vocabulary", a_where), f"{a_where} [vocabulary]")
         self.fever_patterns = self.vocab.fever_words
@@ -434,6 +475,13 @@ class _Content:
         self.empty_lines = _str_tuple(empty, "lines", f"{a_where} [empty]")
         for text in self.empty_lines:
             _check_template(text, _COMMON_FIELDS, f"{a_where} [empty]")
+        fallback = _table(routing, "fallback", f"{a_where} [routing]")
+        fw = f"{a_where} [routing.fallback]"
+        self.fallback_min_probability = _probability(fallback, "min_probability", fw)
+        self.fallback_clear_probability = _probability(fallback, "clear_probability", fw)
+        self.soreness_window = _number(fallback, "soreness_window_hours", fw)
+        self.soreness_cues = self.compiler.patterns(fallback, "soreness_cues", fw, required=True)
+        self.soreness_body = self.compiler.patterns(fallback, "soreness_body", fw, required=True)
         topics = _table(answers, "topics", a_where)
         self.topics = {name: self._topic(topics, name, a_where) for name in ROUTINE_TOPICS}
 
@@ -460,6 +508,16 @@ class _Content:
             return {k: _number(raw, k, f"{where}.{key}") for k in raw}
 
         phrase_hours = number_table("duration_phrases")
+        exertion = _table(v, "exertion", where)
+        exertion_where = f"{where}.exertion"
+        exertion_replacement = _words(require_str(exertion, "replacement", exertion_where))
+        if len(exertion_replacement) != 1:
+            raise ContentError(f"{exertion_where}: 'replacement' must be one word")
+        idioms = _table(v, "idioms", where)
+        idiom_where = f"{where}.idioms"
+        idiom_replacement = _words(require_str(idioms, "replacement", idiom_where))
+        if not idiom_replacement:
+            raise ContentError(f"{idiom_where}: 'replacement' must not be empty")
         window = v.get("negation_window")
         if not isinstance(window, int) or isinstance(window, bool) or not 1 <= window <= 10:
             raise ContentError(f"{where}: 'negation_window' must be a whole number from 1 to 10")
@@ -482,12 +540,25 @@ class _Content:
             clause_breakers=frozenset(_str_tuple(v, "clause_breakers", where)),
             resolution_cues=_phrases(v, "resolution_cues", where),
             resolution_fillers=frozenset(_str_tuple(v, "resolution_fillers", where)),
+            resolution_not_before=frozenset(_str_tuple(v, "resolution_not_before", where)),
+            resolution_not_after=frozenset(_str_tuple(v, "resolution_not_after", where)),
             reactivation_cues=_phrases(v, "reactivation_cues", where),
             persistence_cues=_phrases(v, "persistence_cues", where),
             improvement_cues=_phrases(v, "improvement_cues", where),
             hypothetical_cues=_phrases(v, "hypothetical_cues", where),
             fever_words=_phrases(v, "fever_words", where),
             temperature_context=frozenset(_str_tuple(v, "temperature_context", where)),
+            temperature_not_body=frozenset(_str_tuple(v, "temperature_not_body", where)),
+            temperature_not_after=frozenset(_str_tuple(v, "temperature_not_after", where)),
+            simile_cues=_phrases(v, "simile_cues", where),
+            simile_visual=frozenset(_str_tuple(v, "simile_visual", where)),
+            simile_rewrites={
+                k.lower(): _words(str(val)) for k, val in _table(v, "simile_rewrites", where).items()
+            },
+            exertion_cues=_phrases(exertion, "cues", exertion_where),
+            exertion_words=frozenset(_str_tuple(exertion, "words", exertion_where)),
+            exertion_blockers=frozenset(_str_tuple(exertion, "blockers", exertion_where)),
+            exertion_replacement=exertion_replacement,
             number_words=number_table("number_words"),
             duration_units=number_table("duration_units"),
             duration_phrases=tuple((_words(k), h) for k, h in phrase_hours.items()),
@@ -495,6 +566,9 @@ class _Content:
             duration_not_after=_phrases(v, "duration_not_after", where),
             fuzzy_targets=frozenset(_str_tuple(v, "fuzzy_targets", where)),
             never_correct=frozenset(_str_tuple(v, "never_correct", where)),
+            idiom_phrases=_phrases(idioms, "phrases", idiom_where),
+            idiom_subjects=frozenset(_str_tuple(idioms, "subjects", idiom_where)),
+            idiom_replacement=idiom_replacement,
         )
 
     def _threshold_ref(self, raw: Mapping[str, Any], key: str, where: str) -> float | None:
@@ -576,6 +650,7 @@ class _Content:
                     any=any_patterns,
                     all=tuple(all_groups),
                     unless=self.compiler.patterns(raw, "unless", rw, required=False),
+                    unless_except=self.compiler.patterns(raw, "unless_except", rw, required=False),
                     requires_fever=requires == ["fever"],
                     min_elapsed=self._threshold_ref(raw, "min_elapsed", rw),
                     persistence=persistence,
@@ -629,6 +704,7 @@ class _Content:
             name=name,
             strong=self.compiler.patterns(raw, "strong", tw, required=True),
             keywords=self.compiler.patterns(raw, "keywords", tw, required=False),
+            courtesy=self.compiler.patterns(raw, "courtesy", tw, required=False),
             lines=lines,
             watch=watch,
             session_aware=session_aware,
@@ -654,6 +730,21 @@ _CONTRACTIONS: Final = (
     (re.compile(r"'s\b"), ""),
 )
 _PAIN_SCORE = re.compile(r"\b(\d{1,2})\s*(?:/|out of|outta)\s*10\b")
+# Any pain score, for the soreness-aware fallback: "4/10", "on a scale of 1-10", "my traps are a 4",
+# "like a 3" (a small number after "is a", "like a"..., not followed by a unit: "a 5 minute walk").
+_ANY_PAIN_SCORE = re.compile(
+    r"\b\d{1,2}\s*(?:/|out of|outta)\s*10\b|\bscale of\b"
+    r"|\b(?:is|are|was|were|like|at|about|around|maybe|still|now|today|only)\s+(?:a|an)\s+(?:10|[0-9])\b"
+    r"(?![.,:/]\d)(?!\s*(?:am|pm|min|mins|minutes?|hours?|hrs?|days?|weeks?|months?|years?|kg|lbs?|cm|mm|"
+    r"inch|inches|%|x|times|percent|year|oclock)\b)"
+)
+_CLOCK_TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\s*(?:am|pm)\b|\b\d{1,2}:\d{2}\b|\b\d{1,2}\s*(?:am|pm)\b")
+# "10 cm across", "3 inches": a size, read as large or small against [thresholds.large_size].
+_SIZE = re.compile(r"\b(\d+(?:\.\d+)?)\s*(cm|centimet(?:er|re)s?|mm|millimet(?:er|re)s?|inch|inches|in\b|\")")
+# "38,6": a decimal comma (two or three digits, then one) is read as a decimal point.
+_DECIMAL_COMMA = re.compile(r"\b(\d{2,3}),(\d)\b(?!,\d)")
+_FEVER_READING = re.compile(r"(?:3[89]|4[0-2])\.\d|10[0-7]\.\d")
+_REPEATS = re.compile(r"([a-z])\1{2,}")
 _TOKEN = re.compile(r"\d+(?:\.\d+)?|[a-z]+|[.!?;\n]|,")
 _BOUNDARY_TOKENS: Final = frozenset({".", "!", "?", ";", "\n"})
 _WEEKDAYS: Final = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -684,6 +775,8 @@ class _Message:
     session_hours: float | None
     stated_hours: float | None
     measured_temps: list[tuple[float, str]]
+    text: str = ""  # the message as sent (up to MAX_INPUT_CHARS), for the topic classifier
+    pain_score: bool = False  # states a pain score ("a 4 today", "3/10")
 
 
 def _replace_phrases(
@@ -754,9 +847,12 @@ def _osa_distance(a: str, b: str, limit: int) -> int:
 class AnswerEngine:
     """Answers one message at a time; built once from validated content and the clinic profile."""
 
-    def __init__(self, content: _Content, clinic: ClinicProfile) -> None:
+    def __init__(
+        self, content: _Content, clinic: ClinicProfile, topic_model: TopicModel | None = None
+    ) -> None:
         self._c = content
         self._clinic = clinic
+        self._model = topic_model if topic_model is not None else packaged_topic_model()
         self._known_words = (
             content.compiler.words
             | content.vocab.fuzzy_targets
@@ -775,17 +871,21 @@ class AnswerEngine:
         self._validate_rendering()
 
     @classmethod
-    def load(cls, clinic: ClinicProfile | None = None) -> AnswerEngine:
+    def load(cls, clinic: ClinicProfile | None = None, topic_model: TopicModel | None = None) -> AnswerEngine:
         """Load and validate all content; a bad file raises ContentError naming the file and key."""
         content = _Content(read_toml(ANSWERS_FILE), read_toml(RED_FLAGS_FILE))
-        return cls(content, clinic if clinic is not None else load_clinic())
+        return cls(content, clinic if clinic is not None else load_clinic(), topic_model)
 
     @classmethod
     def from_data(
-        cls, answers: Mapping[str, Any], red_flags: Mapping[str, Any], clinic: ClinicProfile
+        cls,
+        answers: Mapping[str, Any],
+        red_flags: Mapping[str, Any],
+        clinic: ClinicProfile,
+        topic_model: TopicModel | None = None,
     ) -> AnswerEngine:
         """Build from already-parsed content (for tests of content validation and for overrides)."""
-        return cls(_Content(answers, red_flags), clinic)
+        return cls(_Content(answers, red_flags), clinic, topic_model)
 
     @property
     def rule_ids(self) -> tuple[str, ...]:
@@ -813,9 +913,20 @@ class AnswerEngine:
             text = ""
         msg = self._read(text, session_hours)
         if msg is None:
-            if text.strip():  # only emoji or punctuation ("👍"): an acknowledgement
-                lines = self._c.topics["smalltalk"].lines
-                return Answer("smalltalk", "routine", self._render(lines, {}), "topic.smalltalk", None)
+            if text.strip():  # only emoji or punctuation: "👍" is an acknowledgement, "💧?" a question
+                guess = self._model.predict(text)
+                name = guess.topic if guess.probability >= self._c.fallback_min_probability else "smalltalk"
+                if name == "soreness":  # its answer needs a message read in words (phases, variants)
+                    name = "smalltalk"
+                topic = self._c.topics[name]
+                lines = list(topic.lines)
+                if name in self._c.health_topics:
+                    lines.append(self._c.disclosure)
+                if topic.watch:
+                    lines.append(topic.watch)
+                return Answer(
+                    name, "routine", self._render(lines, {}), f"topic.{name}", None, picked_by="classifier"
+                )
             return Answer("bot_help", "routine", self._render(self._c.empty_lines, {}), "input.empty", None)
         for rule in self._c.rules:
             evidence = self._rule_evidence(rule, msg)
@@ -830,9 +941,12 @@ class AnswerEngine:
         folded = folded.replace("'", "")
         folded = re.sub(r"\bw/o\b", " without ", folded)
         folded = re.sub(r"\bw/", " with ", folded)
+        folded = _DECIMAL_COMMA.sub(r"\1.\2", folded)
         folded = folded.replace("&", " and ").replace("-", " ").replace("_", " ")
         high = self._c.pain_score_high
         folded = _PAIN_SCORE.sub(lambda m: " painscorehigh " if float(m.group(1)) >= high else " ", folded)
+        folded = _CLOCK_TIME.sub(" clocktime ", folded)
+        folded = _SIZE.sub(self._size_word, folded)
         raw = _TOKEN.findall(folded)
         vocab = self._c.vocab
         tokens: list[str] = []
@@ -843,12 +957,92 @@ class AnswerEngine:
                 tokens.extend(vocab.rewrites[tok])
             else:
                 tokens.append(self._correct(tok))
-        vocab = self._c.vocab
         tokens = _replace_phrases(tokens, vocab.phrase_rewrites)
-        return _replace_phrases(tokens, tuple((form, ("cannot",)) for form in vocab.cannot_forms))
+        tokens = _replace_phrases(tokens, tuple((form, ("cannot",)) for form in vocab.cannot_forms))
+        tokens = self._rewrite_similes(tokens)
+        tokens = self._rewrite_exertion(tokens)
+        return self._defuse_idioms(tokens)
+
+    def _size_word(self, match: re.Match[str]) -> str:
+        value = float(match.group(1))
+        unit = match.group(2)
+        cm = value / 10 if unit.startswith(("mm", "milli")) else value
+        if unit.startswith(("in", '"')):
+            cm = value * 2.54
+        return " sizelarge " if cm >= self._c.large_size_cm else " sizesmall "
+
+    def _rewrite_similes(self, tokens: list[str]) -> list[str]:
+        """'Feels like a deep bruise': a word after 'like' / 'as if' describes a feeling, not a sight,
+        unless the patient says how it looks ('looks like a bruise')."""
+        vocab = self._c.vocab
+        if not vocab.simile_rewrites.keys() & set(tokens):
+            return tokens
+        out: list[str] = []
+        for i, tok in enumerate(tokens):
+            replacement = vocab.simile_rewrites.get(tok)
+            if replacement is not None:
+                before = tokens[max(0, i - SIMILE_REACH) : i]
+                simile = any(
+                    tuple(before[k : k + len(cue)]) == cue
+                    for cue in vocab.simile_cues
+                    for k in range(len(before))
+                )
+                seen = any(t in vocab.simile_visual for t in tokens[max(0, i - SIMILE_REACH - 2) : i + 3])
+                if simile and not seen:
+                    out.extend(replacement)
+                    continue
+            out.append(tok)
+        return out
+
+    def _rewrite_exertion(self, tokens: list[str]) -> list[str]:
+        """'Feels like I did 100 squats', 'like the day after leg day': a workout named after a simile cue
+        describes how sore the patient feels, not an activity they ask about. Not after a wish or a plan
+        ('I feel like I should go to the gym'): a blocker word between the cue and the workout keeps it."""
+        vocab = self._c.vocab
+        if not vocab.exertion_words.intersection(tokens):
+            return tokens
+        out = list(tokens)
+        for cue in vocab.exertion_cues:
+            for start in _find_phrase(tokens, cue):
+                end = start + len(cue)
+                for k in range(end, min(len(tokens), end + SIMILE_REACH)):
+                    if tokens[k] in vocab.exertion_blockers or tokens[k] in _BOUNDARY_TOKENS:
+                        break
+                    if tokens[k] in vocab.exertion_words:
+                        out[k] = vocab.exertion_replacement[0]
+        return out
+
+    def _defuse_idioms(self, tokens: list[str]) -> list[str]:
+        """'Traffic is killing me', 'my boss will murder me': a figure of speech whose subject is not
+        the body (one of the idiom subjects within the few words before it) is read as plain annoyance."""
+        vocab = self._c.vocab
+        firsts = {phrase[0] for phrase in vocab.idiom_phrases}
+        if not firsts.intersection(tokens):
+            return tokens
+        out: list[str] = []
+        i = 0
+        while i < len(tokens):
+            phrase = next(
+                (p for p in vocab.idiom_phrases if tokens[i] == p[0] and tuple(tokens[i : i + len(p)]) == p),
+                None,
+            )
+            before = tokens[max(0, i - IDIOM_REACH) : i]
+            while any(t in _BOUNDARY_TOKENS for t in before):  # the subject must be in the same sentence
+                before = before[1:]
+            if phrase is not None and any(t in vocab.idiom_subjects for t in before):
+                out.extend(vocab.idiom_replacement)
+                i += len(phrase)
+                continue
+            out.append(tokens[i])
+            i += 1
+        return out
 
     def _correct(self, token: str) -> str:
         """Read a misspelt key word as the word meant ("numbnes" -> "numbness"); cached per word."""
+        if token.isalpha() and _REPEATS.search(token) and token not in self._known_words:
+            for squeezed in (_REPEATS.sub(r"\1", token), _REPEATS.sub(r"\1\1", token)):
+                if squeezed in self._known_words or self._slots_for(squeezed):
+                    return squeezed  # "sooore", "painnn", "hiii"
         if len(token) < 5 or not token.isalpha() or token in self._known_words:
             return token
         if self._slots_for(token):  # already a word the patterns know ("coughing" for "cough*")
@@ -950,6 +1144,11 @@ class AnswerEngine:
         resolution: list[tuple[int, int]] = []
         for phrase in vocab.resolution_cues:
             for i in _find_phrase(tokens, phrase):
+                after = i + len(phrase)
+                if after < n and clause[after] == clause[i] and tokens[after] in vocab.resolution_not_before:
+                    continue  # "all my muscles stopped WORKING", "the bruise has gone ALL the way down"
+                if i > 0 and clause[i - 1] == clause[i] and tokens[i - 1] in vocab.resolution_not_after:
+                    continue  # "asleep from yesterday UNTIL now, normal?"
                 if not negated[i] and not pseudo[i] and not hypothetical[i]:
                     resolution.append((clause[i], i))
         reactivations: list[tuple[int, int, bool]] = []
@@ -971,6 +1170,8 @@ class AnswerEngine:
             session_hours=session_hours,
             stated_hours=self._stated_hours(tokens, clause),
             measured_temps=self._temperatures(tokens),
+            text=text[:MAX_INPUT_CHARS],
+            pain_score=_ANY_PAIN_SCORE.search(_fold(text)) is not None,
         )
 
     def _stated_hours(self, tokens: Sequence[str], clause: Sequence[int]) -> float | None:
@@ -1026,9 +1227,15 @@ class AnswerEngine:
         for i, tok in enumerate(tokens):
             if not re.fullmatch(r"\d+(?:\.\d+)?", tok):
                 continue
-            near = [*tokens[max(0, i - 8) : i], *tokens[i + 1 : i + 3]]
-            if not any(t in vocab.temperature_context for t in near):
+            near = [*tokens[max(0, i - 8) : i], *tokens[i + 1 : i + 6]]
+            # "been at 39.1": a reading to one decimal in the fever range needs no other word
+            reading = bool(_FEVER_READING.fullmatch(tok))
+            if not reading and not any(t in vocab.temperature_context for t in near):
                 continue
+            if i + 1 < len(tokens) and tokens[i + 1] in vocab.temperature_not_after:
+                continue  # "38 ounces", "101 minutes"
+            if any(t in vocab.temperature_not_body for t in tokens[max(0, i - 6) : i + 6]):
+                continue  # "101 degrees outside", "the bath was 39"
             value = float(tok)
             if 93 <= value <= 110:
                 temps.append((value, "F"))
@@ -1242,6 +1449,8 @@ class AnswerEngine:
             evidence = f"{fever} + {evidence}"
         if evidence is None:
             return None
+        if any(self._match(p, msg) is not None for p in rule.unless_except):
+            return evidence  # "my husband's had a fever SINCE HIS MASSAGE": he is a patient too
         for pattern in rule.unless:
             if self._match(pattern, msg, active_only=False) is not None:
                 return None
@@ -1312,41 +1521,84 @@ class AnswerEngine:
             evidence=evidence,
         )
 
-    def _score(self, topic: _Topic, msg: _Message) -> tuple[int, bool]:
-        """(score, has a live strong keyword). Strong keywords outweigh plain ones; negated or resolved
-        mentions still hint at the topic ("the headache is gone, is that normal?") but count less."""
+    def _score(self, topic: _Topic, msg: _Message) -> tuple[int, int]:
+        """(score, how many strong keywords are live). Strong keywords outweigh plain ones; negated or
+        resolved mentions still hint at the topic ("the headache is gone, is that normal?") but count less."""
         score = 0
-        live_strong = False
+        live_strong = 0
         keywords = topic.keywords
-        if topic.name == "smalltalk" and len(msg.tokens) > SMALLTALK_MAX_WORDS:
-            keywords = ()  # "ok", "good", "lol" say nothing about the topic of a longer message
-        for active_weight, inactive_weight, patterns in ((6, 4, topic.strong), (2, 1, keywords)):
+        strong = topic.strong
+        if len(msg.tokens) > SMALLTALK_MAX_WORDS:
+            # "ok", "good" say nothing about the topic of a longer message; "hi" and "thanks" count a little
+            keywords = topic.courtesy if topic.name == "smalltalk" else (*keywords, *topic.courtesy)
+        else:
+            strong = (*strong, *topic.courtesy)
+        for active_weight, inactive_weight, patterns in ((6, 4, strong), (2, 1, keywords)):
             for pattern in patterns:
                 if self._match(pattern, msg) is not None:
                     score += active_weight
-                    live_strong = live_strong or patterns is topic.strong
+                    if patterns is strong:
+                        live_strong += 1
                 elif self._match(pattern, msg, active_only=False) is not None:
                     score += inactive_weight
         return score, live_strong
 
-    def _pick_topic(self, msg: _Message) -> str:
+    def _rule_pick(self, msg: _Message) -> tuple[str, int, bool, tuple[str, ...]]:
+        """The rules' topic, its score, whether a strong keyword of it is live, and the tied topics."""
         scores = {name: self._score(self._c.topics[name], msg) for name in self._c.order}
         specific = any(
-            live
+            live > 0
             for name, (_, live) in scores.items()
             if name not in self._c.general_topics and name != "smalltalk"  # "hi, I'm sore" is soreness
         )
         best_name, best_score = "out_of_scope", 0
+        eligible: dict[str, int] = {}
         for name in self._c.order:
-            if specific and name in self._c.general_topics:
+            # A general topic gives way to a specific one ("can I take ibuprofen for the soreness" is about
+            # medication) unless the message is plainly about it ("how long is soreness supposed to last?
+            # asking before I book more"): two or more of its strong keywords.
+            if specific and name in self._c.general_topics and scores[name][1] < GENERAL_TOPIC_STRONG_HITS:
                 continue
             score = scores[name][0]
+            eligible[name] = score
             if score > best_score:
                 best_name, best_score = name, score
-        return best_name
+        tied = tuple(n for n, sc in eligible.items() if best_score > 0 and sc == best_score)
+        return best_name, best_score, scores[best_name][1] > 0, tied
+
+    def _soreness_cue(self, msg: _Message) -> bool:
+        """A body part with an ache / pain / tightness word or a pain score, in the days after a session."""
+        c = self._c
+        hours = msg.session_hours
+        if hours is None or hours > c.soreness_window:
+            return False
+        if any(self._match(p, msg) is not None for p in c.soreness_cues):
+            return True
+        return msg.pain_score and any(self._match(p, msg) is not None for p in c.soreness_body)
+
+    def _pick_topic(self, msg: _Message) -> tuple[str, str]:
+        """(topic, how it was picked). The keyword rules decide when they are confident: a live strong
+        keyword of one topic that no other topic ties. Otherwise the topic classifier (trained on the
+        examples in bot/content/topic_examples.jsonl) picks among the routine topics. It never sees red
+        flags: this runs only after every red-flag rule has passed the message by."""
+        c = self._c
+        name, score, live, tied = self._rule_pick(msg)
+        if len(tied) > 1:  # a tie: the classifier chooses among the tied topics
+            return self._model.predict(msg.text, tied).topic, "tie"
+        if score == 0 or not live:  # no topic rule fired, or only weak cues
+            guess = self._model.predict(msg.text)
+            if score == 0 or guess.probability >= c.fallback_min_probability:
+                return guess.topic, "classifier"
+            return name, "rules"
+        if name != "soreness" and name != "smalltalk" and self._soreness_cue(msg):
+            # Sore body part in the days after a session: soreness, unless the other topic clearly applies.
+            guess = self._model.predict(msg.text, ("soreness", name))
+            if guess.topic == "soreness" or guess.probability < c.fallback_clear_probability:
+                return "soreness", "soreness"
+        return name, "rules"
 
     def _routine_answer(self, msg: _Message) -> Answer:
-        name = self._pick_topic(msg)
+        name, picked_by = self._pick_topic(msg)
         topic = self._c.topics[name]
         lines: list[str] = []
         extra: dict[str, str] = {}
@@ -1370,7 +1622,15 @@ class AnswerEngine:
             lines.append(self._c.disclosure)
         if topic.watch:
             lines.append(topic.watch)  # health answers end with what would change the advice
-        return Answer(name, "routine", self._render(lines, extra), f"topic.{name}", None, variant=variant)
+        return Answer(
+            name,
+            "routine",
+            self._render(lines, extra),
+            f"topic.{name}",
+            None,
+            variant=variant,
+            picked_by=picked_by,
+        )
 
     def _soreness_phase(self, msg: _Message) -> str:
         hours = msg.session_hours
@@ -1425,6 +1685,12 @@ def _clean_hours(value: object) -> float | None:
     if not math.isfinite(hours) or hours < 0:
         return None
     return hours
+
+
+@functools.cache
+def packaged_topic_model() -> TopicModel:
+    """The topic classifier trained on the packaged examples, once per process."""
+    return TopicModel.load(ROUTINE_TOPICS)
 
 
 @functools.cache

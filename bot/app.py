@@ -9,7 +9,7 @@ from typing import Any
 
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
 from bot.answers import AnswerEngine
@@ -17,11 +17,14 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.content import Content, load_content
 from bot.db import Database
+from bot.flood import FloodGuard
 from bot.handlers import register_handlers
 from bot.handlers.access import Access
+from bot.handlers.console import refresh_broadcasts
 from bot.handlers.menus import publish_menus
 from bot.handlers.sending import telegram_sender
 from bot.outbox import Dispatcher
+from bot.ratelimit import ClinicRateLimiter
 from bot.reminders import Grace
 from bot.renderers import Renderers
 from bot.scheduler import Scheduler
@@ -32,6 +35,11 @@ log = logging.getLogger(__name__)
 WAKE_JOB = "wake"
 TICK_SECONDS = 60
 PLAN_SECONDS = 10 * 60
+# Progress edits in a staff group count against Telegram's 20 messages a minute per group.
+PROGRESS_SECONDS = 5
+PURGE_SECONDS = 24 * 60 * 60
+PURGE_FIRST_SECONDS = 5 * 60
+PROGRESS_SHOWN_KEY = "broadcast_progress_shown"
 
 
 def build_application(
@@ -43,7 +51,7 @@ def build_application(
 ) -> ClinicApplication:
     """Build the bot. Tests pass a fake ``request`` (Telegram's side) and a fake ``clock``."""
     # Opt in to PTB's coming behaviour: durations such as RetryAfter.retry_after are timedeltas.
-    # Without it every 429 raises a deprecation warning (see handlers/sending.retry_seconds).
+    # Without it every 429 raises a deprecation warning (see bot.ratelimit.retry_seconds).
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     clock = clock or SystemClock()
     content = content or load_content(settings.clinic_profile_path)
@@ -58,7 +66,7 @@ def build_application(
         .defaults(
             Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
         )
-        .rate_limiter(AIORateLimiter(max_retries=0))
+        .rate_limiter(ClinicRateLimiter())
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
@@ -93,6 +101,9 @@ def build_application(
         access=access,
         scheduler=Scheduler(db, dispatcher, content.reminders, clock, grace, arm),
         engine=engine,
+        flood=FloodGuard(
+            clock, settings.flood_max_per_minute, timedelta(seconds=settings.flood_pause_seconds)
+        ),
     )
     app.bot_data[SERVICES_KEY] = services
     register_handlers(app, access.staff, access.admins, settings.staff_chat_id)
@@ -112,12 +123,36 @@ async def _post_init(app: ClinicApplication) -> None:
         # Safety nets: the wake-up job does the real work; these catch anything it could miss.
         app.job_queue.run_repeating(_wake, interval=TICK_SECONDS, first=TICK_SECONDS, name="tick")
         app.job_queue.run_repeating(_plan, interval=PLAN_SECONDS, first=PLAN_SECONDS, name="plan")
+        app.job_queue.run_repeating(
+            _purge, interval=PURGE_SECONDS, first=PURGE_FIRST_SECONDS, name="retention"
+        )
+        app.job_queue.run_repeating(
+            _broadcast_progress, interval=PROGRESS_SECONDS, first=PROGRESS_SECONDS, name="broadcast-progress"
+        )
     # Catch-up after downtime happens here; the gate drops what is too late and waits out quiet hours.
     await services.scheduler.deliver_now()
 
 
 async def _wake(context: ClinicContext) -> None:
     await context.services.scheduler.deliver_now()
+
+
+async def _broadcast_progress(context: ClinicContext) -> None:
+    shown = context.bot_data.setdefault(PROGRESS_SHOWN_KEY, {})
+    await refresh_broadcasts(context.bot, context.services, shown)
+
+
+async def _purge(context: ClinicContext) -> None:
+    """Daily retention: finished invites, delivered messages and handled alerts past their time."""
+    services = context.services
+    settings = services.settings
+    purged = await services.db.purge_expired(
+        services.clock.now(),
+        invites_days=settings.retention_invites_days,
+        outbox_days=settings.retention_outbox_days,
+        alerts_days=settings.retention_alerts_days,
+    )
+    log.info("retention: purged %s", purged)
 
 
 async def _plan(context: ClinicContext) -> None:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
@@ -42,14 +43,23 @@ class Settings:
     clinic_profile_path: Path | None = None
     posture_grace_minutes: int = DEFAULT_GRACE_MINUTES
     exercise_grace_minutes: int = DEFAULT_GRACE_MINUTES
+    webhook_url: str | None = None
+    webhook_secret: str | None = field(default=None, repr=False)
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = 8443
+    retention_invites_days: int = 30
+    retention_outbox_days: int = 90
+    retention_alerts_days: int = 365
+    flood_max_per_minute: int = 20
+    flood_pause_seconds: int = 120
 
     @property
     def clinic_zone(self) -> ZoneInfo:
         return ZoneInfo(self.clinic_timezone)
 
 
-def load_settings(environ: Mapping[str, str], env_file: Path | None = Path(".env")) -> Settings:
-    """Build settings from the environment; values in ``env_file`` fill in what the environment lacks."""
+def _reader(environ: Mapping[str, str], env_file: Path | None) -> Callable[[str], str | None]:
+    """Look up a key: the environment first, then ``env_file``; blank counts as unset."""
     values: dict[str, str] = {}
     if env_file is not None and env_file.is_file():
         values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
@@ -61,6 +71,17 @@ def load_settings(environ: Mapping[str, str], env_file: Path | None = Path(".env
             return None
         return raw.strip()
 
+    return get
+
+
+def load_database_path(environ: Mapping[str, str], env_file: Path | None = Path(".env")) -> Path:
+    """Only DATABASE_PATH, for commands such as ``backup`` that need no bot token."""
+    return Path(_reader(environ, env_file)("DATABASE_PATH") or DEFAULT_DATABASE_PATH)
+
+
+def load_settings(environ: Mapping[str, str], env_file: Path | None = Path(".env")) -> Settings:
+    """Build settings from the environment; values in ``env_file`` fill in what the environment lacks."""
+    get = _reader(environ, env_file)
     token = get("TELEGRAM_BOT_TOKEN")
     if token is None:
         raise ConfigError(
@@ -80,11 +101,29 @@ def load_settings(environ: Mapping[str, str], env_file: Path | None = Path(".env
         admin_ids=_parse_ids(get("ADMIN_IDS")),
         staff_chat_id=_parse_int("STAFF_CHAT_ID", get("STAFF_CHAT_ID")),
         clinic_timezone=_parse_zone(get("CLINIC_TIMEZONE") or DEFAULT_TIMEZONE),
-        invite_ttl_days=_parse_ttl(get("INVITE_TTL_DAYS")),
+        invite_ttl_days=_parse_range(
+            "INVITE_TTL_DAYS", get("INVITE_TTL_DAYS"), DEFAULT_INVITE_TTL_DAYS, 1, MAX_INVITE_TTL_DAYS
+        ),
         log_level=_parse_log_level(get("LOG_LEVEL") or "INFO"),
         clinic_profile_path=_parse_existing_file("CLINIC_PROFILE_PATH", get("CLINIC_PROFILE_PATH")),
-        posture_grace_minutes=_parse_minutes("POSTURE_GRACE_MINUTES", get("POSTURE_GRACE_MINUTES")),
-        exercise_grace_minutes=_parse_minutes("EXERCISE_GRACE_MINUTES", get("EXERCISE_GRACE_MINUTES")),
+        posture_grace_minutes=_parse_range(
+            "POSTURE_GRACE_MINUTES", get("POSTURE_GRACE_MINUTES"), DEFAULT_GRACE_MINUTES, 0, 24 * 60
+        ),
+        exercise_grace_minutes=_parse_range(
+            "EXERCISE_GRACE_MINUTES", get("EXERCISE_GRACE_MINUTES"), DEFAULT_GRACE_MINUTES, 0, 24 * 60
+        ),
+        **_webhook(get),
+        retention_invites_days=_parse_range(
+            "RETENTION_INVITES_DAYS", get("RETENTION_INVITES_DAYS"), 30, 1, 3650
+        ),
+        retention_outbox_days=_parse_range(
+            "RETENTION_OUTBOX_DAYS", get("RETENTION_OUTBOX_DAYS"), 90, 1, 3650
+        ),
+        retention_alerts_days=_parse_range(
+            "RETENTION_ALERTS_DAYS", get("RETENTION_ALERTS_DAYS"), 365, 1, 3650
+        ),
+        flood_max_per_minute=_parse_range("FLOOD_MAX_PER_MINUTE", get("FLOOD_MAX_PER_MINUTE"), 20, 3, 1000),
+        flood_pause_seconds=_parse_range("FLOOD_PAUSE_SECONDS", get("FLOOD_PAUSE_SECONDS"), 120, 5, 86400),
     )
 
 
@@ -121,19 +160,34 @@ def _parse_zone(raw: str) -> str:
     return raw
 
 
-def _parse_ttl(raw: str | None) -> int:
-    if raw is None:
-        return DEFAULT_INVITE_TTL_DAYS
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_INVITE_TTL_DAYS:
-        raise ConfigError(f"INVITE_TTL_DAYS must be a whole number of days from 1 to {MAX_INVITE_TTL_DAYS}")
-    return int(raw)
+WEBHOOK_SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
 
 
-def _parse_minutes(key: str, raw: str | None) -> int:
+def _webhook(get: Callable[[str], str | None]) -> dict[str, Any]:
+    """Webhook mode is on when WEBHOOK_URL is set; then a strong WEBHOOK_SECRET is required."""
+    url = get("WEBHOOK_URL")
+    if url is None:
+        return {}
+    if not url.startswith("https://"):
+        raise ConfigError("WEBHOOK_URL must start with https:// (Telegram only calls HTTPS webhooks)")
+    secret = get("WEBHOOK_SECRET")
+    if secret is None or not WEBHOOK_SECRET_SHAPE.match(secret):
+        raise ConfigError(
+            "WEBHOOK_SECRET is required with WEBHOOK_URL: 16-256 characters of A-Z, a-z, 0-9, _ and -"
+        )
+    return {
+        "webhook_url": url,
+        "webhook_secret": secret,
+        "webhook_listen": get("WEBHOOK_LISTEN") or "0.0.0.0",
+        "webhook_port": _parse_range("WEBHOOK_PORT", get("WEBHOOK_PORT"), 8443, 1, 65535),
+    }
+
+
+def _parse_range(key: str, raw: str | None, default: int, low: int, high: int) -> int:
     if raw is None:
-        return DEFAULT_GRACE_MINUTES
-    if not raw.isdigit() or not 0 <= int(raw) <= 24 * 60:
-        raise ConfigError(f"{key} must be a whole number of minutes from 0 to 1440")
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise ConfigError(f"{key} must be a whole number from {low} to {high}")
     return int(raw)
 
 

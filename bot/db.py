@@ -13,7 +13,7 @@ import json
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -124,7 +124,7 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE TABLE questions (
         id INTEGER PRIMARY KEY,
-        patient_id INTEGER REFERENCES patients(id) ON DELETE CASCADE,
+        patient_id INTEGER REFERENCES patients(id) ON DELETE SET NULL,
         asked_at TEXT NOT NULL,
         topic TEXT NOT NULL,
         urgency TEXT NOT NULL
@@ -139,6 +139,24 @@ MIGRATIONS: tuple[str, ...] = (
         handled_by INTEGER,
         handled_at TEXT
     );
+    """,
+    # 2: broadcasts. The text is the staff's own announcement (never a patient's words).
+    """
+    CREATE TABLE broadcasts (
+        id INTEGER PRIMARY KEY,
+        created_by INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        text TEXT NOT NULL,
+        audience_days INTEGER,
+        send_at TEXT,
+        status TEXT NOT NULL DEFAULT 'draft'
+            CHECK (status IN ('draft', 'queued', 'done', 'cancelled')),
+        recipients INTEGER NOT NULL DEFAULT 0,
+        progress_chat_id INTEGER,
+        progress_message_id INTEGER,
+        finished_at TEXT
+    );
+    CREATE INDEX outbox_kind_status ON outbox(kind, status);
     """,
 )
 
@@ -187,6 +205,29 @@ class OutboxItem:
     due_at: datetime
     attempts: int
     expires_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Broadcast:
+    id: int
+    created_by: int
+    text: str
+    audience_days: int | None
+    send_at: datetime | None
+    status: str
+    recipients: int
+    progress_chat_id: int | None
+    progress_message_id: int | None
+
+
+@dataclass(frozen=True)
+class PatientSummary:
+    """One line of the staff's patient list."""
+
+    id: int
+    display_name: str
+    status: str
+    last_session: datetime | None
 
 
 @dataclass(frozen=True)
@@ -509,8 +550,9 @@ class Database:
                 if cur.rowcount != 1:
                     return False
             async with conn.execute(
-                "UPDATE patients SET telegram_user_id = ?, chat_id = ?, status = 'active', joined_at = ?, "
-                "status_changed_at = ? WHERE id = ? AND telegram_user_id IS NULL",
+                # A new invite for a joined patient (a new phone) moves them to the new account.
+                "UPDATE patients SET telegram_user_id = ?, chat_id = ?, status = 'active', "
+                "joined_at = COALESCE(joined_at, ?), status_changed_at = ? WHERE id = ?",
                 (user_id, chat_id, to_db(now), to_db(now), patient_id),
             ) as cur:
                 if cur.rowcount != 1:
@@ -528,9 +570,16 @@ class Database:
         row = await self._one("SELECT * FROM patients WHERE telegram_user_id = ?", (user_id,))
         return _patient(row) if row else None
 
-    async def set_patient_status(self, now: datetime, patient_id: int, status: str) -> None:
-        """Change a patient's status; leaving 'active' cancels everything still waiting to be sent."""
+    async def set_patient_status(
+        self, now: datetime, patient_id: int, status: str, staff_id: int | None = None
+    ) -> None:
+        """Change a patient's status; leaving 'active' cancels everything still waiting to be sent.
+
+        ``staff_id`` is given when staff made the change, which then goes into the audit trail.
+        """
         async with self.transaction() as conn:
+            if staff_id is not None:
+                await self.audit(conn, now, staff_id, f"patient_{status}", patient_id)
             await conn.execute(
                 "UPDATE patients SET status = ?, status_changed_at = ? WHERE id = ?",
                 (status, to_db(now), patient_id),
@@ -712,6 +761,14 @@ class Database:
         )
         return [_outbox_item(row) for row in rows]
 
+    async def outbox_by_keys(self, keys: list[str]) -> list[OutboxItem]:
+        rows = await self._all(
+            "SELECT * FROM outbox WHERE status = 'pending' "
+            f"AND idempotency_key IN ({','.join('?' * len(keys))}) ORDER BY due_at, id",
+            keys,
+        )
+        return [_outbox_item(row) for row in rows]
+
     async def outbox_item(self, item_id: int) -> OutboxItem | None:
         row = await self._one("SELECT * FROM outbox WHERE id = ?", (item_id,))
         return _outbox_item(row) if row else None
@@ -854,6 +911,307 @@ class Database:
                 await self.audit(conn, now, staff_id, "alert_handled", detail=f"alert={alert_id}")
         return handled
 
+    # --- broadcasts ---------------------------------------------------------------------------------
+
+    async def create_broadcast(self, now: datetime, staff_id: int, text: str) -> int:
+        async with (
+            self.transaction() as conn,
+            conn.execute(
+                "INSERT INTO broadcasts (created_by, created_at, text) VALUES (?, ?, ?)",
+                (staff_id, to_db(now), text),
+            ) as cur,
+        ):
+            broadcast_id = cur.lastrowid
+        assert broadcast_id is not None
+        return broadcast_id
+
+    async def broadcast(self, broadcast_id: int) -> Broadcast | None:
+        row = await self._one("SELECT * FROM broadcasts WHERE id = ?", (broadcast_id,))
+        if row is None:
+            return None
+        return Broadcast(
+            id=row["id"],
+            created_by=row["created_by"],
+            text=row["text"],
+            audience_days=row["audience_days"],
+            send_at=_opt_time(row["send_at"]),
+            status=row["status"],
+            recipients=row["recipients"],
+            progress_chat_id=row["progress_chat_id"],
+            progress_message_id=row["progress_message_id"],
+        )
+
+    async def set_broadcast_draft(
+        self, broadcast_id: int, *, audience_days: int | None, send_at: datetime | None
+    ) -> bool:
+        """Change who gets a draft and when; False once it is no longer a draft."""
+        changed = await self._write(
+            "UPDATE broadcasts SET audience_days = ?, send_at = ? WHERE id = ? AND status = 'draft'",
+            (audience_days, to_db(send_at) if send_at else None, broadcast_id),
+        )
+        return changed == 1
+
+    _RECIPIENTS = (
+        "FROM patients WHERE status = 'active' AND chat_id IS NOT NULL AND (? IS NULL OR EXISTS "
+        "(SELECT 1 FROM sessions WHERE sessions.patient_id = patients.id AND sessions.session_at >= ?))"
+    )
+
+    async def count_recipients(self, now: datetime, audience_days: int | None) -> int:
+        since = to_db(now - timedelta(days=audience_days)) if audience_days else None
+        row = await self._one(f"SELECT COUNT(*) {self._RECIPIENTS}", (audience_days, since))
+        return int(row[0]) if row else 0
+
+    async def queue_broadcast(
+        self, now: datetime, broadcast_id: int, staff_id: int, due_at: datetime, expires_at: datetime
+    ) -> int | None:
+        """Turn a draft into one outbox row per recipient, once; None if it was already queued."""
+        async with self.transaction() as conn:
+            async with conn.execute(
+                "UPDATE broadcasts SET status = 'queued', send_at = ? WHERE id = ? AND status = 'draft' "
+                "RETURNING audience_days",
+                (to_db(due_at), broadcast_id),
+            ) as cur:
+                row = await cur.fetchone()
+            if row is None:
+                return None
+            days = row[0]
+            since = to_db(now - timedelta(days=days)) if days else None
+            async with conn.execute(
+                "INSERT INTO outbox (patient_id, kind, idempotency_key, payload, due_at, created_at, "
+                "expires_at) SELECT id, 'broadcast', 'broadcast:' || ? || ':' || id, ?, ?, ?, ? "
+                f"{self._RECIPIENTS} ON CONFLICT(idempotency_key) DO NOTHING",
+                (
+                    broadcast_id,
+                    json.dumps({"broadcast_id": broadcast_id}),
+                    to_db(due_at),
+                    to_db(now),
+                    to_db(expires_at),
+                    days,
+                    since,
+                ),
+            ) as cur:
+                recipients = cur.rowcount
+            await conn.execute(
+                "UPDATE broadcasts SET recipients = ? WHERE id = ?", (recipients, broadcast_id)
+            )
+            await self.audit(
+                conn, now, staff_id, "broadcast", detail=f"broadcast={broadcast_id} to={recipients}"
+            )
+        return recipients
+
+    async def set_broadcast_progress_message(self, broadcast_id: int, chat_id: int, message_id: int) -> None:
+        await self._write(
+            "UPDATE broadcasts SET progress_chat_id = ?, progress_message_id = ? WHERE id = ?",
+            (chat_id, message_id, broadcast_id),
+        )
+
+    async def broadcast_counts(self, broadcast_id: int) -> dict[str, int]:
+        """How a broadcast is going: sent, blocked, failed, cancelled and still pending."""
+        prefix = f"broadcast:{broadcast_id}:"
+        rows = await self._all(
+            "SELECT status, last_error = 'recipient gone' AS gone, COUNT(*) FROM outbox "
+            "WHERE idempotency_key >= ? AND idempotency_key < ? GROUP BY status, gone",
+            (prefix, prefix[:-1] + ";"),
+        )
+        counts = {"sent": 0, "blocked": 0, "failed": 0, "cancelled": 0, "pending": 0}
+        for status, gone, count in rows:
+            key = "blocked" if gone else status
+            counts[key] = counts.get(key, 0) + count
+        return counts
+
+    async def cancel_broadcast(self, now: datetime, broadcast_id: int, staff_id: int) -> bool:
+        """Stop a draft or a running broadcast; what was already sent stays sent."""
+        async with self.transaction() as conn:
+            async with conn.execute(
+                "UPDATE broadcasts SET status = 'cancelled', finished_at = ? "
+                "WHERE id = ? AND status IN ('draft', 'queued')",
+                (to_db(now), broadcast_id),
+            ) as cur:
+                if cur.rowcount != 1:
+                    return False
+            prefix = f"broadcast:{broadcast_id}:"
+            await conn.execute(
+                "UPDATE outbox SET status = 'cancelled', last_error = 'broadcast cancelled' "
+                "WHERE idempotency_key >= ? AND idempotency_key < ? AND status = 'pending'",
+                (prefix, prefix[:-1] + ";"),
+            )
+            await self.audit(conn, now, staff_id, "broadcast_cancel", detail=f"broadcast={broadcast_id}")
+        return True
+
+    async def finish_broadcast(self, now: datetime, broadcast_id: int) -> bool:
+        changed = await self._write(
+            "UPDATE broadcasts SET status = 'done', finished_at = ? WHERE id = ? AND status = 'queued'",
+            (to_db(now), broadcast_id),
+        )
+        return changed == 1
+
+    async def running_broadcasts(self) -> list[int]:
+        return [
+            row[0] for row in await self._all("SELECT id FROM broadcasts WHERE status = 'queued' ORDER BY id")
+        ]
+
+    # --- the staff console ---------------------------------------------------------------------------
+
+    async def find_patients(self, query: str, offset: int, limit: int) -> tuple[list[PatientSummary], int]:
+        """Patients by number or by a piece of their name, newest first, one page at a time."""
+        where, params = "1 = 1", list[Any]()
+        if query.strip().lstrip("#").isdigit():
+            where, params = "patients.id = ?", [int(query.strip().lstrip("#"))]
+        elif query.strip():
+            where, params = "patients.display_name LIKE ? ESCAPE '\\'", [f"%{_like(query.strip())}%"]
+        total_row = await self._one(f"SELECT COUNT(*) FROM patients WHERE {where}", params)
+        rows = await self._all(
+            "SELECT patients.id, display_name, status, MAX(sessions.session_at) AS last_session "
+            f"FROM patients LEFT JOIN sessions ON sessions.patient_id = patients.id WHERE {where} "
+            "GROUP BY patients.id ORDER BY patients.id DESC LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        )
+        summaries = [
+            PatientSummary(r["id"], r["display_name"], r["status"], _opt_time(r["last_session"]))
+            for r in rows
+        ]
+        return summaries, int(total_row[0]) if total_row else 0
+
+    async def recent_sessions(self, patient_id: int, limit: int = 3) -> list[Session]:
+        rows = await self._all(
+            "SELECT * FROM sessions WHERE patient_id = ? ORDER BY session_at DESC, id DESC LIMIT ?",
+            (patient_id, limit),
+        )
+        return [_session(row) for row in rows]
+
+    async def checkin_answers(self, patient_id: int, limit: int = 5) -> list[tuple[datetime, str, str]]:
+        rows = await self._all(
+            "SELECT answered_at, step, answer FROM checkin_answers WHERE patient_id = ? "
+            "ORDER BY answered_at DESC, id DESC LIMIT ?",
+            (patient_id, limit),
+        )
+        return [(from_db(r[0]), r[1], r[2]) for r in rows]
+
+    async def open_alerts(
+        self, patient_id: int | None = None, limit: int = 20
+    ) -> list[tuple[Alert, datetime]]:
+        rows = await self._all(
+            "SELECT * FROM alerts WHERE handled_by IS NULL AND (? IS NULL OR patient_id = ?) "
+            "ORDER BY created_at, id LIMIT ?",
+            (patient_id, patient_id, limit),
+        )
+        return [
+            (
+                Alert(r["id"], r["patient_id"], r["urgency"], r["category"], r["handled_by"]),
+                from_db(r["created_at"]),
+            )
+            for r in rows
+        ]
+
+    async def count_open_alerts(self) -> int:
+        row = await self._one("SELECT COUNT(*) FROM alerts WHERE handled_by IS NULL")
+        return int(row[0]) if row else 0
+
+    async def stats(self, now: datetime) -> dict[str, Any]:
+        """The clinic's figures: counts and rates only, never a message text."""
+        week, month = to_db(now - timedelta(days=7)), to_db(now - timedelta(days=30))
+
+        async def one(sql: str, *params: Any) -> int:
+            row = await self._one(sql, params)
+            return int(row[0] or 0) if row else 0
+
+        topics = await self._all(
+            "SELECT topic, COUNT(*) FROM questions WHERE asked_at >= ? GROUP BY topic "
+            "ORDER BY COUNT(*) DESC, topic",
+            (month,),
+        )
+        return {
+            "enrolled": await one("SELECT COUNT(*) FROM patients WHERE status != 'invited'"),
+            "invited": await one("SELECT COUNT(*) FROM patients WHERE status = 'invited'"),
+            "active": await one("SELECT COUNT(*) FROM patients WHERE status = 'active'"),
+            "sessions_week": await one("SELECT COUNT(*) FROM sessions WHERE session_at >= ?", week),
+            "checkins_sent": await one(
+                "SELECT COUNT(*) FROM outbox WHERE kind = 'checkin' AND status = 'sent' AND sent_at >= ?",
+                month,
+            ),
+            "checkins_answered": await one(
+                "SELECT COUNT(*) FROM checkin_answers WHERE answered_at >= ?", month
+            ),
+            "reminders_sent": await one(
+                "SELECT COUNT(*) FROM outbox WHERE kind IN ('posture', 'exercise') AND status = 'sent' "
+                "AND sent_at >= ?",
+                month,
+            ),
+            "reminders_done": await one(
+                "SELECT COUNT(*) FROM reminder_responses WHERE response = 'done' AND at >= ?", month
+            ),
+            "topics": [(str(t), int(c)) for t, c in topics],
+        }
+
+    # --- privacy: export, erasure, retention, backup --------------------------------------------------
+
+    async def patient_export(self, patient_id: int) -> dict[str, list[dict[str, Any]]]:
+        """Everything stored about one patient, table by table (for /mydata)."""
+        queries = {
+            "sessions": "SELECT session_at, areas FROM sessions WHERE patient_id = ? ORDER BY session_at",
+            "upcoming": "SELECT kind, due_at FROM outbox WHERE patient_id = ? AND status = 'pending' "
+            "ORDER BY due_at",
+            "checkins": "SELECT answered_at, step, answer FROM checkin_answers WHERE patient_id = ? "
+            "ORDER BY answered_at",
+            "questions": "SELECT topic, COUNT(*) AS count, MAX(asked_at) AS last FROM questions "
+            "WHERE patient_id = ? GROUP BY topic ORDER BY count DESC",
+            "responses": "SELECT kind, response, COUNT(*) AS count FROM reminder_responses "
+            "WHERE patient_id = ? GROUP BY kind, response",
+            "alerts": "SELECT created_at, urgency, category FROM alerts WHERE patient_id = ? "
+            "ORDER BY created_at",
+        }
+        return {name: [dict(r) for r in await self._all(sql, (patient_id,))] for name, sql in queries.items()}
+
+    async def erase_patient(self, now: datetime, patient_id: int, actor_id: int) -> bool:
+        """Delete a patient and everything about them, and make sure the bytes are gone from disk.
+
+        What stays: the topic and urgency of their past questions with no link to them (anonymous
+        counts), and the audit trail's who-did-what-when with its details cleared. ``secure_delete``
+        zeroes the freed space; the checkpoint afterwards empties the write-ahead log.
+        """
+        async with self.transaction() as conn:
+            async with conn.execute("DELETE FROM patients WHERE id = ?", (patient_id,)) as cur:
+                erased = cur.rowcount == 1
+            if erased:
+                await conn.execute("UPDATE audit_log SET detail = '' WHERE patient_id = ?", (patient_id,))
+                await self.audit(conn, now, actor_id, "patient_erased", patient_id)
+        if erased:
+            await self.scrub()
+        return erased
+
+    async def purge_expired(
+        self, now: datetime, *, invites_days: int, outbox_days: int, alerts_days: int
+    ) -> dict[str, int]:
+        """Retention: drop finished invites, delivered or closed outbox rows and handled alerts."""
+        purged: dict[str, int] = {}
+        statements = {
+            "invites": (
+                "DELETE FROM invites WHERE COALESCE(used_at, revoked_at, expires_at) < ?",
+                now - timedelta(days=invites_days),
+            ),
+            "outbox": (
+                "DELETE FROM outbox WHERE status != 'pending' AND COALESCE(sent_at, due_at) < ?",
+                now - timedelta(days=outbox_days),
+            ),
+            "alerts": (
+                "DELETE FROM alerts WHERE handled_at IS NOT NULL AND handled_at < ?",
+                now - timedelta(days=alerts_days),
+            ),
+        }
+        async with self.transaction() as conn:
+            for name, (sql, cutoff) in statements.items():
+                async with conn.execute(sql, (to_db(cutoff),)) as cur:
+                    purged[name] = cur.rowcount
+        if any(purged.values()):
+            await self.scrub()
+        return purged
+
+    async def scrub(self) -> None:
+        """Copy the write-ahead log into the database file and truncate it, so deleted rows that
+        still sat in old log frames are gone from the disk too."""
+        async with self._lock, self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
+            await cur.fetchall()
+
     async def table_rows(self, table: str) -> list[dict[str, Any]]:
         """Every row of one table, for tests and the data export; ``table`` is never user input."""
         if table not in {
@@ -868,9 +1226,15 @@ class Database:
             "prefs",
             "checkin_answers",
             "reminder_responses",
+            "broadcasts",
         }:
             raise ValueError(f"unknown table {table}")
         return [dict(row) for row in await self._all(f"SELECT * FROM {table} ORDER BY rowid")]
+
+
+def _like(text: str) -> str:
+    """Escape LIKE's wildcards in what staff typed."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 class _Rollback(Exception):

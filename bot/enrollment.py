@@ -100,7 +100,7 @@ async def open_invite(db: Database, now: datetime, token: str, user_id: int) -> 
     if not await db.mark_invite_opened(now, invite.id, user_id):
         return InviteCheck(InviteStatus.INVALID)
     patient = await db.patient(invite.patient_id)
-    if patient is None or patient.telegram_user_id is not None:
+    if patient is None:
         return InviteCheck(InviteStatus.INVALID)
     return InviteCheck(InviteStatus.OK, invite.id, patient)
 

@@ -16,13 +16,15 @@ from typing import Protocol
 
 from bot.clock import Clock
 from bot.db import Database, OutboxItem, Patient
-from bot.reminders import gate
+from bot.reminders import Decision, gate
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 FIRST_BACKOFF = timedelta(seconds=30)
 MAX_BACKOFF = timedelta(hours=1)
+# Telegram allows about one message a second to one chat.
+PER_CHAT_SPACING = timedelta(seconds=1)
 
 
 @dataclass(frozen=True)
@@ -74,18 +76,30 @@ class DeliveryReport:
     failed: int = 0
     cancelled: int = 0
     deferred: int = 0
+    blocked: int = 0
+    rate_limited: int = 0
 
 
 class Dispatcher:
-    """Sends what is due, one pass at a time, in the order it fell due."""
+    """Sends what is due, in the order it fell due, several patients at a time.
 
-    def __init__(self, db: Database, clock: Clock, sender: Sender, default_timezone: str) -> None:
+    One pass runs at a time. Rows being sent are claimed in memory, so a pass and an immediate send
+    (aftercare right after a session) never send the same row twice. Messages to one patient are
+    spaced by at least :data:`PER_CHAT_SPACING`, counted on the injected clock.
+    """
+
+    def __init__(
+        self, db: Database, clock: Clock, sender: Sender, default_timezone: str, concurrency: int = 16
+    ) -> None:
         self._db = db
         self._clock = clock
         self._sender = sender
         self._default_timezone = default_timezone
         self._renderers: dict[str, Renderer] = {}
         self._pass_lock = asyncio.Lock()
+        self._slots = asyncio.Semaphore(concurrency)
+        self._in_flight: set[int] = set()
+        self._last_sent: dict[int, datetime] = {}
         # After a 429 nothing is sent until Telegram's retry_after has passed.
         self.hold_until: datetime | None = None
 
@@ -99,54 +113,93 @@ class Dispatcher:
             return max(due, self.hold_until)
         return due
 
-    async def deliver_due(self, batch: int = 100) -> DeliveryReport:
-        """Send every message that is due now; concurrent calls wait, so nothing is sent twice."""
-        report = DeliveryReport()
-        async with self._pass_lock:
-            while True:
-                now = self._clock.now()
-                if self.hold_until is not None and now < self.hold_until:
-                    return report
-                items = await self._db.due_outbox(now, limit=batch)
-                if not items:
-                    return report
-                for item in items:
-                    if not await self._deliver(item, report):
-                        return report
-                if len(items) < batch:
-                    return report
+    def _held(self) -> bool:
+        return self.hold_until is not None and self._clock.now() < self.hold_until
 
-    async def _deliver(self, item: OutboxItem, report: DeliveryReport) -> bool:
-        """Try one row; returns False when Telegram asked to slow down and the pass must stop."""
+    async def deliver_due(self, batch: int = 500) -> DeliveryReport:
+        """Send every message that is due now.
+
+        While a pass is under way (a long broadcast), another call returns at once: the running pass
+        looks for newly due rows after every batch, so nothing waits on the second call.
+        """
+        report = DeliveryReport()
+        if self._pass_lock.locked():
+            return report
+        async with self._pass_lock:
+            while not self._held():
+                items = [
+                    i
+                    for i in await self._db.due_outbox(self._clock.now(), limit=batch)
+                    if i.id not in self._in_flight
+                ]
+                if not items:
+                    break
+                await self._deliver_many(items, report)
+                if len(items) < batch:
+                    break
+        return report
+
+    async def deliver_items(self, keys: list[str]) -> DeliveryReport:
+        """Send these rows now if they are due (used right after staff record a session)."""
+        report = DeliveryReport()
+        if self._held():
+            return report
+        items = [i for i in await self._db.outbox_by_keys(keys) if i.due_at <= self._clock.now()]
+        await self._deliver_many([i for i in items if i.id not in self._in_flight], report)
+        return report
+
+    async def _deliver_many(self, items: list[OutboxItem], report: DeliveryReport) -> None:
+        by_patient: dict[int, list[OutboxItem]] = {}
+        for item in items:
+            self._in_flight.add(item.id)
+            by_patient.setdefault(item.patient_id, []).append(item)
+        try:
+            await asyncio.gather(*(self._deliver_in_order(group, report) for group in by_patient.values()))
+        finally:
+            self._in_flight.difference_update(item.id for item in items)
+
+    async def _deliver_in_order(self, items: list[OutboxItem], report: DeliveryReport) -> None:
+        """One patient's rows, one after another (the order they fell due in)."""
+        for item in items:
+            if self._held():
+                return
+            async with self._slots:
+                await self._deliver(item, report)
+
+    async def _deliver(self, item: OutboxItem, report: DeliveryReport) -> None:
         now = self._clock.now()
         patient = await self._db.patient(item.patient_id)
         renderer = self._renderers.get(item.kind)
         if patient is None or not patient.can_receive or patient.chat_id is None:
             await self._db.cancel_outbox(item.id, "patient cannot receive")
             report.cancelled += 1
-            return True
+            return
         if renderer is None:
             log.error("no renderer for outbox kind %s (row %s)", item.kind, item.id)
             await self._db.mark_attempt_failed(item.id, f"unknown kind {item.kind}", None)
             report.failed += 1
-            return True
+            return
         decision = gate(item, await self._db.prefs(patient.id, self._default_timezone), now)
+        last = self._last_sent.get(patient.chat_id)
+        if decision.send and last is not None and now - last < PER_CHAT_SPACING:
+            decision = Decision(False, wait_until=last + PER_CHAT_SPACING)
         if decision.drop_reason is not None:
             log.info(
                 "dropped %s row %s for patient #%s: %s", item.kind, item.id, patient.id, decision.drop_reason
             )
             await self._db.cancel_outbox(item.id, decision.drop_reason)
             report.cancelled += 1
-            return True
+            return
         if decision.wait_until is not None:
             await self._db.reschedule(item.id, decision.wait_until)
             report.deferred += 1
-            return True
+            return
         message = await renderer(item, patient)
         if message is None:
             await self._db.cancel_outbox(item.id, "nothing to send")
             report.cancelled += 1
-            return True
+            return
+        self._last_sent[patient.chat_id] = now
         try:
             await self._sender(patient.chat_id, message)
         except RecipientGone:
@@ -154,13 +207,14 @@ class Dispatcher:
             await self._db.mark_attempt_failed(item.id, "recipient gone", None)
             await self._db.set_patient_status(now, patient.id, "blocked")
             report.cancelled += 1
+            report.blocked += 1
         except RetryLater as exc:
             retry_at = now + timedelta(seconds=max(exc.seconds, 1.0))
             log.warning("Telegram asked to wait %.0f s; holding all sends", exc.seconds)
             await self._db.mark_attempt_failed(item.id, "rate limited", retry_at)
-            self.hold_until = retry_at
+            self.hold_until = max(retry_at, self.hold_until or retry_at)
             report.retried += 1
-            return False
+            report.rate_limited += 1
         except SendFailed as exc:
             give_up = item.attempts + 1 >= MAX_ATTEMPTS
             next_try = None if give_up else now + backoff(item.attempts + 1)
@@ -173,4 +227,3 @@ class Dispatcher:
         else:
             await self._db.mark_sent(self._clock.now(), item.id)
             report.sent += 1
-        return True

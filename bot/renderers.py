@@ -14,6 +14,7 @@ from bot.db import Database, OutboxItem, Patient
 from bot.outbox import Button, Dispatcher, OutgoingMessage
 from bot.reminders import CHECKIN, EXERCISE, POSTURE, elapsed_key
 
+BROADCAST = "broadcast"
 CHECKIN_PREFIX = "ci:"
 REMINDER_PREFIX = "rem:"
 
@@ -31,6 +32,14 @@ class Renderers:
         dispatcher.register(CHECKIN, self.checkin)
         dispatcher.register(POSTURE, self.posture)
         dispatcher.register(EXERCISE, self.exercise)
+        dispatcher.register(BROADCAST, self.broadcast)
+
+    async def broadcast(self, item: OutboxItem, patient: Patient) -> OutgoingMessage | None:
+        """The staff's announcement, shown exactly as typed (escaped), signed by the clinic."""
+        broadcast = await self._db.broadcast(int(item.payload.get("broadcast_id", 0)))
+        if broadcast is None or broadcast.status == "cancelled":
+            return None
+        return OutgoingMessage(self._content.texts.render("console.broadcast_message", text=broadcast.text))
 
     async def aftercare(self, item: OutboxItem, patient: Patient) -> OutgoingMessage | None:
         session = await self._db.session(int(item.payload.get("session_id", 0)))

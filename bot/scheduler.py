@@ -51,6 +51,13 @@ class Scheduler:
         await self.rearm()
         return report
 
+    async def send_now(self, keys: list[str]) -> DeliveryReport:
+        """Send these just-queued rows at once, without waiting for a pass (which may be a long
+        broadcast) to finish."""
+        report = await self.dispatcher.deliver_items(keys)
+        await self.rearm()
+        return report
+
     async def rearm(self) -> None:
         at = await self.dispatcher.next_wake()
         if at is not None:

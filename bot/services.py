@@ -11,6 +11,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.content import Content
 from bot.db import Database
+from bot.flood import FloodGuard
 from bot.scheduler import Scheduler
 
 if TYPE_CHECKING:
@@ -29,9 +30,10 @@ class Services:
     access: Access
     scheduler: Scheduler
     engine: AnswerEngine
+    flood: FloodGuard
 
 
-class ClinicContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+class ClinicContext(CallbackContext[ExtBot[str], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
     """The callback context, with the services one attribute away instead of behind string keys."""
 
     @property
@@ -40,7 +42,7 @@ class ClinicContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any]
 
 
 ClinicApplication = Application[
-    ExtBot[None],
+    ExtBot[str],
     ClinicContext,
     dict[Any, Any],
     dict[Any, Any],

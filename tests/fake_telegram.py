@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from telegram.error import TimedOut
 from telegram.request import BaseRequest, RequestData
 
 BOT_ID = 7_000_000_001
@@ -97,9 +98,11 @@ def html_error(text: str) -> str | None:
 @dataclass
 class FakeTelegram(BaseRequest):
     calls: list[ApiCall] = field(default_factory=list)
+    delivered: list[ApiCall] = field(default_factory=list)  # messages Telegram accepted
     failures: list[Failure] = field(default_factory=list)
     blocked: set[int] = field(default_factory=set)
     missing_chats: set[int] = field(default_factory=set)
+    timeouts: int = 0  # the next this many calls time out (the message may or may not have arrived)
     now: int = 1_790_000_000
 
     def __post_init__(self) -> None:
@@ -123,6 +126,7 @@ class FakeTelegram(BaseRequest):
 
     def clear(self) -> None:
         self.calls.clear()
+        self.delivered.clear()
 
     def fail(
         self,
@@ -159,6 +163,9 @@ class FakeTelegram(BaseRequest):
         pool_timeout: Any = None,
     ) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[-1]
+        if self.timeouts > 0 and api_method != "getMe":
+            self.timeouts -= 1
+            raise TimedOut("fake timeout")
         params = dict(request_data.parameters) if request_data else {}
         files = tuple(request_data.multipart_data) if request_data and request_data.contains_files else ()
         return self.handle(ApiCall(api_method, params, files))
@@ -169,6 +176,8 @@ class FakeTelegram(BaseRequest):
         error = self._error_for(call)
         if error is not None:
             return error
+        if call.method in _SEND_METHODS:
+            self.delivered.append(call)
         return 200, json.dumps({"ok": True, "result": self._result(call)}).encode()
 
     def _error_for(self, call: ApiCall) -> tuple[int, bytes] | None:

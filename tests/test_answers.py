@@ -16,8 +16,10 @@ from bot.answers import (
     Answer,
     AnswerEngine,
     answer,
+    packaged_topic_model,
 )
 from bot.content import ClinicProfile, ContentError, load_clinic, read_toml
+from bot.topic_model import TopicModel
 
 CLINIC = ClinicProfile(
     name="Test & Spine Clinic",
@@ -59,6 +61,16 @@ EMERGENCY_CASES = {
         "worst headache of my life",
         "sudden severe headache out of nowhere",
         "my left arm and leg are weak",
+        "the left side of my smile doesn't work",
+        "my right arm and leg just went super heavy out of nowhere",
+        "my mouth is go to one side when i talk and my hand left is no power",
+        "he doesn't know what day it is",
+        "everything went double, two of everything",
+        "walking like I'm drunk and veering to the right",
+    ],
+    "emergency.sudden_confusion": [
+        "since he came home he is confused",
+        "I suddenly feel confused and disoriented",
     ],
     "emergency.neck_artery_warning": [
         "sharp pain on one side of my neck unlike anything before",
@@ -69,6 +81,8 @@ EMERGENCY_CASES = {
         "chest hurts rly bad",
         "pressure in my chest",
         "my chest feels tight",
+        "I feel pressure in middle of chest like somebody sitting on me",
+        "crushing feeling behind my breastbone",
     ],
     "emergency.leg_swelling_with_breathlessness": ["my calf is swollen and I'm short of breath"],
     "emergency.breathing": [
@@ -76,23 +90,49 @@ EMERGENCY_CASES = {
         "having trouble breathing",
         "short of breath",
         "coughing up blood",
+        "I'm wheezing",
+        "struggling to get air in",
     ],
-    "emergency.allergic_reaction": ["my lips are swelling up", "throat feels like it's closing"],
+    "emergency.allergic_reaction": [
+        "my lips are swelling up",
+        "throat feels like it's closing",
+        "hives all over and my throat is itchy and tight",
+        "my lips are puffing up after the oil",
+    ],
     "emergency.cauda_equina": [
         "numb around my groin",
         "i can't pee since the adjustment",
         "both legs are weak",
         "wet myself and didnt notice",
+        "i couldn't hold my pee and it just came out",
+        "I don't feel the urge to pee anymore",
+        "both my legs feel like jelly",
     ],
-    "emergency.fainting": ["I fainted after the massage", "passed out in the shower"],
+    "emergency.fainting": [
+        "I fainted after the massage",
+        "passed out in the shower",
+        "keeled over in the kitchen",
+    ],
     "emergency.dark_urine_with_muscle_symptoms": ["my pee is cola colored and my muscles are so sore"],
     "emergency.fever_with_stiff_neck": ["fever and a stiff neck", "temp 39.1 and my neck is stiff"],
     "emergency.self_harm": [
         "i want to kill myself",
         "I want to die of embarrassment lol",
         "thinking of ending my life",
+        "everyone would be better off without me",
+        "i've been thinking about ending things",
     ],
-    "emergency.extreme_weakness": ["my muscles are extremely weak all over"],
+    "emergency.self_harm_other": [
+        "my teenage son just told me he wants to kill himself",
+        "my wife says she doesn't want to live",
+        "my friend is talking about ending it",
+        "my daughter has been self harming, what do I do",
+    ],
+    "emergency.extreme_weakness": [
+        "my muscles are extremely weak all over",
+        "can't lift my arms or legs, can barely hold my phone",
+        "everything feels like jelly, I can hardly stand",
+    ],
 }
 
 URGENT_CASES = {
@@ -102,7 +142,10 @@ URGENT_CASES = {
         "tingling down my arm",
         "pins and needles in my foot",
         "my right arm feels weak",
+        "my left foot is kind of floppy, it slaps the floor when i walk",
+        "I keep dropping my fork",
     ],
+    "urgent.skin_reaction": ["hives on my back after the massage"],
     "urgent.fever": ["i have a fever", "temp is 100.8", "running a fever of 38.5"],
     "urgent.possible_clot": ["my calf is swollen and warm"],
     "urgent.bruise_large_or_on_blood_thinners": [
@@ -149,7 +192,7 @@ def test_every_rule_has_a_test_case(engine: AnswerEngine) -> None:
 
 def test_emergency_reply_leads_with_911_and_gives_no_home_remedies(engine: AnswerEngine) -> None:
     for rule, texts in EMERGENCY_CASES.items():
-        if rule == "emergency.self_harm":
+        if rule in ("emergency.self_harm", "emergency.self_harm_other"):
             continue
         for text in texts:
             reply = ask(engine, text).reply
@@ -566,3 +609,283 @@ def test_clinic_hours_and_booking_url_are_used_when_set() -> None:
     reply = AnswerEngine.load(clinic).answer("how do I book?").reply
     assert "https://example.test/book" in reply
     assert "Mon-Fri 9-5" in reply
+
+
+# ------------------------------------------------------------------------------------ figures of speech
+
+
+@pytest.mark.parametrize(
+    ("text", "hours", "topic"),
+    [
+        ("running 10 min late, traffic on 205 is killing me", 336, "booking"),
+        ("My boss will murder me if I'm late back, how long is a standard session?", None, "booking"),
+        ("I'm dying to know when my next appointment is", None, "booking"),
+        ("feel like I got hit by a truck lol, is this normal", 6, "soreness"),
+        ("woke up feeling like a 90 year old, how long does this last", 18, "soreness"),
+        ("how do I turn the notifications back on, I muted you by accident", None, "bot_help"),
+        ("my phone neck is terrible, im always looking down at it. any tips", None, "posture"),
+        ("do bruises after deep tissue mean the therapist pressed too hard?", 26, "bruising"),
+    ],
+)
+def test_figures_of_speech_are_not_red_flags(
+    engine: AnswerEngine, text: str, hours: float | None, topic: str
+) -> None:
+    result = ask(engine, text, hours)
+    assert (result.urgency, result.topic) == ("routine", topic), (text, result.rule, result.evidence)
+
+
+def test_idiom_subject_must_be_in_the_same_sentence(engine: AnswerEngine) -> None:
+    result = ask(engine, "traffic was awful. my back is still killing me", 100)
+    assert result.rule == "urgent.soreness_not_easing"
+
+
+def test_a_general_question_late_is_not_lingering_soreness(engine: AnswerEngine) -> None:
+    result = ask(
+        engine, "how long is soreness supposed to last after deep tissue? asking before I book more", 240
+    )
+    assert (result.urgency, result.topic) == ("routine", "soreness")
+    assert (
+        ask(engine, "Still sore. barely any better if im honest. its been since friday", 80).urgency
+        == "urgent"
+    )
+
+
+def test_general_topic_gives_way_unless_plainly_about_it(engine: AnswerEngine) -> None:
+    assert ask(engine, "can I take ibuprofen for the soreness").topic == "medication"
+    assert ask(engine, "heat or ice tonight? low back a bit sore", 10).topic == "heat_ice"
+    assert ask(engine, "the muscles in my neck feel tender and tired today", 20).topic == "soreness"
+
+
+def test_bot_help_names_the_commands(engine: AnswerEngine) -> None:
+    reply = ask(engine, "how do I stop the reminders").reply
+    for command in ("/settings", "/stop", "/start", "/privacy", "/help", "/contact"):
+        assert command in reply
+    assert "menu" not in reply
+    assert 3 <= len(lines_of(reply)) <= 6
+
+
+# ------------------------------------------------------------------------- wordings beyond the labelled sets
+
+GAP_CLASS_CASES = [
+    # temperature readings in any form, and someone else who had the treatment
+    ("38.1 on the ear thermometer this morning", 40, "urgent.fever"),
+    ("my partner has been at 39.1 since his adjustment", 20, "urgent.fever"),
+    ("101 fever since last night", 30, "urgent.fever"),
+    # comparisons of days and stated spans
+    ("backs worse today than yesterday", 60, "urgent.pain_severe_or_worsening"),
+    ("each day it hurts a little more than the last", None, "urgent.pain_severe_or_worsening"),
+    ("hasnt eased at all since last weeks massage", 150, "urgent.soreness_not_improving"),
+    (
+        "dull headache every single day since my adjustment last week",
+        None,
+        "urgent.headache_or_dizziness_lasting",
+    ),
+    # plain and childish words for body functions; numbness by analogy
+    (
+        "my wee's gone dark brown and my legs are swollen and painful",
+        40,
+        "emergency.dark_urine_with_muscle_symptoms",
+    ),
+    ("poo came out and i didnt even feel it", 48, "emergency.cauda_equina"),
+    ("between my legs feels like a local anaesthetic", None, "emergency.cauda_equina"),
+    # analogies for a thunderclap headache, chest pain, extreme weakness; one side of the body
+    ("headache like being hit with a bat, out of nowhere", 12, "emergency.stroke_signs"),
+    ("feels like a knife in my chest", 48, "emergency.chest_pain"),
+    ("like being stabbed in the ribs when i breathe in", None, "emergency.breathing"),
+    ("all my muscles have just given up", None, "emergency.extreme_weakness"),
+    ("cant grip my cup with my right hand and right leg is dragging", None, "emergency.stroke_signs"),
+    # indirect self-harm followed by a routine question
+    ("i think about just not waking up... anyway do i need more water", None, "emergency.self_harm"),
+    ("got all my pills lined up for tonight", None, "emergency.self_harm"),
+    # infection and a growing bruise
+    ("my graze has gone red and oozy", 30, "urgent.infection_signs"),
+    ("the bruise has grown and goes all down my side", 72, "urgent.bruise_large_or_on_blood_thinners"),
+    ("bruise on my hip is about 10 cm across", 30, "urgent.bruise_large_or_on_blood_thinners"),
+    # pleuritic chest pain in any wording, with slang around it
+    ("stabbing under my left ribs every time I take a big breath", 30, "emergency.breathing"),
+    ("my chest catches whenever i breathe deep, started s'arvo", 20, "emergency.breathing"),
+    ("sharp pain in my back when I breathe in", 30, "emergency.breathing"),
+    # extreme generalised weakness, not one numb limb; "stopped working" is not "stopped"
+    ("couldn't get up off the loo, all of me has gone weak", 36, "emergency.extreme_weakness"),
+    ("my muscles have just stopped working, I can't get up off the floor", 30, "emergency.extreme_weakness"),
+    ("arms and legs have zero strength since this morning", 28, "emergency.extreme_weakness"),
+    # numbness told as sleep, in any grammar; "until now" is not "now normal"
+    ("my hand is sleeping from yesterday until now, normal?", 28, "urgent.limb_numbness"),
+    ("the fingers is sleep since 2 day", 40, "urgent.limb_numbness"),
+    ("pinky keeps going to sleep, 3 days now", 72, "urgent.limb_numbness"),
+    # a relative's fever after THEIR treatment, even with a booking question
+    ("my son had an adjustment monday, now he's 38.6, is thursday still ok?", None, "urgent.fever"),
+    ("wife got adjusted two days ago, today she's feverish, can she still come?", None, "urgent.fever"),
+    ("temp is 38,6 since the massage", 30, "urgent.fever"),
+    # a bruise by how far it reaches; "gone all the way" is not "gone"
+    ("the bruise has gone all the way from hip to knee", 48, "urgent.bruise_large_or_on_blood_thinners"),
+    ("the bruise covers my whole thigh now", 48, "urgent.bruise_large_or_on_blood_thinners"),
+]
+
+
+@pytest.mark.parametrize(("text", "hours", "rule"), GAP_CLASS_CASES)
+def test_wordings_beyond_the_labelled_sets(
+    engine: AnswerEngine, text: str, hours: float | None, rule: str
+) -> None:
+    assert ask(engine, text, hours).rule == rule
+
+
+ROUTINE_GAP_CASES = [
+    ("a bruise on my hip about the size of a coin", 30, "bruising"),
+    ("bruise is about 2 cm", 30, "bruising"),
+    ("light purple patch on my back, not sore", 20, "bruising"),
+    ("it's 101 degrees outside, should I still use a heat pack?", 20, "heat_ice"),
+    ("my appointment is at 10:38, can I move it to 11", None, "booking"),
+    ("my back is sire today", 18, "soreness"),
+    ("my legs are sooore", 20, "soreness"),
+    ("tender, like a deep bruise feeling", 20, "soreness"),
+    ("Hello, my shoulder is little bit painful, it is normal? Thank you", 8, "soreness"),
+    ("can I pick up my grandkids this weekend", 30, "movement"),
+    ("small headache behind my eyes, long screen day", None, "headache"),
+    ("I nearly died laughing at the receptionist's joke", 20, "smalltalk"),
+    ("haha i nearly wet myself laughing", None, "smalltalk"),
+    ("my daughter has a rash from her new soap, what cream should she use", None, "out_of_scope"),
+    # soreness by analogy to a workout, and "worse before better" as a question
+    ("my hamstrings feel like I ran a marathon haha", 20, "soreness"),
+    ("feels like the day after leg day, walking fine just achy", 20, "soreness"),
+    ("I feel like I should go to the gym, is that ok today?", 20, "movement"),
+    ("does it usually feel worse before it feels better? bit stiff", 18, "soreness"),
+    # hard negatives next to the red-flag classes
+    ("no sharp pain when I breathe in, just a dull ache in my upper back", 24, "soreness"),
+    ("so tired I can't be bothered getting off the couch lol", 8, "fatigue"),
+    ("I fell asleep during the massage and my neck is a bit sore now", 6, "soreness"),
+    ("my son has a fever so he'll miss his massage tomorrow, can we move it?", None, "booking"),
+    ("small bruise on the back of my knee, no pain", 30, "bruising"),
+    # medication, bruising, headache, booking and chat wordings
+    ("Should I take a nurofen before my next massage so it hurts less?", None, "medication"),
+    ("Bruised a bit on my thigh. Not on any meds. Should she go lighter next time?", 26, "bruising"),
+    ("small headache, drank some water, feeling ok", 6, "headache"),
+    ("do you take walk-ins?", None, "booking"),
+    ("have a great weekend!", 6, "smalltalk"),
+    ("haha you're a very polite robot", None, "smalltalk"),
+    ("is this a robot?", None, "bot_help"),
+]
+
+
+@pytest.mark.parametrize(("text", "hours", "topic"), ROUTINE_GAP_CASES)
+def test_routine_wordings_stay_routine(
+    engine: AnswerEngine, text: str, hours: float | None, topic: str
+) -> None:
+    got = ask(engine, text, hours)
+    assert (got.urgency, got.topic) == ("routine", topic)
+
+
+def test_someone_elses_suicidal_thoughts_get_988_and_911_for_them(engine: AnswerEngine) -> None:
+    result = ask(engine, "my teenage son just told me he wants to kill himself, I don't know who to call")
+    assert (result.urgency, result.rule) == ("emergency", "emergency.self_harm_other")
+    lines = lines_of(result.reply)
+    assert "988" in lines[0] and "call or text" in lines[0].lower()
+    assert "911" in lines[1] and "they" in lines[1].lower()
+    assert "stay with them" in result.reply.lower()
+    assert "harming yourself" not in result.reply  # spoken to the person who is worried, not as if about them
+
+
+def test_own_suicidal_thoughts_beside_someone_elses_get_the_first_person_reply(engine: AnswerEngine) -> None:
+    result = ask(engine, "my friend is talking about ending it and honestly I want to die too")
+    assert (result.urgency, result.rule) == ("emergency", "emergency.self_harm")
+
+
+# ------------------------------------------------------------------------ topic classifier fallback
+
+
+def test_topic_classifier_loads_from_content_and_knows_every_routine_topic() -> None:
+    model = TopicModel.load(ROUTINE_TOPICS)
+    assert model.topics == ROUTINE_TOPICS
+    assert model.examples >= 1000
+    assert packaged_topic_model() is packaged_topic_model()  # trained once per process
+
+
+def test_topic_classifier_is_deterministic() -> None:
+    a, b = TopicModel.load(ROUTINE_TOPICS), TopicModel.load(ROUTINE_TOPICS)
+    for text in ("how much water after a massage", "can you remind me at 5pm", "💧💧", "thanks!!"):
+        assert a.predict(text) == b.predict(text) == a.predict(text)
+        assert a.log_scores(text) == b.log_scores(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["", "   ", "💧💧💧", "🙏", "?!", "a" * 100_000, "sore " * 20_000, "\x00\u200b", "ñáé ü"]
+)
+def test_topic_classifier_handles_odd_text(text: str) -> None:
+    prediction = packaged_topic_model().predict(text)
+    assert prediction.topic in ROUTINE_TOPICS
+    assert 0.0 < prediction.probability <= 1.0
+    assert 0.0 <= prediction.margin <= 1.0
+
+
+def test_topic_classifier_only_chooses_among_allowed_topics() -> None:
+    model = packaged_topic_model()
+    assert model.predict("how much water should I drink", ("booking", "posture")).topic in (
+        "booking",
+        "posture",
+    )
+    with pytest.raises(ValueError, match="no topic allowed"):
+        model.predict("hi", ())
+
+
+def test_topic_classifier_reads_typical_wordings() -> None:
+    model = packaged_topic_model()
+    assert model.predict("how many glasses of water should I have today").topic == "hydration"
+    assert model.predict("can I book for next tuesday").topic == "booking"
+    assert model.predict("thank you so much!").topic == "smalltalk"
+
+
+def test_topic_classifier_never_escalates(engine: AnswerEngine) -> None:
+    """The classifier only picks routine topics: red flags are decided by the rules alone, before it."""
+    for text in ("chest pain", "my face is drooping", "i want to kill myself", "I have a fever of 39.5"):
+        result = ask(engine, text)
+        assert result.urgency == "emergency" or result.urgency == "urgent", text
+        assert result.picked_by is None
+    for text in ("what mattress should I buy", "💧💧?", "the long strokes were lovely, tell her thanks"):
+        result = ask(engine, text, 4)
+        assert result.urgency == "routine" and result.topic in ROUTINE_TOPICS
+        assert result.picked_by in ("rules", "classifier", "tie", "soreness")
+
+
+def test_classifier_is_the_fallback_when_no_topic_rule_fires(engine: AnswerEngine) -> None:
+    result = ask(engine, "💧💧 after a massage?", 2)
+    assert result.picked_by == "classifier"
+    assert result.topic == "hydration"
+
+
+def test_confident_rules_keep_the_decision(engine: AnswerEngine) -> None:
+    result = ask(engine, "can I take ibuprofen for the soreness", 20)
+    assert (result.topic, result.picked_by) == ("medication", "rules")
+
+
+def test_soreness_aware_fallback(engine: AnswerEngine) -> None:
+    # a body part with a pain score or an ache word, in the days after a session, is soreness ...
+    result = ask(engine, "my shoulders are a 3 today, were a 5 yesterday, walking helps", 30)
+    assert (result.urgency, result.topic) == ("routine", "soreness")
+    # ... but not when the session time is unknown or long past, nor when another topic clearly applies
+    assert ask(engine, "can I take ibuprofen for my sore back", 20).topic == "medication"
+
+
+def test_a_bad_examples_file_is_rejected() -> None:
+    with pytest.raises(ContentError, match="unknown topic"):
+        TopicModel.from_jsonl('{"text": "hi", "topic": "nonsense"}', ROUTINE_TOPICS)
+    with pytest.raises(ContentError, match="not valid JSON"):
+        TopicModel.from_jsonl("{oops", ROUTINE_TOPICS)
+    with pytest.raises(ContentError, match="too few examples"):
+        TopicModel.from_jsonl('{"text": "hi", "topic": "smalltalk"}', ROUTINE_TOPICS)
+
+
+def test_examples_file_holds_only_routine_topics_and_no_eval5_message() -> None:
+    """eval5 is the unseen measure of generalisation: no example written for the classifier may copy it
+    (the examples taken from the other labelled sets are used as they are)."""
+    import json
+    from importlib import resources
+    from pathlib import Path
+
+    raw = resources.files("bot.content").joinpath("topic_examples.jsonl").read_text(encoding="utf-8")
+    rows = [json.loads(line) for line in raw.splitlines() if line.strip()]
+    assert {r["topic"] for r in rows} == set(ROUTINE_TOPICS)
+    eval5 = Path(__file__).parent / "data" / "eval5_messages.jsonl"
+    shipped = {r["text"].strip().lower() for r in rows if r.get("from") in ("written", None)}
+    for line in eval5.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            assert json.loads(line)["text"].strip().lower() not in shipped

@@ -294,3 +294,42 @@ async def test_staff_patient_card_bad_input(bot: Bot) -> None:
     assert "invite pending" in bot.telegram.last_text(
         ADMIN_ID
     ) and "Nothing scheduled." in bot.telegram.last_text(ADMIN_ID)
+
+
+async def test_daily_exercise_through_dst_changes_in_telegram(bot: Bot) -> None:
+    """09:00 local every day, once a day, across both changes, in Los Angeles and in Sydney."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    await bot.enrolled_patient()
+    await bot.enrolled_patient("Syd N.", user_id=OTHER_ID)
+    await turn_on(bot, "set:extime", "set:extime:0800")  # Los Angeles patient: 08:00
+    await bot.press("set:tz:type", OTHER_ID)
+    await bot.send("Australia/Sydney", OTHER_ID)
+    await bot.press("set:extime:0800", OTHER_ID)
+    # Los Angeles springs forward on 8 March and falls back on 1 November; Sydney falls back on
+    # 5 April and springs forward on 4 October.
+    changes = [
+        datetime(2026, month, day, 12, tzinfo=UTC) for month, day in ((3, 5), (4, 2), (10, 1), (10, 29))
+    ]
+    for start in changes:
+        bot.clock.set(start)
+        await bot.services.scheduler.plan_all()
+        bot.telegram.clear()
+        for _ in range(24 * 8):  # a week and a day, hour by hour, planning as the bot does
+            await bot.tick(hours=1)
+            await bot.services.scheduler.plan_all()
+        for user, zone in ((PATIENT_ID, "America/Los_Angeles"), (OTHER_ID, "Australia/Sydney")):
+            sent = [
+                r
+                for r in await bot.outbox("exercise")
+                if r["status"] == "sent" and r["sent_at"] >= start.strftime("%Y-%m-%dT%H:%M:%SZ")
+            ]
+            local = [
+                datetime.fromisoformat(r["sent_at"].replace("Z", "+00:00")).astimezone(ZoneInfo(zone))
+                for r in sent
+                if r["patient_id"] == (1 if user == PATIENT_ID else 2)
+            ]
+            days = [t.date() for t in local]
+            assert len(days) == len(set(days)) >= 7, (zone, local)
+            assert {t.strftime("%H:%M") for t in local} == {"08:00"}, (zone, local)

@@ -102,3 +102,28 @@ async def test_menus_are_published_per_role(bot: Bot, tmp_path: object) -> None:
     assert "enroll" not in names and "help" in names
     admin_menu = next(c for c in calls if c.params["scope"].get("chat_id") == ADMIN_ID)
     assert {"enroll", "session", "staff"} <= {c["command"] for c in admin_menu.params["commands"]}
+
+
+async def test_added_to_a_group_by_staff_tells_the_group_id(bot: Bot) -> None:
+    from telegram import Update
+
+    def membership(adder: int, chat_id: int) -> Update:
+        bot_user = {"id": 7_000_000_001, "is_bot": True, "first_name": "ProCare"}
+        return Update.de_json(
+            {
+                "update_id": 99,
+                "my_chat_member": {
+                    "chat": {"id": chat_id, "type": "supergroup", "title": "Front desk"},
+                    "from": {"id": adder, "is_bot": False, "first_name": "Sam"},
+                    "date": 1_790_000_000,
+                    "old_chat_member": {"status": "left", "user": bot_user},
+                    "new_chat_member": {"status": "member", "user": bot_user},
+                },
+            },
+            bot.app.bot,
+        )
+
+    await bot.app.process_update(membership(STAFF_ID, -100777))
+    assert "STAFF_CHAT_ID=-100777" in bot.telegram.last_text(-100777)
+    await bot.app.process_update(membership(STRANGER_ID, -100888))
+    assert bot.telegram.texts(-100888) == []

@@ -138,6 +138,36 @@ TEXT_KEYS: dict[str, frozenset[str]] = {
     "help.staff": frozenset(),
     "help.admin": frozenset(),
     "privacy.patient": frozenset(),
+    "privacy.mydata_profile": frozenset(
+        {"number", "name", "joined", "status", "timezone", "quiet", "posture", "exercise"}
+    ),
+    "privacy.mydata_session_line": frozenset({"date", "areas"}),
+    "privacy.mydata_upcoming_line": frozenset({"when", "what"}),
+    "privacy.mydata_checkin_line": frozenset({"date", "answer"}),
+    "privacy.mydata_question_line": frozenset({"topic", "count"}),
+    "privacy.mydata_response_line": frozenset({"what", "response", "count"}),
+    "privacy.mydata_alert_line": frozenset({"date", "category"}),
+    **{
+        f"privacy.{key}": frozenset()
+        for key in (
+            "mydata_header",
+            "mydata_sessions",
+            "mydata_upcoming",
+            "mydata_checkins",
+            "mydata_questions",
+            "mydata_responses",
+            "mydata_alerts",
+            "mydata_none",
+            "mydata_footer",
+            "forget_confirm",
+            "forget_yes",
+            "forget_no",
+            "forget_done",
+            "forget_kept",
+            "nothing_stored",
+            "flood_notice",
+        )
+    },
     "stop.done": frozenset(),
     "stop.already": frozenset(),
     "contact.card": frozenset(),
@@ -149,8 +179,10 @@ TEXT_KEYS: dict[str, frozenset[str]] = {
     "fallback.non_text": frozenset(),
     "fallback.stranger_text": frozenset(),
     "fallback.error": frozenset(),
+    "fallback.stale_button": frozenset(),
     "staff.only_staff": frozenset(),
     "staff.only_admin": frozenset(),
+    "staff.group_added": frozenset({"chat_id"}),
     "staff.enroll_usage": frozenset(),
     "staff.enroll_bad_name": frozenset({"max_length"}),
     "staff.enroll_done": frozenset({"number", "name", "link", "expires"}),
@@ -171,11 +203,7 @@ TEXT_KEYS: dict[str, frozenset[str]] = {
     "staff.alert_already": frozenset(),
     "staff.alert_gone": frozenset(),
     "staff.patient_usage": frozenset(),
-    "staff.patient_card": frozenset(
-        {"number", "name", "status", "timezone", "quiet", "last_session", "done", "upcoming"}
-    ),
     "staff.patient_nothing": frozenset(),
-    "staff.patient_no_session": frozenset(),
     "staff.patient_upcoming_line": frozenset({"when", "what"}),
     **{
         f"staff.{key}": frozenset()
@@ -189,6 +217,88 @@ TEXT_KEYS: dict[str, frozenset[str]] = {
             "kind_posture",
             "kind_exercise",
         )
+    },
+    **{
+        f"console.{key}": frozenset(names)
+        for key, names in {
+            "patients_header": {"first", "last", "total", "query"},
+            "patients_query": {"query"},
+            "patients_none": set(),
+            "patients_button": {"number", "name", "status", "last"},
+            "patients_last": {"date"},
+            "prev_button": set(),
+            "next_button": set(),
+            "card": {
+                "number",
+                "name",
+                "status",
+                "timezone",
+                "quiet",
+                "done",
+                "sessions",
+                "checkins",
+                "alerts",
+                "upcoming",
+            },
+            "none": set(),
+            "checkin_line": {"date", "step", "answer"},
+            "alert_line": {"date", "urgency", "category"},
+            "session_line": {"date", "areas"},
+            "button_session": set(),
+            "button_invite": set(),
+            "button_stop": set(),
+            "stopped_done": {"number", "name"},
+            "invite_done": {"number", "name", "expires", "link"},
+            "stale": set(),
+            "broadcast_ask": set(),
+            "broadcast_empty": set(),
+            "broadcast_too_long": {"length", "limit"},
+            "broadcast_audience": set(),
+            "audience_all": {"count"},
+            "audience_recent": {"days", "count"},
+            "broadcast_when": set(),
+            "when_now": set(),
+            "when_hour": set(),
+            "when_tomorrow": set(),
+            "when_monday": set(),
+            "when_type": set(),
+            "broadcast_type_when": set(),
+            "broadcast_bad_when": set(),
+            "broadcast_preview": {"count", "audience", "when"},
+            "audience_all_short": set(),
+            "audience_recent_short": {"days"},
+            "when_now_short": set(),
+            "button_send": set(),
+            "button_cancel": set(),
+            "broadcast_no_recipients": set(),
+            "broadcast_cancelled": set(),
+            "broadcast_already": set(),
+            "broadcast_progress": {"id", "sent", "total", "blocked", "failed"},
+            "broadcast_scheduled": {"id", "total", "when"},
+            "broadcast_done": {"id", "sent", "total", "blocked", "failed", "cancelled"},
+            "button_stop_broadcast": set(),
+            "cancel_nothing": set(),
+            "cancelled": set(),
+            "broadcast_message": {"text"},
+            "alerts_none": set(),
+            "alerts_more": {"count"},
+            "stats": {
+                "enrolled",
+                "active",
+                "invited",
+                "sessions",
+                "checkin_rate",
+                "done_rate",
+                "alerts",
+                "topics",
+            },
+            "stats_topic_line": {"topic", "count"},
+            "stats_no_data": set(),
+            "button_erase": set(),
+            "erase_confirm": {"number", "name"},
+            "erase_yes": set(),
+            "erased": {"number"},
+        }.items()
     },
     "staff.alert_urgency_emergency": frozenset(),
     "staff.alert_urgency_urgent": frozenset(),
@@ -252,8 +362,15 @@ class Texts:
 
         ``markup`` carries pieces the bot itself rendered (already safe HTML), inserted as they are.
         """
-        merged = {**self._clinic_values, **{k: html.escape(str(v), quote=False) for k, v in values.items()}}
-        return self._templates[key].format_map({**merged, **(markup or {})})
+        return self._format(key, values, markup or {})
+
+    def render_plain(self, key: str, **values: object) -> str:
+        """Render a text for a button label, which Telegram shows as plain text (no escaping)."""
+        return html.unescape(self._format(key, values, {}))
+
+    def _format(self, key: str, values: dict[str, object], markup: dict[str, str]) -> str:
+        escaped = {k: html.escape(str(v), quote=False) for k, v in values.items()}
+        return self._templates[key].format_map({**self._clinic_values, **escaped, **markup})
 
     def clinic_fields(self) -> dict[str, str]:
         """Clinic placeholders, already safe for HTML, for other content files to use."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from telegram import Message, Update
 from telegram.error import TelegramError
@@ -11,22 +12,18 @@ from bot.db import Patient
 from bot.handlers.common import remove_buttons
 from bot.handlers.sending import keyboard
 from bot.outbox import Button, OutgoingMessage
-from bot.services import ClinicContext
+from bot.services import ClinicContext, Services
 
 log = logging.getLogger(__name__)
 
 ALERT_PREFIX = "alert:"
 
 
-async def alert_staff(
-    context: ClinicContext, patient: Patient, urgency: str, category: str, rule: str
-) -> None:
-    """Tell staff who needs a call, how urgent, and which red flag matched (never the message)."""
-    services = context.services
+def alert_message(
+    services: Services, alert_id: int, patient: Patient, urgency: str, category: str, created_at: datetime
+) -> OutgoingMessage:
+    """The staff alert: patient, urgency, matched category, what the patient was told; never their words."""
     texts = services.content.texts
-    now = services.clock.now()
-    alert_id = await services.db.create_alert(now, patient.id, urgency, category, rule)
-    log.info("alert %s: patient #%s %s (%s)", alert_id, patient.id, urgency, rule)
     text = texts.render(
         "staff.alert",
         urgency_label=texts.render(f"staff.alert_urgency_{urgency}"),
@@ -34,11 +31,22 @@ async def alert_staff(
         name=patient.display_name,
         category=category,
         advice=texts.render(f"staff.alert_advice_{urgency}"),
-        time=now.astimezone(services.settings.clinic_zone).strftime("%a %b %d, %H:%M"),
+        time=created_at.astimezone(services.settings.clinic_zone).strftime("%a %b %d, %H:%M"),
     )
-    outgoing = OutgoingMessage(
+    return OutgoingMessage(
         text, ((Button(texts.render("staff.alert_button"), f"{ALERT_PREFIX}{alert_id}"),),)
     )
+
+
+async def alert_staff(
+    context: ClinicContext, patient: Patient, urgency: str, category: str, rule: str
+) -> None:
+    """Record an alert and tell staff (the staff group, or each admin when there is none)."""
+    services = context.services
+    now = services.clock.now()
+    alert_id = await services.db.create_alert(now, patient.id, urgency, category, rule)
+    log.info("alert %s: patient #%s %s (%s)", alert_id, patient.id, urgency, rule)
+    outgoing = alert_message(services, alert_id, patient, urgency, category, now)
     recipients = (
         [services.settings.staff_chat_id]
         if services.settings.staff_chat_id is not None
@@ -48,7 +56,7 @@ async def alert_staff(
         try:
             await context.bot.send_message(chat_id, outgoing.text, reply_markup=keyboard(outgoing))
         except TelegramError as exc:
-            # The alert stays open in the database for the staff console to show.
+            # The alert stays open in the database for /alerts to show.
             log.error("could not deliver alert %s to chat %s: %s", alert_id, chat_id, type(exc).__name__)
 
 

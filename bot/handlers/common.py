@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.error import BadRequest
 
 from bot.enrollment import InviteStatus, accept_invite, open_invite
@@ -25,6 +25,19 @@ async def reply(update: Update, text: str, message: OutgoingMessage | None = Non
         return
     markup = keyboard(message) if message else None
     await chat.send_message(text, reply_markup=markup)
+
+
+async def show(update: Update, message: OutgoingMessage) -> None:
+    """Replace the message a button was pressed on; send a new one when it can't be edited."""
+    query = update.callback_query
+    if query is not None and isinstance(query.message, Message):
+        try:
+            await query.edit_message_text(message.text, reply_markup=keyboard(message))
+            return
+        except BadRequest as exc:
+            if "not modified" in exc.message.lower():
+                return
+    await reply(update, message.text, message)
 
 
 async def start(update: Update, context: ClinicContext) -> None:
@@ -166,7 +179,7 @@ async def stale_button(update: Update, context: ClinicContext) -> None:
     query = update.callback_query
     if query is None:
         return
-    await query.answer(context.services.content.texts.render("invite.stale_button")[:200])
+    await query.answer(context.services.content.texts.render_plain("fallback.stale_button"))
 
 
 async def on_error(update: object, context: ClinicContext) -> None:

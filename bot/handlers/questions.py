@@ -13,6 +13,7 @@ from telegram import Update
 from bot.db import Patient
 from bot.handlers.alerts import alert_staff
 from bot.handlers.common import reply
+from bot.handlers.console import staff_typed
 from bot.handlers.reminders import typed_zone
 from bot.services import ClinicContext
 
@@ -36,6 +37,8 @@ async def on_text(update: Update, context: ClinicContext) -> None:
     user = update.effective_user
     if message is None or user is None or message.text is None:
         return
+    if services.access.is_staff(user.id) and await staff_typed(update, context, message.text):
+        return  # the broadcast text or time staff were asked for
     patient = await services.db.patient_by_user(user.id)
     hours = await hours_since_last_session(context, patient) if patient else None
     result = services.engine.answer(message.text, hours_since_session=hours)

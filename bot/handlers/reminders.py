@@ -6,13 +6,10 @@ import logging
 from datetime import timedelta
 
 from telegram import Update
-from telegram.error import BadRequest
 
 from bot.db import Patient, PlannedSend
 from bot.handlers.alerts import alert_staff
-from bot.handlers.common import remove_buttons, reply
-from bot.handlers.sending import keyboard
-from bot.outbox import OutgoingMessage
+from bot.handlers.common import remove_buttons, reply, show
 from bot.patient_settings import OFFER_PREFIX, SettingsScreens, parse_button, valid_zone
 from bot.reminders import REMINDER_KINDS, answer_checkin
 from bot.renderers import CHECKIN_PREFIX, REMINDER_PREFIX
@@ -169,19 +166,6 @@ async def apply_changes(context: ClinicContext, patient: Patient, changes: dict[
     prefs = await services.db.update_prefs(patient.id, services.settings.clinic_timezone, **changes)
     await services.scheduler.replan(patient.id, prefs)
     log.info("patient #%s changed settings: %s", patient.id, ", ".join(sorted(changes)))
-
-
-async def show(update: Update, message: OutgoingMessage) -> None:
-    """Replace the settings message in place; send a new one if it can't be edited."""
-    query = update.callback_query
-    if query is not None and query.message is not None:
-        try:
-            await query.edit_message_text(message.text, reply_markup=keyboard(message))
-            return
-        except BadRequest as exc:
-            if "not modified" in exc.message.lower():
-                return
-    await reply(update, message.text, message)
 
 
 async def offer_button(update: Update, context: ClinicContext) -> None:

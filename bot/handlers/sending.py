@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.ext import ExtBot
 
 from bot.outbox import OutgoingMessage, RecipientGone, RetryLater, Sender, SendFailed
+from bot.ratelimit import BULK, retry_seconds
 
 log = logging.getLogger(__name__)
 
@@ -20,21 +22,17 @@ def keyboard(message: OutgoingMessage) -> InlineKeyboardMarkup | None:
     )
 
 
-def retry_seconds(exc: RetryAfter) -> float:
-    """``retry_after`` is an int in PTB 22 and will become a timedelta; accept both."""
-    value = exc.retry_after
-    return float(value.total_seconds()) if hasattr(value, "total_seconds") else float(value)
-
-
 def is_chat_gone(exc: BadRequest) -> bool:
     text = exc.message.lower()
     return "chat not found" in text or "user is deactivated" in text or "peer_id_invalid" in text
 
 
-def telegram_sender(bot: Bot) -> Sender:
+def telegram_sender(bot: ExtBot[str]) -> Sender:
     async def send(chat_id: int, message: OutgoingMessage) -> None:
         try:
-            await bot.send_message(chat_id, message.text, reply_markup=keyboard(message))
+            await bot.send_message(
+                chat_id, message.text, reply_markup=keyboard(message), rate_limit_args=BULK
+            )
         except Forbidden as exc:
             raise RecipientGone(str(exc)) from exc
         except RetryAfter as exc:

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import io
 import logging
-from datetime import timedelta
 
 import segno
 from telegram import BotCommandScopeChat, Update
 from telegram.error import TelegramError
 
 from bot.aftercare import area_labels, parse_areas, record_session
-from bot.content import TEXT_KEYS
+from bot.db import Patient
 from bot.enrollment import MAX_DISPLAY_NAME, clean_display_name, enroll, invite_link
 from bot.handlers.common import reply
 from bot.handlers.menus import staff_commands
-from bot.patient_settings import SettingsScreens, clock_time, window_text
 from bot.services import ClinicContext
 
 log = logging.getLogger(__name__)
@@ -83,7 +81,6 @@ async def session_command(update: Update, context: ClinicContext) -> None:
     """``/session 12 neck shoulders``: record a session and send the aftercare now."""
     services = context.services
     texts = services.content.texts
-    aftercare = services.content.aftercare
     user = update.effective_user
     if user is None:
         return
@@ -96,6 +93,16 @@ async def session_command(update: Update, context: ClinicContext) -> None:
     if patient is None:
         await reply(update, texts.render("staff.session_not_found", number=number))
         return
+    await record_and_report(update, context, user.id, patient, args[1:])
+
+
+async def record_and_report(
+    update: Update, context: ClinicContext, staff_id: int, patient: Patient, area_words: list[str]
+) -> None:
+    """Record a session (from /session or the patient card), send the aftercare, tell staff how it went."""
+    services = context.services
+    texts = services.content.texts
+    aftercare = services.content.aftercare
     if patient.status != "active":
         key = {
             "invited": "staff.session_not_joined",
@@ -104,23 +111,21 @@ async def session_command(update: Update, context: ClinicContext) -> None:
         }[patient.status]
         await reply(update, texts.render(key, number=patient.id, name=patient.display_name))
         return
-
-    areas, unknown = parse_areas(args[1:], aftercare)
+    areas, unknown = parse_areas(area_words, aftercare)
     labels = ", ".join(area_labels(areas, aftercare)) or texts.render("staff.session_all_areas")
-    now = services.clock.now()
     prefs = await services.db.prefs(patient.id, services.settings.clinic_timezone)
     recorded = await record_session(
         services.db,
-        now,
+        services.clock.now(),
         services.settings.clinic_zone,
-        user.id,
+        staff_id,
         patient,
         areas,
         services.content.reminders,
         prefs,
     )
-    log.info("staff %s recorded session %s for patient #%s", user.id, recorded.session_id, patient.id)
-    await services.scheduler.deliver_now()
+    log.info("staff %s recorded session %s for patient #%s", staff_id, recorded.session_id, patient.id)
+    await services.scheduler.send_now([recorded.aftercare_key])
     if recorded.aftercare_queued:
         status = await services.db.outbox_status(recorded.aftercare_key)
         text_key = {
@@ -136,55 +141,6 @@ async def session_command(update: Update, context: ClinicContext) -> None:
             texts.render("staff.session_unknown_areas", unknown=" ".join(unknown)[:200], known=known)
         )
     await reply(update, "\n".join(lines))
-
-
-async def patient_command(update: Update, context: ClinicContext) -> None:
-    """``/patient 12``: who they are, what is coming up for them (their local time), how they're doing."""
-    services = context.services
-    texts = services.content.texts
-    args = context.args or []
-    number = patient_number(args[0]) if len(args) == 1 else None
-    if number is None:
-        await reply(update, texts.render("staff.patient_usage"))
-        return
-    patient = await services.db.patient(number)
-    if patient is None:
-        await reply(update, texts.render("staff.session_not_found", number=number))
-        return
-    now = services.clock.now()
-    prefs = await services.db.prefs(patient.id, services.settings.clinic_timezone)
-    session = await services.db.last_session(patient.id)
-    view = SettingsScreens(services.content.reminders, texts.clinic_fields())
-    if session is None:
-        last = texts.render("staff.patient_no_session")
-    else:
-        labels = ", ".join(area_labels(session.areas, services.content.aftercare))
-        last = session.session_at.astimezone(prefs.zone).strftime("%a %b %d") + (
-            f" ({labels})" if labels else ""
-        )
-    lines = [
-        texts.render(
-            "staff.patient_upcoming_line",
-            when=item.due_at.astimezone(prefs.zone).strftime("%a %b %d, ")
-            + clock_time(item.due_at.astimezone(prefs.zone).time()),
-            what=texts.render(f"staff.kind_{item.kind}")
-            if f"staff.kind_{item.kind}" in TEXT_KEYS
-            else item.kind,
-        )
-        for item in await services.db.upcoming(patient.id, limit=12)
-    ]
-    card = texts.render(
-        "staff.patient_card",
-        number=patient.id,
-        name=patient.display_name,
-        status=texts.render(f"staff.status_{patient.status}"),
-        timezone=view.zone_label(prefs.timezone),
-        quiet=window_text(prefs.quiet_start, prefs.quiet_end),
-        last_session=last,
-        done=await services.db.done_count(patient.id, now - timedelta(days=7)),
-        markup={"upcoming": "\n".join(lines) or texts.render("staff.patient_nothing")},
-    )
-    await reply(update, card)
 
 
 async def staff_command(update: Update, context: ClinicContext) -> None:
@@ -254,3 +210,15 @@ async def refuse_staff_command(update: Update, context: ClinicContext) -> None:
 
 async def refuse_admin_command(update: Update, context: ClinicContext) -> None:
     await reply(update, context.services.content.texts.render("staff.only_admin"))
+
+
+async def added_to_group(update: Update, context: ClinicContext) -> None:
+    """When staff add the bot to a group, say the group's id, which STAFF_CHAT_ID needs."""
+    change = update.my_chat_member
+    if change is None or change.chat.type not in {"group", "supergroup"}:
+        return
+    joined = change.new_chat_member.status in {"member", "administrator"}
+    was_out = change.old_chat_member.status in {"left", "kicked"}
+    if joined and was_out and context.services.access.is_staff(change.from_user.id):
+        text = context.services.content.texts.render("staff.group_added", chat_id=change.chat.id)
+        await context.bot.send_message(change.chat.id, text)

@@ -1,0 +1,178 @@
+"""A broadcast to 5,000 patients against a fake Bot API that behaves like Telegram under load.
+
+Run from the repository root:  python benchmarks/bench_broadcast.py [--patients N] [--blocked N]
+
+The fake answers each call after 20-60 ms, refuses with 429 (retry_after 3 s) whenever more than 30
+messages reached it in the last second, and answers 403 for patients who blocked the bot. The real
+Application runs with its real JobQueue and rate limiter; in the middle of the broadcast a patient
+asks a question through the same Application. Reported: sustained rate as a fraction of 30 messages
+a second, 429s received, duplicates, lost messages, and the reply time of the patient's question.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import random
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import aiosqlite  # noqa: E402
+from support import RunningClock  # noqa: E402
+from telegram import Update  # noqa: E402
+
+from bot.app import build_application  # noqa: E402
+from bot.clock import to_db  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from bot.db import Database  # noqa: E402
+from bot.services import SERVICES_KEY, Services  # noqa: E402
+from tests.factories import text_update_json  # noqa: E402
+from tests.fake_telegram import ApiCall, FakeTelegram, _error  # noqa: E402
+
+TOKEN = "123456789:BENCHtokenBENCHtokenBENCHtokenBEN"
+# Tuesday 3 March 2026, 19:00 UTC: 11:00 in Los Angeles, outside everyone's quiet hours.
+START = datetime(2026, 3, 3, 19, 0, tzinfo=UTC)
+FIRST_CHAT = 10_000_000
+LIMIT_PER_SECOND = 30
+
+
+class LoadedTelegram(FakeTelegram):
+    """Telegram under load: latency, a 30-a-second flood limit with 429s, and blocked users."""
+
+    def __init__(self, blocked: set[int]) -> None:
+        super().__init__()
+        self.blocked = blocked
+        self.window: collections.deque[float] = collections.deque()
+        self.too_many = 0
+        self.handed = 0
+        self.copies: collections.Counter[int] = collections.Counter()
+        self.first_at: float | None = None
+        self.last_at = 0.0
+        self.replies: dict[int, float] = {}
+        self.rng = random.Random(3)
+
+    async def do_request(self, url: str, method: str, request_data: Any = None, *args: Any, **kw: Any) -> Any:
+        await asyncio.sleep(self.rng.uniform(0.02, 0.06))
+        return await super().do_request(url, method, request_data, *args, **kw)
+
+    def handle(self, call: ApiCall) -> tuple[int, bytes]:
+        if call.method != "sendMessage":
+            return super().handle(call)
+        now = time.monotonic()
+        while self.window and now - self.window[0] > 1.0:
+            self.window.popleft()
+        if len(self.window) >= LIMIT_PER_SECOND:
+            self.too_many += 1
+            return _error(429, "Too Many Requests: retry after 3", retry_after=3)
+        self.window.append(now)
+        status, body = super().handle(call)
+        chat = call.chat_id or 0
+        if "Snow day" in call.text:
+            self.handed += 1  # delivered, or refused because the patient blocked the bot
+            self.first_at = self.first_at or now
+            self.last_at = now
+        if status == 200 and "Snow day" in call.text:
+            self.copies[chat] += 1
+        elif status == 200:
+            self.replies[chat] = now
+        return status, body
+
+
+async def seed(path: Path, patients: int) -> None:
+    db = Database(path)
+    await db.open()
+    broadcast_id = await db.create_broadcast(START, 1, "Snow day: the clinic is closed today.")
+    await db.close()
+    async with aiosqlite.connect(path) as conn:
+        when = to_db(START - timedelta(days=30))
+        await conn.executemany(
+            "INSERT INTO patients (id, display_name, telegram_user_id, chat_id, status, created_at, "
+            "joined_at, status_changed_at) VALUES (?, ?, ?, ?, 'active', ?, ?, ?)",
+            [
+                (i, f"Patient {i}", FIRST_CHAT + i, FIRST_CHAT + i, when, when, when)
+                for i in range(1, patients + 1)
+            ],
+        )
+        await conn.executemany(
+            "INSERT INTO prefs (patient_id, timezone) VALUES (?, 'America/Los_Angeles')",
+            [(i,) for i in range(1, patients + 1)],
+        )
+        await conn.commit()
+    assert broadcast_id == 1
+
+
+async def run(patients: int, blocked_count: int) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "bench.sqlite3"
+        await seed(path, patients)
+        rng = random.Random(5)
+        blocked = {FIRST_CHAT + i for i in rng.sample(range(1, patients + 1), blocked_count)}
+        telegram = LoadedTelegram(blocked)
+        clock = RunningClock(START)
+        app = build_application(
+            Settings(telegram_bot_token=TOKEN, database_path=path), request=telegram, clock=clock
+        )
+        await app.initialize()
+        assert app.post_init is not None and app.post_shutdown is not None
+        await app.post_init(app)
+        services: Services = app.bot_data[SERVICES_KEY]
+        queued = await services.db.queue_broadcast(
+            clock.now(), 1, 1, clock.now(), clock.now() + timedelta(hours=24)
+        )
+        print(f"broadcast queued to {queued:,} patients ({blocked_count} of them blocked the bot)")
+        began = time.monotonic()
+        await app.start()
+        await services.scheduler.rearm()
+
+        # Mid-broadcast, a patient asks a question.
+        await asyncio.sleep(5)
+        asker = FIRST_CHAT + patients  # the last patient, whose copy is still waiting
+        asked = time.monotonic()
+        await app.process_update(
+            Update.de_json(text_update_json("is it normal to be this sore?", user_id=asker), app.bot)
+        )
+        reply_seconds = telegram.replies.get(asker, float("nan")) - asked
+
+        while True:
+            counts = await services.db.broadcast_counts(1)
+            if counts["pending"] == 0 or time.monotonic() - began > 900:
+                break
+            await asyncio.sleep(0.5)
+        await app.stop()
+        await app.shutdown()
+        await app.post_shutdown(app)
+
+    sent = sum(telegram.copies.values())
+    duration = (telegram.last_at - (telegram.first_at or telegram.last_at)) or 1.0
+    rate = telegram.handed / duration
+    duplicates = sum(n - 1 for n in telegram.copies.values() if n > 1)
+    reachable = patients - blocked_count
+    lost = reachable - len(telegram.copies)
+    print(
+        f"handed {telegram.handed:,} messages to Telegram in {duration:.1f} s ({sent:,} delivered): "
+        f"{rate:.1f} messages/s = {rate / LIMIT_PER_SECOND:.2f} of 30/s"
+    )
+    print(f"429s received: {telegram.too_many}")
+    print(f"duplicates: {duplicates}, lost: {lost}")
+    print(f"patients marked blocked: {counts['blocked']}, failed: {counts['failed']}")
+    print(f"reply to a patient's question mid-broadcast: {reply_seconds * 1000:.0f} ms (target under 2 s)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--patients", type=int, default=5_000)
+    parser.add_argument("--blocked", type=int, default=25)
+    args = parser.parse_args()
+    asyncio.run(run(args.patients, args.blocked))
+
+
+if __name__ == "__main__":
+    main()

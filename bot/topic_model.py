@@ -1,0 +1,219 @@
+"""A small, deterministic topic classifier: the fallback for ROUTINE topics when the keyword rules are
+not confident (no topic rule fired, only weak cues, or a tie).
+
+It never decides urgency. Red-flag rules in ``bot/answers.py`` run first and keep all their authority;
+this model only chooses among routine topics for a message that the rules already found routine.
+
+Method: multinomial naive Bayes over binary features (each feature counted once per message):
+word unigrams, word bigrams and character 3-5-grams of the normalised text, with Laplace smoothing.
+Each feature family has its own weight, so the many character n-grams do not drown out the words.
+It is trained when the engine loads, from ``bot/content/topic_examples.jsonl`` (one JSON object per
+line: ``{"text": ..., "topic": ...}``), in plain Python with no dependency: the same examples always
+give the same model and the same answers.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import Final
+
+from bot.content import ContentError
+
+EXAMPLES_FILE: Final = "topic_examples.jsonl"
+# Only the start of a message is read: real questions are short, and this bounds the time per message.
+MAX_CHARS: Final = 1_500
+CHAR_NGRAMS: Final = (3, 4, 5)
+# Laplace smoothing of feature counts.
+ALPHA: Final = 0.3
+# Weights of the feature families in the log-likelihood: character n-grams are many and overlap, so
+# each counts for less than a word.
+WORD_WEIGHT: Final = 1.0
+BIGRAM_WEIGHT: Final = 1.0
+CHAR_WEIGHT: Final = 0.25
+# How much of the training prior to keep (1 = as in the examples, 0 = every topic equally likely).
+PRIOR_WEIGHT: Final = 0.5
+# Fewest examples a topic needs (a topic with none could never be chosen).
+MIN_EXAMPLES_PER_TOPIC: Final = 5
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _is_symbol(ch: str) -> bool:
+    """Emoji and other pictographs: '💧', '🤕', '🙌' carry meaning in short messages."""
+    return unicodedata.category(ch) in ("So", "Sk") and ch not in "^`~"
+
+
+def normalise(text: str) -> str:
+    """Lower case, accents off, apostrophes out; emoji kept as words of their own."""
+    text = unicodedata.normalize("NFKD", text[:MAX_CHARS])
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    text = text.replace("’", "").replace("‘", "").replace("'", "").replace("`", "")
+    out: list[str] = []
+    for ch in text:
+        if _is_symbol(ch):
+            out.append(f" {ch} ")
+        elif ch.isalnum() and ch.isascii():
+            out.append(ch)
+        else:
+            out.append(" ")
+    return " ".join("".join(out).split())
+
+
+def features(text: str) -> dict[str, float]:
+    """The message's features with their family weight: 'w:' words, 'b:' word pairs, 'c:' characters."""
+    norm = normalise(text)
+    words = [w for w in norm.split(" ") if w]
+    found: dict[str, float] = {}
+    for word in words:
+        found["w:" + word] = WORD_WEIGHT
+    padded = ["<s>", *words, "</s>"]
+    for first, second in itertools.pairwise(padded):
+        found[f"b:{first} {second}"] = BIGRAM_WEIGHT
+    spaced = f" {norm} "
+    for n in CHAR_NGRAMS:
+        for i in range(len(spaced) - n + 1):
+            gram = spaced[i : i + n]
+            if gram.strip():
+                found["c:" + gram] = CHAR_WEIGHT
+    return found
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """The most likely topic, how likely (0-1, after normalising over the topics), and the runner-up."""
+
+    topic: str
+    probability: float
+    runner_up: str
+    margin: float  # probability of the best minus that of the runner-up
+
+    def ranked(self) -> tuple[str, str]:
+        return self.topic, self.runner_up
+
+
+class TopicModel:
+    """Multinomial naive Bayes over binary word, word-pair and character n-gram features."""
+
+    def __init__(self, examples: Sequence[tuple[str, str]], topics: Sequence[str]) -> None:
+        if not topics:
+            raise ContentError(f"bot/content/{EXAMPLES_FILE}: no topics to learn")
+        self.topics: tuple[str, ...] = tuple(topics)
+        index = {t: i for i, t in enumerate(self.topics)}
+        k = len(self.topics)
+        doc_counts = [0] * k
+        counts: dict[str, list[int]] = {}
+        totals = [0] * k
+        for text, topic in examples:
+            ti = index.get(topic)
+            if ti is None:
+                raise ContentError(f"bot/content/{EXAMPLES_FILE}: unknown topic '{topic}'")
+            doc_counts[ti] += 1
+            for feat in features(text):
+                row = counts.get(feat)
+                if row is None:
+                    row = counts[feat] = [0] * k
+                row[ti] += 1
+                totals[ti] += 1
+        thin = [t for t, n in zip(self.topics, doc_counts, strict=True) if n < MIN_EXAMPLES_PER_TOPIC]
+        if thin:
+            raise ContentError(
+                f"bot/content/{EXAMPLES_FILE}: too few examples (fewer than {MIN_EXAMPLES_PER_TOPIC}) "
+                f"for {', '.join(thin)}"
+            )
+        vocab = len(counts)
+        denominators = [math.log(totals[i] + ALPHA * vocab) for i in range(k)]
+        # Stored per feature as the log-likelihood minus the topic's "unseen feature" value, so that a
+        # message's score sums only over the features it has and that the examples contain.
+        unseen = [math.log(ALPHA) - denominators[i] for i in range(k)]
+        self._weights: dict[str, tuple[float, ...]] = {
+            feat: tuple(math.log(row[i] + ALPHA) - denominators[i] - unseen[i] for i in range(k))
+            for feat, row in counts.items()
+        }
+        n_docs = sum(doc_counts)
+        self._prior = tuple(PRIOR_WEIGHT * math.log(doc_counts[i] / n_docs) for i in range(k))
+        self._unseen = tuple(unseen)
+        self.examples = n_docs
+
+    @classmethod
+    def from_jsonl(
+        cls, raw: str, topics: Sequence[str], where: str = f"bot/content/{EXAMPLES_FILE}"
+    ) -> TopicModel:
+        return cls(parse_examples(raw, topics, where), topics)
+
+    @classmethod
+    def load(cls, topics: Sequence[str]) -> TopicModel:
+        """Train on the packaged examples."""
+        try:
+            raw = resources.files("bot.content").joinpath(EXAMPLES_FILE).read_text(encoding="utf-8")
+        except FileNotFoundError as exc:
+            raise ContentError(f"content file bot/content/{EXAMPLES_FILE} is missing") from exc
+        return cls.from_jsonl(raw, topics)
+
+    def log_scores(self, text: str, allowed: Iterable[str] | None = None) -> dict[str, float]:
+        """Unnormalised log-probability of each topic (only the allowed ones, if given)."""
+        k = len(self.topics)
+        feats = features(text)
+        totals = list(self._prior)
+        weights = self._weights
+        for feat, weight in feats.items():
+            row = weights.get(feat)
+            if row is None:
+                continue
+            for i in range(k):
+                totals[i] += weight * row[i]
+        # Every feature of the message, seen or not, also counts the topic's "unseen" value.
+        seen_weight = sum(feats.values())
+        keep = set(allowed) if allowed is not None else None
+        return {
+            t: totals[i] + seen_weight * self._unseen[i]
+            for i, t in enumerate(self.topics)
+            if keep is None or t in keep
+        }
+
+    def predict(self, text: str, allowed: Iterable[str] | None = None) -> Prediction:
+        """The best topic for the message, among the allowed ones (all by default)."""
+        scores = self.log_scores(text, allowed)
+        if not scores:
+            raise ValueError("no topic allowed")
+        top = max(scores.values())
+        exp = {t: math.exp(s - top) for t, s in scores.items()}
+        norm = sum(exp.values())
+        # Ties go to the topic listed first: deterministic whatever the dict order of the input.
+        ranked = sorted(exp, key=lambda t: (-exp[t], self.topics.index(t)))
+        best = ranked[0]
+        second = ranked[1] if len(ranked) > 1 else best
+        p_best = exp[best] / norm
+        p_second = exp[second] / norm if second != best else 0.0
+        return Prediction(best, p_best, second, p_best - p_second)
+
+
+def parse_examples(raw: str, topics: Sequence[str], where: str) -> list[tuple[str, str]]:
+    """Read the examples file: one {"text", "topic"} object a line; blank lines and '//' lines skipped."""
+    known = set(topics)
+    out: list[tuple[str, str]] = []
+    for number, line in enumerate(raw.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("//"):
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ContentError(f"{where} line {number}: not valid JSON ({exc.msg})") from exc
+        if not isinstance(item, Mapping):
+            raise ContentError(f"{where} line {number}: must be a JSON object")
+        text, topic = item.get("text"), item.get("topic")
+        if not isinstance(text, str) or not text.strip():
+            raise ContentError(f"{where} line {number}: 'text' must be a non-empty string")
+        if topic not in known:
+            raise ContentError(f"{where} line {number}: unknown topic {topic!r}")
+        out.append((text, str(topic)))
+    if not out:
+        raise ContentError(f"{where}: no examples")
+    return out
