@@ -28,7 +28,9 @@ DATA_FILES = (
     "holdout_messages.jsonl",
     "fresh_messages.jsonl",
     "eval4_messages.jsonl",
-    "eval5_messages.jsonl",  # the unseen set: never trained on
+    "eval5_messages.jsonl",  # the unseen sets: never trained on
+    "eval6_messages.jsonl",
+    "eval7_messages.jsonl",
 )
 
 

@@ -152,16 +152,23 @@ async def run(patients: int, probes: int) -> None:
             print("timed out waiting for the probe messages")
         await stop(app)
 
-        late = sorted(
-            (telegram.arrivals[chat] - due[chat]).total_seconds() for chat in due if chat in telegram.arrivals
-        )
-        print(f"probe messages handed to Telegram: {len(late)}/{probes}")
-        if late:
-            p99 = late[min(len(late) - 1, int(len(late) * 0.99))]
-            print(
-                f"lateness after due: p50 {statistics.median(late) * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, "
-                f"max {late[-1] * 1000:.0f} ms (target: within 1 s)"
-            )
+        arrived = {chat: at for chat, at in telegram.arrivals.items() if chat in due}
+        print(f"probe messages handed to Telegram: {len(arrived)}/{probes}")
+        report("all probe messages (includes pacing under 28/s)", [arrived[c] - due[c] for c in arrived])
+        # Messages due in the same second are paced out one after another; the first of each second
+        # shows how late the scheduler itself is, apart from rate limiting.
+        first: dict[datetime, timedelta] = {}
+        for chat, at in arrived.items():
+            first[due[chat]] = min(first.get(due[chat], at - due[chat]), at - due[chat])
+        report("first message due in each second (the scheduler alone)", list(first.values()))
+
+
+def report(label: str, lateness: list[timedelta]) -> None:
+    if not lateness:
+        return
+    ms = sorted(delta.total_seconds() * 1000 for delta in lateness)
+    p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
+    print(f"lateness, {label}: p50 {statistics.median(ms):.0f} ms, p99 {p99:.0f} ms, max {ms[-1]:.0f} ms")
 
 
 def main() -> None:

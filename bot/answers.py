@@ -86,7 +86,12 @@ _THRESHOLD_KEYS: Final = (
     "fever",
     "pain_score",
     "large_bruise",
+    "older_age",
 )
+# Named checks a red-flag rule may require (`requires = [...]` in red_flags.toml), each computed once
+# per message: a fever (word or measured temperature), a pain score that went up, a pain score that has
+# not come down, a stated age at or above [thresholds.older_age].
+_REQUIREMENTS: Final = ("fever", "pain_score_rising", "pain_score_lingering", "older_age")
 
 
 @dataclass(frozen=True)
@@ -100,8 +105,9 @@ class Answer:
     category: str | None
     evidence: str | None = None  # the words that fired a red-flag rule, for staff and logs
     variant: str | None = None  # which wording of the topic answer: a soreness phase, "blood_thinner"...
-    # How a routine topic was chosen: "rules", "classifier" (the rules were not confident), "tie" (the
-    # classifier broke a tie between rules), "soreness" (the soreness-aware fallback). None for red flags.
+    # How a routine topic was chosen: "decisive" (a topic's decisive pattern matched), "rules",
+    # "classifier" (the rules were not confident), "tie" (the classifier broke a tie between rules),
+    # "soreness" (the soreness-aware fallback). None for red flags.
     picked_by: str | None = None
 
 
@@ -246,7 +252,7 @@ class _Rule:
     all: tuple[tuple[_Pattern, ...], ...]
     unless: tuple[_Pattern, ...]
     unless_except: tuple[_Pattern, ...]
-    requires_fever: bool
+    requires: tuple[str, ...]  # named checks that must all hold: see _REQUIREMENTS
     min_elapsed: float | None
     persistence: str | None
     unless_improving: bool
@@ -265,6 +271,8 @@ class _Variant:
 @dataclass(frozen=True)
 class _Topic:
     name: str
+    decisive: tuple[_Pattern, ...]  # a live match settles the topic before any scoring
+    decisive_all: tuple[tuple[tuple[_Pattern, ...], ...], ...]  # each: every group matches, anywhere
     strong: tuple[_Pattern, ...]
     keywords: tuple[_Pattern, ...]
     courtesy: tuple[_Pattern, ...]
@@ -387,6 +395,215 @@ def _fmt_number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
+_SCORE_NUMBER: Final = r"(10|[0-9]|zero|one|two|three|four|five|six|seven|eight|nine|ten)"
+_SCORE_WORDS: Final = {
+    w: float(i)
+    for i, w in enumerate(
+        ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+    )
+}
+
+
+def _alternation(phrases: Iterable[str]) -> str:
+    """A regex alternation of whole phrases, longest first ("earlier today" before "earlier")."""
+    return "|".join(re.escape(p) for p in sorted(set(phrases), key=lambda p: (-len(p), p)))
+
+
+def _phrase_regex(table: Mapping[str, Any], key: str, where: str) -> re.Pattern[str]:
+    return re.compile(rf"\b(?:{_alternation(_str_tuple(table, key, where))})\b")
+
+
+def _score_value(raw: str) -> float:
+    return _SCORE_WORDS[raw] if raw in _SCORE_WORDS else float(raw)
+
+
+@dataclass(frozen=True)
+class _PainScore:
+    value: float
+    rank: int  # 0 earlier ("was", "yesterday"), 1 unknown or "this morning", 2 now ("today", "now", "is")
+    position: int
+    rising_cue: bool  # "and climbing", "up to a 6"
+    falling_cue: bool  # "down to a 2", "only a 3 now"
+
+
+@dataclass(frozen=True)
+class _PainScoreWords:
+    """How pain scores and their change over time are read ([vocabulary.pain_scores] in answers.toml).
+
+    A score is "6/10", "6 out of 10", "a 6" after a lead word ("was a 4", "still a 6", "at a two"),
+    "now 8", or a pair "from 3 to 7" / "3 -> 7". Each score gets a time rank from the nearest time
+    word in its part of the sentence ("yesterday", "this morning", "now"), else from the tense ("was",
+    "is"), so that "a 4 today, a 6 last night" reads as falling and "was a 4, now an 8" as rising."""
+
+    context: re.Pattern[str]
+    treatment: re.Pattern[str]
+    rating: re.Pattern[str]
+    slash: re.Pattern[str]
+    single: re.Pattern[str]
+    pair: re.Pattern[str]
+    boundary: re.Pattern[str]
+    ranks: tuple[tuple[re.Pattern[str], int], ...]  # explicit time words, by rank
+    tenses: tuple[tuple[re.Pattern[str], int], ...]  # tense words, used when no time word is near
+    rising: re.Pattern[str]
+    falling: re.Pattern[str]
+    negation: frozenset[str]
+
+    @classmethod
+    def load(cls, table: Mapping[str, Any], where: str) -> _PainScoreWords:
+        units = _alternation(_str_tuple(table, "not_units", where))
+        not_after = rf"(?![.,:]\d)(?!\s*(?:-|–|or|to)\s*\d)(?!\s*(?:{units})(?![a-z]))"
+        number = _SCORE_NUMBER
+        lead = _alternation(_str_tuple(table, "lead", where))
+        bare = _alternation(_str_tuple(table, "bare_lead", where))
+        return cls(
+            context=_phrase_regex(table, "context", where),
+            treatment=_phrase_regex(table, "treatment", where),
+            rating=_phrase_regex(table, "rating", where),
+            slash=re.compile(rf"\b{number}\s*(?:/|out of|outta)\s*10\b"),
+            single=re.compile(
+                rf"\b(?:{lead})\s+(?:a|an)\s+{number}\b{not_after}|\b(?:{bare})\s+(?:at\s+)?{number}\b{not_after}"
+                rf"|(?:^|[,.;!?(]\s*)(?:a|an)\s+{number}\b{not_after}"
+            ),
+            pair=re.compile(
+                rf"\bfrom\s+(?:(?:a|an)\s+)?{number}(?:\s*/\s*10)?\s+"
+                rf"(?:(?:up|down|all the way up|all the way down)\s+)?"
+                rf"to\s+(?:(?:a|an)\s+)?{number}\b{not_after}"
+                rf"|\b{number}(?:\s*/\s*10)?\s*(?:->|=>|→|>|to a|to an)\s*{number}\b{not_after}"
+            ),
+            boundary=re.compile(rf"[,.;!?\n]|\b(?:{_alternation(_str_tuple(table, 'boundaries', where))})\b"),
+            ranks=(
+                (_phrase_regex(table, "earlier", where), 0),
+                (_phrase_regex(table, "middle", where), 1),
+                (_phrase_regex(table, "later", where), 2),
+            ),
+            tenses=(
+                (_phrase_regex(table, "past_tense", where), 0),
+                (_phrase_regex(table, "present_tense", where), 2),
+            ),
+            rising=_phrase_regex(table, "rising", where),
+            falling=_phrase_regex(table, "falling", where),
+            negation=frozenset(_str_tuple(table, "negation", where)),
+        )
+
+    def _nearest(self, options: Sequence[tuple[re.Pattern[str], int]], before: str, after: str) -> int | None:
+        best: tuple[int, int] | None = None
+        for regex, rank in options:
+            for m in regex.finditer(before):
+                distance = len(before) - m.end()
+                if best is None or distance < best[0]:
+                    best = (distance, rank)
+            hit = regex.search(after)
+            if hit is not None and (best is None or hit.start() < best[0]):
+                best = (hit.start(), rank)
+        return None if best is None else best[1]
+
+    def _cue(self, regex: re.Pattern[str], window: str) -> bool:
+        for m in regex.finditer(window):
+            if not self.negation.intersection(window[: m.start()].split()[-2:]):
+                return True
+        return False
+
+    def read(self, text: str, session_known: bool) -> tuple[_PainScore, ...]:
+        """Every pain score in the (folded, contractions expanded) text, in order."""
+        if not any(ch.isdigit() for ch in text) and not any(w in text for w in _SCORE_WORDS):
+            return ()
+        found: list[tuple[int, int, float, int | None]] = []  # start, end, value, fixed rank
+        taken: list[tuple[int, int]] = []
+        for m in self.pair.finditer(text):
+            groups = [g for g in m.groups() if g is not None]
+            found.append((m.start(), m.start() + 1, _score_value(groups[0]), 0))
+            found.append((m.end() - 1, m.end(), _score_value(groups[1]), 2))
+            taken.append(m.span())
+        slash_seen = False
+        for regex in (self.slash, self.single):
+            for m in regex.finditer(text):
+                if any(a < m.end() and m.start() < b for a, b in taken):
+                    continue
+                raw = next(g for g in m.groups() if g is not None)
+                lead = len(m.group(0)) - len(m.group(0).lstrip(",.;!?( "))  # ", a 6": the comma is not in it
+                found.append((m.start() + lead, m.end(), _score_value(raw), None))
+                taken.append(m.span())
+                slash_seen = slash_seen or regex is self.slash
+        if not found:
+            return ()
+        if (
+            not slash_seen
+            and not self.context.search(text)
+            and (not (session_known or self.treatment.search(text)) or self.rating.search(text))
+        ):
+            return ()  # "last visit was a 7, this one a 10": a rating of the visit, not of pain
+        found.sort()
+        bounds = [(m.start(), m.end()) for m in self.boundary.finditer(text)]
+        scores: list[_PainScore] = []
+        for i, (start, end, value, fixed) in enumerate(found):
+            left = max([b for _, b in bounds if b <= start] + [found[i - 1][1] if i else 0])
+            right_score = found[i + 1][0] if i + 1 < len(found) else len(text)
+            right = min([a for a, _ in bounds if a >= end] + [right_score])
+            before, after = text[left:start], text[end:right]
+            rank = fixed
+            if rank is None:
+                rank = self._nearest(self.ranks, before, after)
+            if rank is None:
+                rank = self._nearest(self.tenses, before, after)
+            # Direction words reach past "and" ("an 8 and climbing"), up to the next score or punctuation.
+            stop = next((i for i in range(end, right_score) if text[i] in ",.;!?\n"), right_score)
+            window = f"{before} {re.sub(_SCORE_NUMBER, ' ', text[start:end])} # {text[end:stop]}"
+            scores.append(
+                _PainScore(
+                    value=value,
+                    rank=1 if rank is None else rank,
+                    position=start,
+                    rising_cue=self._cue(self.rising, window),
+                    falling_cue=self._cue(self.falling, window),
+                )
+            )
+        return tuple(scores)
+
+
+@dataclass(frozen=True)
+class _AgeWords:
+    """A stated age ("I'm 78", "at 74", "85 years old", "my mum is 85", "(80, osteoporosis)", "in my
+    eighties") from [vocabulary.ages] in answers.toml; not a weight, a temperature or a percentage."""
+
+    patterns: tuple[re.Pattern[str], ...]
+    decades: Mapping[str, float]
+    older_words: re.Pattern[str]
+
+    @classmethod
+    def load(cls, table: Mapping[str, Any], where: str) -> _AgeWords:
+        not_after = rf"(?![.,:]\d)(?!\s*(?:{_alternation(_str_tuple(table, 'not_units', where))})(?![a-z]))"
+        who = _alternation(_str_tuple(table, "lead", where))
+        decades_raw = _table(table, "decades", where)
+        decades = {k: _number(decades_raw, k, f"{where}.decades") for k in decades_raw}
+        return cls(
+            patterns=(
+                re.compile(rf"\b(?:{who})\s+(\d{{2,3}})\b{not_after}"),
+                re.compile(
+                    r"\b(\d{2,3})\s*(?:-\s*)?(?:years?|yrs?)(?:\s*-\s*|\s+)old\b|\b(\d{2,3})\s*(?:yo|y/o|y\.o\.)(?![a-z])"
+                ),
+                re.compile(rf"(?:^|[.,;!?(]\s*)at\s+(\d{{2,3}})\b{not_after}"),
+                re.compile(r"\((\d{2,3})\s*[,)]"),
+                re.compile(r"\bin (?:my|his|her|their) ([1-9])0s\b"),
+            ),
+            decades=decades,
+            older_words=re.compile(
+                rf"\b(?:{_alternation(list(decades) + list(_str_tuple(table, 'older', where)))})\b"
+            ),
+        )
+
+    def oldest(self, text: str) -> float | None:
+        ages: list[float] = []
+        for regex in self.patterns:
+            for m in regex.finditer(text):
+                raw = next(g for g in m.groups() if g is not None)
+                value = float(raw) * (10 if regex is self.patterns[-1] else 1)
+                if value <= 115:
+                    ages.append(value)
+        for m in self.older_words.finditer(text):
+            ages.append(self.decades.get(m.group(0), 200.0))  # "elderly": old enough for any threshold
+        return max(ages) if ages else None
+
+
 class _Content:
     """Everything loaded from the two content files, validated."""
 
@@ -417,9 +634,22 @@ class _Content:
         self.fever_f = self._threshold("fever", "fahrenheit", a_where)
         self.fever_c = self._threshold("fever", "celsius", a_where)
         self.pain_score_high = self._threshold("pain_score", "high", a_where)
+        self.pain_score_rise = self._threshold("pain_score", "rise", a_where)
+        self.pain_score_lingering = self._threshold("pain_score", "lingering", a_where)
         self.large_size_cm = self._threshold("large_bruise", "cm", a_where)
+        self.older_age = self._threshold("older_age", "years", a_where)
 
         self.vocab = self._vocabulary(_table(answers, "vocabulary", a_where), f"{a_where} [vocabulary]")
+        vocabulary = _table(answers, "vocabulary", a_where)
+        self.pain_words = _PainScoreWords.load(
+            _table(vocabulary, "pain_scores", f"{a_where} [vocabulary]"),
+            f"{a_where} [vocabulary.pain_scores]",
+        )
+        self.ages = _AgeWords.load(
+            _table(vocabulary, "ages", f"{a_where} [vocabulary]"), f"{a_where} [vocabulary.ages]"
+        )
+        emoji = _table(vocabulary, "emoji_words", f"{a_where} [vocabulary]")
+        self.emoji_words = {k: require_str(emoji, k, f"{a_where} [vocabulary.emoji_words]") for k in emoji}
         self.fever_patterns = self.vocab.fever_words
 
         lines = _table(answers, "lines", a_where)
@@ -620,8 +850,8 @@ class _Content:
                     raise ContentError(f"{rw}: missing key 'call_911_if'")
                 _check_template(call, _COMMON_FIELDS, f"{rw} call_911_if")
             requires = raw.get("requires", [])
-            if requires not in ([], ["fever"]):
-                raise ContentError(f"{rw}: 'requires' may only be [\"fever\"]")
+            if not isinstance(requires, list) or any(r not in _REQUIREMENTS for r in requires):
+                raise ContentError(f"{rw}: 'requires' may only list {', '.join(_REQUIREMENTS)}")
             any_patterns = self.compiler.patterns(raw, "any", rw, required=False)
             all_groups: list[tuple[_Pattern, ...]] = []
             raw_all = raw.get("all", [])
@@ -651,7 +881,7 @@ class _Content:
                     all=tuple(all_groups),
                     unless=self.compiler.patterns(raw, "unless", rw, required=False),
                     unless_except=self.compiler.patterns(raw, "unless_except", rw, required=False),
-                    requires_fever=requires == ["fever"],
+                    requires=tuple(requires),
                     min_elapsed=self._threshold_ref(raw, "min_elapsed", rw),
                     persistence=persistence,
                     unless_improving=bool(raw.get("unless_improving", False)),
@@ -662,6 +892,22 @@ class _Content:
                 )
             )
         return tuple(rules)
+
+    def _decisive_all(
+        self, raw: Mapping[str, Any], where: str
+    ) -> tuple[tuple[tuple[_Pattern, ...], ...], ...]:
+        """`decisive_all = [[[group 1 patterns], [group 2 patterns]], ...]`: a topic is settled when every
+        group of one entry matches somewhere in the message ("first massage next week. Will I be sore?")."""
+        value = raw.get("decisive_all", [])
+        if not isinstance(value, list) or any(
+            not isinstance(entry, list) or not entry or any(not isinstance(g, list) or not g for g in entry)
+            for entry in value
+        ):
+            raise ContentError(f"{where}: 'decisive_all' must be a list of lists of non-empty pattern lists")
+        return tuple(
+            tuple(tuple(self.compiler.pattern(p, f"{where}.decisive_all") for p in group) for group in entry)
+            for entry in value
+        )
 
     def _topic(self, topics: Mapping[str, Any], name: str, where: str) -> _Topic:
         raw = topics.get(name)
@@ -702,6 +948,8 @@ class _Content:
             variants[vname] = _Variant(self.compiler.patterns(vraw, "keywords", vw, required=True), vlines)
         return _Topic(
             name=name,
+            decisive=self.compiler.patterns(raw, "decisive", tw, required=False),
+            decisive_all=self._decisive_all(raw, tw),
             strong=self.compiler.patterns(raw, "strong", tw, required=True),
             keywords=self.compiler.patterns(raw, "keywords", tw, required=False),
             courtesy=self.compiler.patterns(raw, "courtesy", tw, required=False),
@@ -777,6 +1025,8 @@ class _Message:
     measured_temps: list[tuple[float, str]]
     text: str = ""  # the message as sent (up to MAX_INPUT_CHARS), for the topic classifier
     pain_score: bool = False  # states a pain score ("a 4 today", "3/10")
+    pain_scores: tuple[_PainScore, ...] = ()  # each score with its time rank, in order
+    age: float | None = None  # the oldest age stated ("I'm 78", "my mum is 85")
 
 
 def _replace_phrases(
@@ -934,11 +1184,18 @@ class AnswerEngine:
                 return self._red_flag_answer(rule, evidence)
         return self._routine_answer(msg)
 
-    def _tokenize(self, text: str) -> list[str]:
+    def _expanded(self, text: str) -> str:
+        """Folded text with contractions spelt out and celebration emoji read as words ("🎉" -> "yay")."""
         folded = _fold(text)
+        for emoji, word in self._c.emoji_words.items():
+            if emoji in folded:
+                folded = folded.replace(emoji, f" . {word} . ")  # an emoji ends its sentence
         for regex, replacement in _CONTRACTIONS:
             folded = regex.sub(replacement, folded)
-        folded = folded.replace("'", "")
+        return folded
+
+    def _tokenize(self, expanded: str) -> list[str]:
+        folded = expanded.replace("'", "")
         folded = re.sub(r"\bw/o\b", " without ", folded)
         folded = re.sub(r"\bw/", " with ", folded)
         folded = _DECIMAL_COMMA.sub(r"\1.\2", folded)
@@ -1081,7 +1338,8 @@ class AnswerEngine:
 
     def _read(self, text: str, session_hours: float | None) -> _Message | None:
         vocab = self._c.vocab
-        raw_tokens = self._tokenize(text)
+        expanded = self._expanded(text)
+        raw_tokens = self._tokenize(expanded)
         tokens: list[str] = []
         clause: list[int] = []
         comma_before: list[bool] = []
@@ -1172,6 +1430,8 @@ class AnswerEngine:
             measured_temps=self._temperatures(tokens),
             text=text[:MAX_INPUT_CHARS],
             pain_score=_ANY_PAIN_SCORE.search(_fold(text)) is not None,
+            pain_scores=self._c.pain_words.read(expanded, session_hours is not None),
+            age=self._c.ages.oldest(expanded),
         )
 
     def _stated_hours(self, tokens: Sequence[str], clause: Sequence[int]) -> float | None:
@@ -1378,9 +1638,59 @@ class AnswerEngine:
         return word
 
     def _improving(self, msg: _Message) -> bool:
-        return self._any_phrase(self._c.vocab.improvement_cues, msg, skip_pseudo=True) is not None or bool(
-            msg.resolution_cues
+        return (
+            self._any_phrase(self._c.vocab.improvement_cues, msg, skip_pseudo=True) is not None
+            or bool(msg.resolution_cues)
+            or self._pain_trend(msg)[0] == "falling"
         )
+
+    def _pain_trend(self, msg: _Message) -> tuple[str | None, str]:
+        """("rising" | "falling" | "steady" | None, evidence) from the pain scores the message states:
+        the earliest score (by time words, else tense, else order) against the latest one. A change
+        smaller than [thresholds.pain_score] rise counts only with a cue ("and climbing", "down to")."""
+        scores = msg.pain_scores
+        if not scores:
+            return None, ""
+        ordered = sorted(scores, key=lambda p: (p.rank, p.position))
+        first, last = ordered[0], ordered[-1]
+        shown = " -> ".join(_fmt_number(p.value) for p in (ordered if len(ordered) > 1 else [last]))
+        rise = self._c.pain_score_rise
+        if len(ordered) == 1:
+            if last.rising_cue and not last.falling_cue:
+                return "rising", f"pain score {shown} and rising"
+            if last.falling_cue and not last.rising_cue:
+                return "falling", f"pain score down to {shown}"
+            return "steady", f"pain score {shown}"
+        delta = last.value - first.value
+        cue_up = any(p.rising_cue for p in scores)
+        cue_down = any(p.falling_cue for p in scores)
+        if delta >= rise or (delta > 0 and cue_up):
+            return "rising", f"pain score {shown}"
+        if delta <= -rise or (delta < 0 and cue_down):
+            return "falling", f"pain score {shown}"
+        return "steady", f"pain score {shown}"
+
+    def _requirement(self, name: str, msg: _Message) -> str | None:
+        """Evidence for a named check of `requires` (see _REQUIREMENTS), or None when it does not hold."""
+        if name == "fever":
+            return self._fever(msg)
+        if name == "older_age":
+            if msg.age is not None and msg.age >= self._c.older_age:
+                return "age " + (_fmt_number(msg.age) if msg.age < 200 else "older")
+            return None
+        trend, shown = self._pain_trend(msg)
+        if name == "pain_score_rising":
+            return shown if trend == "rising" else None
+        # pain_score_lingering: the latest score is not low, has not come down, and the patient says
+        # it has lasted ("still", "4 days in") or gives two scores that have not fallen.
+        if trend not in ("steady", "rising"):
+            return None
+        latest = max(msg.pain_scores, key=lambda p: (p.rank, p.position))
+        if latest.value < self._c.pain_score_lingering or self._improving(msg):
+            return None
+        if len(msg.pain_scores) > 1 or self._persisting(msg):
+            return shown + " and not easing"
+        return None
 
     def _persisting(self, msg: _Message) -> bool:
         if msg.stated_hours is not None:
@@ -1396,10 +1706,14 @@ class AnswerEngine:
 
     def _rule_evidence(self, rule: _Rule, msg: _Message) -> str | None:
         fever = None
-        if rule.requires_fever:
-            fever = self._fever(msg)
-            if fever is None:
-                return None
+        if rule.requires:
+            required: list[str] = []
+            for name in rule.requires:
+                check = self._requirement(name, msg)
+                if check is None:
+                    return None
+                required.append(check)
+            fever = " + ".join(required)
         if rule.min_elapsed is not None:
             elapsed = self._elapsed(msg)
             if elapsed is None or elapsed < rule.min_elapsed:
@@ -1566,12 +1880,15 @@ class AnswerEngine:
         tied = tuple(n for n, sc in eligible.items() if best_score > 0 and sc == best_score)
         return best_name, best_score, scores[best_name][1] > 0, tied
 
-    def _soreness_cue(self, msg: _Message) -> bool:
-        """A body part with an ache / pain / tightness word or a pain score, in the days after a session."""
+    def _soreness_cue(self, msg: _Message, *, scores_only: bool = False) -> bool:
+        """A body part with an ache / pain / tightness word or a pain score, in the days after a session
+        (with scores_only: any pain score the message gives, in those days)."""
         c = self._c
         hours = msg.session_hours
         if hours is None or hours > c.soreness_window:
             return False
+        if scores_only:
+            return bool(msg.pain_scores)
         if any(self._match(p, msg) is not None for p in c.soreness_cues):
             return True
         return msg.pain_score and any(self._match(p, msg) is not None for p in c.soreness_body)
@@ -1582,9 +1899,28 @@ class AnswerEngine:
         examples in bot/content/topic_examples.jsonl) picks among the routine topics. It never sees red
         flags: this runs only after every red-flag rule has passed the message by."""
         c = self._c
+        for decided in c.order:  # "remind me to stretch at lunch", "will I be sore after my first visit?"
+            topic = c.topics[decided]
+            if any(self._match(p, msg) is not None for p in topic.decisive) or any(
+                all(any(self._match(p, msg) is not None for p in group) for group in groups)
+                for groups in topic.decisive_all
+            ):
+                return decided, "decisive"
         name, score, live, tied = self._rule_pick(msg)
+        if "smalltalk" in (name, *tied) and live and self._score(c.topics["soreness"], msg)[1] > 0:
+            # Good news with a live soreness word ("a little achy but I can finally bend down") is about
+            # the soreness, unless the classifier sees another tied topic; "finally no soreness!"
+            # (negated) stays smalltalk.
+            if len(tied) <= 1:
+                return "soreness", "soreness"
+            return self._model.predict(msg.text, ("soreness", *tied)).topic, "tie"
         if len(tied) > 1:  # a tie: the classifier chooses among the tied topics
             return self._model.predict(msg.text, tied).topic, "tie"
+        if score == 0 and msg.pain_scores and self._soreness_cue(msg, scores_only=True):
+            return (
+                "soreness",
+                "soreness",
+            )  # "it was a 6 last night, a 3 this morning" in the days after a visit
         if score == 0 or not live:  # no topic rule fired, or only weak cues
             guess = self._model.predict(msg.text)
             if score == 0 or guess.probability >= c.fallback_min_probability:

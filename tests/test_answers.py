@@ -76,6 +76,10 @@ EMERGENCY_CASES = {
         "sharp pain on one side of my neck unlike anything before",
         "severe headache after my neck adjustment",
     ],
+    "emergency.neck_artery_one_sided_with_headache": [
+        "right side of my neck 9/10, nothing like my usual, headache on the same side, had my neck adjusted"
+        " 3 days ago",
+    ],
     "emergency.chest_pain": [
         "chest pain",
         "chest hurts rly bad",
@@ -155,11 +159,34 @@ URGENT_CASES = {
     ],
     "urgent.infection_signs": ["the spot is red, hot and swollen"],
     "urgent.osteoporosis_new_pain": ["I have osteoporosis and a sharp new pain in my back"],
-    "urgent.back_pain_warning_signs": ["back pain worse at night"],
+    "urgent.possible_fracture_older_age": [
+        "I'm 81 and knocked my back on the sink, now there's a sharp new pain",
+        "my dad is 90, he slipped on the step and his hip suddenly hurts",
+    ],
+    "urgent.back_pain_warning_signs": [
+        "back pain worse at night",
+        "every time I sneeze I get a stabbing pain in my back",
+        "coughing sends a jolt down my spine",
+        "my back only aches at rest",
+    ],
     "urgent.headache_or_dizziness_lasting": ["headache for 2 days", "dizzy for 3 days now"],
     "urgent.pain_severe_or_worsening": ["the pain is severe", "headache getting worse", "pain is 9/10"],
+    "urgent.pain_score_rising": [
+        "my back pain was a 3 yesterday and it's a 6 today",
+        "pain went from 2 to 5 overnight",
+        "neck was a 4 after the session, now a 5 and climbing",
+    ],
+    "urgent.pain_score_not_easing": ["four days on and still a 5/10", "day 5 and the pain is still a 4"],
+    "urgent.no_improvement_after_days": [
+        "it's been 4 days and it feels the same as day one",
+        "five days later and I wouldn't say it has improved",
+    ],
     "urgent.soreness_not_easing": ["still sore 4 days later", "been a week and my back still hurts"],
     "urgent.near_fainting": ["I almost fainted in the car park"],
+    "urgent.feeling_unwell": ["feeling really unwell since my massage, hot and cold all evening"],
+    "urgent.not_clearly_improving": [
+        "4 days since the massage and my back is still sore, maybe slightly less? hard to tell"
+    ],
 }
 
 
@@ -730,6 +757,51 @@ def test_wordings_beyond_the_labelled_sets(
     assert ask(engine, text, hours).rule == rule
 
 
+# After about 72 hours a hedged "better?" is not clearly better; plainly better stays routine.
+EVAL7_CLASS_CASES = [
+    (
+        "left side of my neck is killing me, 8/10, with a throbbing headache on that side; neck adjusted"
+        " 2 days ago",
+        48,
+        "emergency",
+    ),
+    ("usual stiff neck after the adjustment, mild headache both sides", 20, "routine"),
+    ("a bit of a stiff neck on the left after the adjustment, 3/10, no headache", 24, "routine"),
+    ("it's not the normal soreness, it's severe", 20, "urgent"),
+    ("can't sleep because of the pain in my hip", 20, "urgent"),
+    ("can't sleep on my back because it's sore, should I use a pillow?", 20, "routine"),
+    ("how do I know if the pain is severe enough to call?", 20, "routine"),
+    ("about the same I think", 90, "urgent"),
+    ("not sure it's any better", 80, "urgent"),
+    ("maybe slightly less? hard to tell", 80, "urgent"),
+    ("maybe slightly less? hard to tell", 30, "routine"),
+    ("almost gone, just a tiny twinge", 80, "routine"),
+    ("way better today, just a bit tender", 80, "routine"),
+    ("it's hard to tell if I'm doing the stretches right", 96, "routine"),
+    ("feeling shivery and unwell since the session", 20, "urgent"),
+    ("alternating hot and cold packs on my shoulder, is that ok?", 20, "routine"),
+    ("my son is feeling unwell, should I cancel his appointment?", None, "routine"),
+]
+
+
+@pytest.mark.parametrize(("text", "hours", "urgency"), EVAL7_CLASS_CASES)
+def test_eval7_classes(engine: AnswerEngine, text: str, hours: float | None, urgency: str) -> None:
+    assert ask(engine, text, hours).urgency == urgency
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("80 hours out and it's nearly gone, only the smallest twinge when I turn", "soreness"),
+        ("Why did the chiropractor cross the road? To adjust to the other side 😂", "smalltalk"),
+        ("what do you call a massage therapist who can't stop talking? a knead-y friend", "smalltalk"),
+        ("Why did the chiropractor tell me to use ice?", "heat_ice"),
+    ],
+)
+def test_eval7_topics(engine: AnswerEngine, text: str, topic: str) -> None:
+    assert ask(engine, text, 80).topic == topic
+
+
 ROUTINE_GAP_CASES = [
     ("a bruise on my hip about the size of a coin", 30, "bruising"),
     ("bruise is about 2 cm", 30, "bruising"),
@@ -843,7 +915,7 @@ def test_topic_classifier_never_escalates(engine: AnswerEngine) -> None:
     for text in ("what mattress should I buy", "💧💧?", "the long strokes were lovely, tell her thanks"):
         result = ask(engine, text, 4)
         assert result.urgency == "routine" and result.topic in ROUTINE_TOPICS
-        assert result.picked_by in ("rules", "classifier", "tie", "soreness")
+        assert result.picked_by in ("decisive", "rules", "classifier", "tie", "soreness")
 
 
 def test_classifier_is_the_fallback_when_no_topic_rule_fires(engine: AnswerEngine) -> None:
@@ -889,3 +961,82 @@ def test_examples_file_holds_only_routine_topics_and_no_eval5_message() -> None:
     for line in eval5.read_text(encoding="utf-8").splitlines():
         if line.strip():
             assert json.loads(line)["text"].strip().lower() not in shipped
+
+
+# ------------------------------------------------------------------------------ pain scores over time
+
+
+@pytest.mark.parametrize(
+    ("text", "hours", "urgency"),
+    [
+        ("was a 4 after the session, now it's an 8", 30, "urgent"),
+        ("it was a 3 this morning and now it's more like a 6", 20, "urgent"),
+        ("a 4 today, a 6 last night", 30, "routine"),  # falling: the later score is lower
+        ("went from a 5 down to a 2", 36, "routine"),
+        ("my shoulder is about a 3 today", 24, "routine"),
+        ("80 hours in, still a 6/10", None, "urgent"),  # not easing past 72 h
+        ("still a 6/10", 30, "routine"),  # ... but not yet at 30 h
+        ("I'd give the massage a 10, last time was a 7", 30, "routine"),  # a rating, not pain
+    ],
+)
+def test_pain_scores_are_read_in_time_order(
+    engine: AnswerEngine, text: str, hours: float | None, urgency: str
+) -> None:
+    result = ask(engine, text, hours)
+    assert result.urgency == urgency, (text, result.rule, result.evidence)
+
+
+def test_pain_score_evidence_names_the_scores(engine: AnswerEngine) -> None:
+    result = ask(engine, "pain was a 3 yesterday, now it's a 7", 30)
+    assert result.rule in ("urgent.pain_score_rising", "urgent.pain_severe_or_worsening")
+    result = ask(engine, "pain was a 3 yesterday, now it's a 6", 30)
+    assert (result.rule, result.evidence) == ("urgent.pain_score_rising", "pain score 3 -> 6")
+
+
+@pytest.mark.parametrize(
+    ("text", "hours", "urgency"),
+    [
+        ("I'm 80 and bumped my back on the door, now a sharp pain", None, "urgent"),
+        ("I'm 80 and my back is a bit stiff after the session", 20, "routine"),
+        ("I'm 45 and bumped my back on the door, it's a bit sore", None, "routine"),
+        ("my temperature is at 99, I bumped my back and it's a bit sore", None, "routine"),
+    ],
+)
+def test_older_age_needs_a_knock_and_new_sharp_pain(
+    engine: AnswerEngine, text: str, hours: float | None, urgency: str
+) -> None:
+    result = ask(engine, text, hours)
+    assert result.urgency == urgency, (text, result.rule, result.evidence)
+
+
+def test_severe_dizziness_with_loss_of_balance_is_an_emergency(engine: AnswerEngine) -> None:
+    for text in ("so dizzy I had to lie down on the floor", "the whole room is tilting when I stand"):
+        assert ask(engine, text, 4).urgency == "emergency", text
+    assert ask(engine, "a bit lightheaded for a second when I stood up", 2).urgency == "routine"
+
+
+def test_a_recurring_headache_is_not_a_lasting_one(engine: AnswerEngine) -> None:
+    result = ask(engine, "I get my usual tension headache on long screen days, is it my neck?", 200)
+    assert (result.urgency, result.topic) == ("routine", "headache")
+    assert ask(engine, "headache nonstop for 2 days, my usual one but it won't go", 60).urgency == "urgent"
+
+
+@pytest.mark.parametrize(
+    ("text", "hours", "topic"),
+    [
+        ("first adjustment on monday - will I be sore after?", None, "soreness"),
+        ("please remind me to stretch at 5pm every day", None, "bot_help"),
+        ("could massage help with my migraines?", None, "headache"),
+        ("tell me a joke", None, "smalltalk"),
+        ("best anti-inflammatory smoothie recipe?", None, "out_of_scope"),
+        ("which mattress brand is best for a bad back?", None, "out_of_scope"),
+        ("hot yoga tomorrow, ok?", 20, "movement"),
+        ("I can look over my shoulder again!! 🎉", 30, "smalltalk"),
+        ("a little sore but I can finally touch my toes", 24, "soreness"),
+    ],
+)
+def test_decisive_and_precedence_topics(
+    engine: AnswerEngine, text: str, hours: float | None, topic: str
+) -> None:
+    result = ask(engine, text, hours)
+    assert (result.urgency, result.topic) == ("routine", topic), (text, result.picked_by)
