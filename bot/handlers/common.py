@@ -7,6 +7,7 @@ import logging
 from telegram import Message, Update
 from telegram.error import BadRequest
 
+from bot.db import Patient
 from bot.enrollment import InviteStatus, accept_invite, open_invite
 from bot.handlers.sending import keyboard
 from bot.outbox import Button, OutgoingMessage
@@ -25,6 +26,12 @@ async def reply(update: Update, text: str, message: OutgoingMessage | None = Non
         return
     markup = keyboard(message) if message else None
     await chat.send_message(text, reply_markup=markup)
+
+
+async def own_patient(update: Update, context: ClinicContext) -> Patient | None:
+    """The enrolled patient behind this update's sender, if there is one."""
+    user = update.effective_user
+    return await context.services.db.patient_by_user(user.id) if user is not None else None
 
 
 async def show(update: Update, message: OutgoingMessage) -> None:

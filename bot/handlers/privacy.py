@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.flood import Verdict
-from bot.handlers.common import remove_buttons, reply
+from bot.handlers.common import own_patient, remove_buttons, reply
 from bot.handlers.questions import on_text
 from bot.outbox import Button, OutgoingMessage
 from bot.privacy import my_data
@@ -21,10 +21,7 @@ FORGET_PREFIX = "forget:"
 
 async def mydata_command(update: Update, context: ClinicContext) -> None:
     services = context.services
-    user = update.effective_user
-    if user is None:
-        return
-    patient = await services.db.patient_by_user(user.id)
+    patient = await own_patient(update, context)
     if patient is None:
         await reply(update, services.content.texts.render("privacy.nothing_stored"))
         return
@@ -35,10 +32,7 @@ async def mydata_command(update: Update, context: ClinicContext) -> None:
 async def forget_command(update: Update, context: ClinicContext) -> None:
     """Ask first: erasing cannot be undone."""
     texts = context.services.content.texts
-    user = update.effective_user
-    if user is None:
-        return
-    if await context.services.db.patient_by_user(user.id) is None:
+    if await own_patient(update, context) is None:
         await reply(update, texts.render("privacy.nothing_stored"))
         return
     confirm = OutgoingMessage(
@@ -58,12 +52,11 @@ async def forget_button(update: Update, context: ClinicContext) -> None:
     services = context.services
     texts = services.content.texts
     query = update.callback_query
-    user = update.effective_user
-    if query is None or user is None:
+    if query is None:
         return
     await query.answer()
     await remove_buttons(update)
-    patient = await services.db.patient_by_user(user.id)
+    patient = await own_patient(update, context)
     if patient is None:
         await reply(update, texts.render("privacy.nothing_stored"))
     elif query.data == f"{FORGET_PREFIX}yes":

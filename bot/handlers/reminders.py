@@ -9,7 +9,7 @@ from telegram import Update
 
 from bot.db import Patient, PlannedSend
 from bot.handlers.alerts import alert_staff
-from bot.handlers.common import remove_buttons, reply, show
+from bot.handlers.common import own_patient, remove_buttons, reply, show
 from bot.patient_settings import OFFER_PREFIX, SettingsScreens, parse_button, valid_zone
 from bot.reminders import REMINDER_KINDS, answer_checkin
 from bot.renderers import CHECKIN_PREFIX, REMINDER_PREFIX
@@ -117,10 +117,7 @@ async def reminder_button(update: Update, context: ClinicContext) -> None:
 
 async def settings_command(update: Update, context: ClinicContext) -> None:
     services = context.services
-    user = update.effective_user
-    if user is None:
-        return
-    patient = await services.db.patient_by_user(user.id)
+    patient = await own_patient(update, context)
     if patient is None:
         await reply(update, rtext(context, "settings.only_patients"))
         return
