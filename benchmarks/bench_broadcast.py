@@ -37,7 +37,7 @@ from bot.services import SERVICES_KEY, Services  # noqa: E402
 from tests.factories import text_update_json  # noqa: E402
 from tests.fake_telegram import ApiCall, FakeTelegram, _error  # noqa: E402
 
-TOKEN = "123456789:BENCHtokenBENCHtokenBENCHtokenBEN"
+TOKEN = "123456:BENCHtokenBENCHtokenBENCHtokenBEN"  # not a real token
 # Tuesday 3 March 2026, 19:00 UTC: 11:00 in Los Angeles, outside everyone's quiet hours.
 START = datetime(2026, 3, 3, 19, 0, tzinfo=UTC)
 FIRST_CHAT = 10_000_000

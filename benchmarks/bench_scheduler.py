@@ -42,7 +42,7 @@ START = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
 ZONES = ["America/Los_Angeles", "America/Denver", "America/Chicago", "America/New_York", "America/Phoenix"]
 WORK = [("08:00", "16:00"), ("09:00", "17:00"), ("10:00", "18:00")]
 EXERCISE = ["07:00", "12:00", "18:00", "19:00", "20:00"]
-TOKEN = "123456789:BENCHtokenBENCHtokenBENCHtokenBEN"
+TOKEN = "123456:BENCHtokenBENCHtokenBENCHtokenBEN"  # not a real token
 
 
 class TimedTelegram(FakeTelegram):

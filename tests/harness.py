@@ -22,7 +22,7 @@ STAFF_CHAT_ID = -100555
 PATIENT_ID = 2001
 OTHER_ID = 2002
 STRANGER_ID = 3001
-TOKEN = "123456789:TESTtokenTESTtokenTESTtokenTEST_abcd"
+TOKEN = "123456:TESTtokenTESTtokenTESTtokenTEST_abcd"  # not a real token
 
 
 @dataclass
