@@ -1103,6 +1103,15 @@ class Database:
             for r in rows
         ]
 
+    async def recent_emergency(self, patient_id: int, since: datetime) -> str | None:
+        """The category of this patient's latest emergency alert since ``since``, if any."""
+        row = await self._one(
+            "SELECT category FROM alerts WHERE patient_id = ? AND urgency = 'emergency' AND created_at >= ? "
+            "ORDER BY created_at DESC, id DESC LIMIT 1",
+            (patient_id, to_db(since)),
+        )
+        return str(row[0]) if row else None
+
     async def count_open_alerts(self) -> int:
         row = await self._one("SELECT COUNT(*) FROM alerts WHERE handled_by IS NULL")
         return int(row[0]) if row else 0

@@ -150,7 +150,10 @@ async def test_flood_gets_one_notice_but_red_flags_still_answered(bot: Bot) -> N
     await bot.send("now i have crushing chest pain", PATIENT_ID)
     assert "Call 911" in bot.telegram.last_text(PATIENT_ID)
     assert len(await bot.rows("alerts")) == 1
-    bot.clock.advance(minutes=3)
+    bot.clock.advance(minutes=3)  # the pause is over, but the 911 instruction still stands
+    await bot.send("is it normal to be sore", PATIENT_ID)
+    assert "please call 911 now" in bot.telegram.last_text(PATIENT_ID)
+    bot.clock.advance(hours=1)
     await bot.send("is it normal to be sore", PATIENT_ID)
     assert "sore" in bot.telegram.last_text(PATIENT_ID).lower()
     # Staff are never throttled.

@@ -154,3 +154,17 @@ async def test_message_text_never_reaches_the_database_file(bot: Bot) -> None:
     for file in [path, path.with_name(path.name + "-wal")]:
         if file.exists():
             assert b"zebra" not in file.read_bytes()
+
+
+async def test_pushback_after_a_911_instruction_gets_the_instruction_again(bot: Bot) -> None:
+    """Guidance §4.9: "it's probably nothing" after an emergency answer is not met with home advice."""
+    await bot.enrolled_patient()
+    await bot.send(EMERGENCY, PATIENT_ID)
+    bot.clock.advance(minutes=10)
+    await bot.send("it's probably nothing right? i feel a bit better now", PATIENT_ID)
+    repeat = bot.telegram.last_text(PATIENT_ID)
+    assert "please call 911 now" in repeat.lower() and "warm pack" not in repeat.lower()
+    assert len(await bot.rows("alerts")) == 1  # no second alert for the pushback
+    bot.clock.advance(minutes=55)
+    await bot.send("is it normal to be sore after my massage?", PATIENT_ID)
+    assert "911 now" not in bot.telegram.last_text(PATIENT_ID)

@@ -180,6 +180,7 @@ TEXT_KEYS: dict[str, frozenset[str]] = {
     "fallback.stranger_text": frozenset(),
     "fallback.error": frozenset(),
     "fallback.stale_button": frozenset(),
+    "fallback.emergency_repeat": frozenset({"category"}),
     "staff.only_staff": frozenset(),
     "staff.only_admin": frozenset(),
     "staff.group_added": frozenset({"chat_id"}),
@@ -477,6 +478,21 @@ class Menus:
 
 
 @dataclass(frozen=True)
+class SafetyRules:
+    """Safety behaviour across messages (safety.toml)."""
+
+    emergency_repeat_minutes: int
+
+    @classmethod
+    def load(cls) -> SafetyRules:
+        data = read_toml("safety.toml")
+        minutes = data.get("emergency_repeat_minutes")
+        if not isinstance(minutes, int) or isinstance(minutes, bool) or not 0 <= minutes <= 24 * 60:
+            raise ContentError("bot/content/safety.toml: 'emergency_repeat_minutes' must be 0 to 1440")
+        return cls(emergency_repeat_minutes=minutes)
+
+
+@dataclass(frozen=True)
 class Content:
     """All content, loaded and checked once at start-up."""
 
@@ -485,6 +501,7 @@ class Content:
     aftercare: Aftercare
     menus: Menus
     reminders: ReminderContent
+    safety: SafetyRules
 
 
 def load_content(clinic_override: Path | None = None) -> Content:
@@ -497,4 +514,5 @@ def load_content(clinic_override: Path | None = None) -> Content:
         aftercare=Aftercare.load(),
         menus=Menus.load(),
         reminders=ReminderContent.load(),
+        safety=SafetyRules.load(),
     )

@@ -7,6 +7,7 @@ not into the staff alert (which names the matched category instead).
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from telegram import Update
 
@@ -53,8 +54,16 @@ async def on_text(update: Update, context: ClinicContext) -> None:
 
     if result.urgency not in ESCALATED and await typed_zone(update, context, patient, message.text):
         return
-    await reply(update, result.reply)
     now = services.clock.now()
+    window = timedelta(minutes=services.content.safety.emergency_repeat_minutes)
+    earlier = (
+        await services.db.recent_emergency(patient.id, now - window) if result.urgency == "routine" else None
+    )
+    if earlier is not None:
+        # Pushback after a 911 instruction ("it's probably nothing") is not answered with home advice.
+        await reply(update, services.content.texts.render("fallback.emergency_repeat", category=earlier))
+    else:
+        await reply(update, result.reply)
     await services.db.log_question(now, patient.id, result.topic, result.urgency)
     if result.urgency in ESCALATED:
         await alert_staff(context, patient, result.urgency, result.category or result.rule, result.rule)
