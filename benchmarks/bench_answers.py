@@ -31,6 +31,7 @@ DATA_FILES = (
     "eval5_messages.jsonl",  # the unseen sets: never trained on
     "eval6_messages.jsonl",
     "eval7_messages.jsonl",
+    "eval8_messages.jsonl",
 )
 
 

@@ -757,6 +757,17 @@ class _Content:
             if not isinstance(value, str) or not value.strip() or not key.strip():
                 raise ContentError(f"{where}: phrase_rewrites.{key} must be a non-empty string")
             phrase_rewrites.append((_words(key), _words(value)))
+        # Clinical words ("paraesthesia", "lower limb"): one word joins the rewrites, several the phrases.
+        for key, value in _table(v, "clinical", where).items():
+            if not isinstance(value, str) or not value.strip() or not key.strip():
+                raise ContentError(f"{where}: clinical.{key} must be a non-empty string")
+            words = _words(key)
+            if len(words) == 1:
+                if words[0] in rewrites:
+                    raise ContentError(f"{where}: clinical.{key} is already in rewrites")
+                rewrites[words[0]] = _words(value)
+            else:
+                phrase_rewrites.append((words, _words(value)))
         return _Vocabulary(
             rewrites=rewrites,
             phrase_rewrites=tuple(sorted(phrase_rewrites, key=lambda kv: -len(kv[0]))),

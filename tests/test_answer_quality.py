@@ -31,6 +31,10 @@ DATA_FILES = (
     # were fixed as classes (one-sided neck pain with headache after neck work, severe pain in words, a
     # hedged "hard to tell" after 72 h, feeling unwell without a thermometer, jokes), not by copying it.
     "eval7_messages.jsonl",
+    # eval8 arrived after eval7 (43/45 emergencies, 89/92 urgent-or-worse, 124/128 on topic): its misses
+    # were fixed as classes (clinical vocabulary read as plain words in [vocabulary.clinical], one-sided
+    # neck pain unlike before with any neuro sign, new activity words), not by copying its messages.
+    "eval8_messages.jsonl",
 )
 
 MAX_ROUTINE_ESCALATED = 0.02
@@ -42,6 +46,7 @@ MIN_ROUTINE_TOPIC_RIGHT_BY_SET = {
     "eval5_messages.jsonl": 0.90,
     "eval6_messages.jsonl": 0.90,
     "eval7_messages.jsonl": 0.90,
+    "eval8_messages.jsonl": 0.90,
 }
 
 

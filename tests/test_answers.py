@@ -1040,3 +1040,43 @@ def test_decisive_and_precedence_topics(
 ) -> None:
     result = ask(engine, text, hours)
     assert (result.urgency, result.topic) == ("routine", topic), (text, result.picked_by)
+
+
+@pytest.mark.parametrize(
+    ("text", "hours", "urgency"),
+    [
+        (
+            "New-onset saddle anaesthesia and bilateral lower-limb paraesthesia after lumbar work.",
+            20,
+            "emergency",
+        ),
+        ("Dysphagia and dysarthria since cervical manipulation 2h ago", 2, "emergency"),
+        ("Episode of syncope at home after the session", 6, "emergency"),
+        ("Haemoptysis this morning", 24, "emergency"),
+        ("Persistent paraesthesia L 4th/5th digits since yesterday's session. No weakness.", 26, "urgent"),
+        ("Haematuria noted after the session", 20, "urgent"),
+        (
+            "Afebrile, no paraesthesia, no saddle anaesthesia, mild paraspinal soreness improving.",
+            20,
+            "routine",
+        ),
+        ("Small (2 cm) ecchymosis at treatment site, non-tender. No anticoagulant use.", 26, "routine"),
+    ],
+)
+def test_clinical_vocabulary_is_read_as_plain_words(
+    engine: AnswerEngine, text: str, hours: float, urgency: str
+) -> None:
+    assert engine.answer(text, hours).urgency == urgency
+
+
+def test_one_sided_neck_pain_unlike_before_with_swallowing_is_an_emergency(engine: AnswerEngine) -> None:
+    text = (
+        "After neck treatment very strong pain only on left side of neck, is new, not like before,"
+        " is difficult to swallow"
+    )
+    assert engine.answer(text, 10).urgency == "emergency"
+    assert engine.answer(text.rsplit(",", 1)[0], 10).rule == "emergency.neck_artery_warning"
+    calm = "my neck is little bit sore on left side after massage, same like always, is normal?"
+    assert engine.answer(calm, 20).urgency == "routine"
+    pressure = "I like strong pressure on the right side of my neck, can you tell my therapist?"
+    assert engine.answer(pressure).urgency == "routine"
