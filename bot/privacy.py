@@ -36,7 +36,6 @@ async def my_data(db: Database, content: Content, patient: Patient, default_time
         for step in content.reminders.steps.values()
         for answer in step.answers
     }
-    kind = {k: texts.render(f"staff.kind_{k}") for k in ("aftercare", "checkin", "posture", "exercise")}
     sections: list[tuple[str, list[str]]] = [
         (
             "privacy.mydata_sessions",
@@ -55,7 +54,7 @@ async def my_data(db: Database, content: Content, patient: Patient, default_time
                 texts.render(
                     "privacy.mydata_upcoming_line",
                     when=when(r["due_at"]),
-                    what=kind.get(r["kind"], r["kind"]),
+                    what=texts.render(f"staff.kind_{r['kind']}"),
                 )
                 for r in data["upcoming"]
             ],
@@ -85,7 +84,7 @@ async def my_data(db: Database, content: Content, patient: Patient, default_time
             [
                 texts.render(
                     "privacy.mydata_response_line",
-                    what=kind.get(r["kind"], r["kind"]),
+                    what=texts.render(f"staff.kind_{r['kind']}"),
                     response=r["response"],
                     count=r["count"],
                 )

@@ -197,6 +197,11 @@ async def test_scheduled_broadcast_and_typed_time(bot: Bot) -> None:
     assert "When: Tue Mar 03, 9:00 AM" in bot.telegram.last_text(STAFF_ID)
     await bot.press("bc:1:send", STAFF_ID, message_text="...")
     assert {r["due_at"] for r in await bot.outbox("broadcast")} == {"2026-03-03T17:00:00Z"}
+    await bot.press("pc:1", STAFF_ID)  # the card lists the waiting announcement
+    assert "Tue Mar 03, 9:00 AM – clinic announcement" in last_call(bot, STAFF_ID)[0]
+    await bot.send("/mydata", FIRST_PATIENT_USER)
+    assert "clinic announcement" in bot.telegram.last_text(FIRST_PATIENT_USER)
+    bot.telegram.clear()
     await refresh_broadcasts(bot.app.bot, bot.services, {})
     assert (
         "scheduled for Tue Mar 03, 9:00 AM"

@@ -217,6 +217,7 @@ TEXT_KEYS: dict[str, frozenset[str]] = {
             "kind_checkin",
             "kind_posture",
             "kind_exercise",
+            "kind_broadcast",
         )
     },
     **{
