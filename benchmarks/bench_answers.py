@@ -22,17 +22,7 @@ sys.path.insert(0, str(ROOT))
 from bot.answers import AnswerEngine  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
-DATA_FILES = (
-    "dev_messages.jsonl",
-    "labelled_messages.jsonl",
-    "holdout_messages.jsonl",
-    "fresh_messages.jsonl",
-    "eval4_messages.jsonl",
-    "eval5_messages.jsonl",  # the unseen sets: never trained on
-    "eval6_messages.jsonl",
-    "eval7_messages.jsonl",
-    "eval8_messages.jsonl",
-)
+DATA_FILES = tuple(sorted(path.name for path in DATA.glob("*.jsonl")))  # every labelled set
 
 
 def load(path: Path) -> list[dict[str, Any]]:

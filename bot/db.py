@@ -426,13 +426,6 @@ class Database:
             (to_db(now), actor_id, action, patient_id, detail),
         )
 
-    async def audit_entries(self, limit: int = 100) -> list[dict[str, Any]]:
-        rows = await self._all(
-            "SELECT at, actor_id, action, patient_id, detail FROM audit_log ORDER BY id DESC LIMIT ?",
-            (limit,),
-        )
-        return [dict(row) for row in rows]
-
     # --- staff ------------------------------------------------------------------------------------
 
     async def staff_ids(self) -> set[int]:
@@ -769,6 +762,14 @@ class Database:
         )
         return [_outbox_item(row) for row in rows]
 
+    async def pending_ids(self, ids: list[int]) -> set[int]:
+        if not ids:
+            return set()
+        rows = await self._all(
+            f"SELECT id FROM outbox WHERE status = 'pending' AND id IN ({','.join('?' * len(ids))})", ids
+        )
+        return {int(row[0]) for row in rows}
+
     async def outbox_item(self, item_id: int) -> OutboxItem | None:
         row = await self._one("SELECT * FROM outbox WHERE id = ?", (item_id,))
         return _outbox_item(row) if row else None
@@ -818,14 +819,6 @@ class Database:
             "UPDATE outbox SET status = 'cancelled', last_error = ? WHERE id = ? AND status = 'pending'",
             (reason, item_id),
         )
-
-    async def outbox_rows(self, patient_id: int) -> list[dict[str, Any]]:
-        rows = await self._all(
-            "SELECT kind, idempotency_key, status, due_at, sent_at, attempts, last_error FROM outbox "
-            "WHERE patient_id = ? ORDER BY id",
-            (patient_id,),
-        )
-        return [dict(row) for row in rows]
 
     # --- answers to check-ins and reminders ---------------------------------------------------------
 

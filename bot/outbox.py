@@ -145,18 +145,26 @@ class Dispatcher:
         if self._held():
             return report
         items = [i for i in await self._db.outbox_by_keys(keys) if i.due_at <= self._clock.now()]
-        await self._deliver_many([i for i in items if i.id not in self._in_flight], report)
+        await self._deliver_many(items, report)
         return report
 
     async def _deliver_many(self, items: list[OutboxItem], report: DeliveryReport) -> None:
-        by_patient: dict[int, list[OutboxItem]] = {}
-        for item in items:
-            self._in_flight.add(item.id)
-            by_patient.setdefault(item.patient_id, []).append(item)
+        """Claim the rows, then send the ones still pending.
+
+        The claim is in memory; the re-read after it catches a row another path (a pass, or an
+        immediate send) finished while this one was reading, which would otherwise go out twice.
+        """
+        claimed = [item for item in items if item.id not in self._in_flight]
+        self._in_flight.update(item.id for item in claimed)
         try:
+            pending = await self._db.pending_ids([item.id for item in claimed])
+            by_patient: dict[int, list[OutboxItem]] = {}
+            for item in claimed:
+                if item.id in pending:
+                    by_patient.setdefault(item.patient_id, []).append(item)
             await asyncio.gather(*(self._deliver_in_order(group, report) for group in by_patient.values()))
         finally:
-            self._in_flight.difference_update(item.id for item in items)
+            self._in_flight.difference_update(item.id for item in claimed)
 
     async def _deliver_in_order(self, items: list[OutboxItem], report: DeliveryReport) -> None:
         """One patient's rows, one after another (the order they fell due in)."""

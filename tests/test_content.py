@@ -218,3 +218,15 @@ async def test_every_outbox_kind_has_a_label(tmp_path: Path) -> None:
         kinds = set(bot.services.scheduler.dispatcher._renderers)
     assert kinds == {"aftercare", "checkin", "posture", "exercise", "broadcast"}
     assert {f"staff.kind_{kind}" for kind in kinds} <= set(TEXT_KEYS)
+
+
+async def test_migrations_run_once_to_the_latest_schema(tmp_path: Path) -> None:
+    from bot.db import MIGRATIONS, Database
+
+    db = Database(tmp_path / "m.sqlite3")
+    await db.open()
+    assert await db.schema_version() == len(MIGRATIONS)
+    await db.close()
+    await db.open()  # opening again runs nothing twice (a second CREATE TABLE would fail)
+    assert await db.schema_version() == len(MIGRATIONS)
+    await db.close()

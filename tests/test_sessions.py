@@ -115,7 +115,9 @@ async def test_rate_limited_aftercare_goes_out_later_exactly_once(bot: Bot) -> N
     )
     await bot.send(f"/session {number}", STAFF_ID)
     assert "will go out in a few minutes" in bot.telegram.last_text(STAFF_ID)
-    assert bot.telegram.texts(PATIENT_ID) == [""] or len(bot.telegram.sent(PATIENT_ID)) == 1
+    assert len(bot.telegram.sent(PATIENT_ID)) == 1 and bot.telegram.delivered == [
+        c for c in bot.telegram.delivered if c.chat_id != PATIENT_ID
+    ]  # one attempt, refused
 
     await bot.services.scheduler.deliver_now()  # too early: nothing new
     assert len(bot.telegram.sent(PATIENT_ID)) == 1

@@ -15,7 +15,7 @@ from telegram.error import TelegramError
 
 from bot.aftercare import area_labels
 from bot.broadcasts import AUDIENCES, USEFUL_FOR, check_text, parse_when, when_choices
-from bot.db import Patient
+from bot.db import Broadcast, Patient
 from bot.enrollment import invite_link, reissue_invite
 from bot.handlers.alerts import alert_message
 from bot.handlers.common import reply, show
@@ -534,7 +534,9 @@ async def queue(update: Update, context: ClinicContext, broadcast_id: int, staff
         await services.db.finish_broadcast(now, broadcast_id)
         await show(update, OutgoingMessage(texts.render("console.broadcast_no_recipients")))
         return
-    progress = await progress_message(services, broadcast_id)
+    queued = await services.db.broadcast(broadcast_id)
+    assert queued is not None
+    progress = progress_message(services, queued, await services.db.broadcast_counts(broadcast_id))
     query = update.callback_query
     chat = update.effective_chat
     if query is not None and isinstance(query.message, Message) and chat is not None:
@@ -543,11 +545,10 @@ async def queue(update: Update, context: ClinicContext, broadcast_id: int, staff
     await services.scheduler.rearm()
 
 
-async def progress_message(services: Services, broadcast_id: int) -> OutgoingMessage:
+def progress_message(services: Services, broadcast: Broadcast, counts: dict[str, int]) -> OutgoingMessage:
+    """Sending, scheduled, or finished: what the staff's progress message says now."""
     texts = services.content.texts
-    broadcast = await services.db.broadcast(broadcast_id)
-    assert broadcast is not None
-    counts = await services.db.broadcast_counts(broadcast_id)
+    broadcast_id = broadcast.id
     total, sent = f"{broadcast.recipients:,}", f"{counts['sent']:,}"
     blocked, failed = f"{counts['blocked']:,}", f"{counts['failed']:,}"
     if broadcast.status != "queued" or counts["pending"] == 0:
@@ -589,7 +590,7 @@ async def refresh_broadcasts(bot: Bot, services: Services, shown: dict[int, str]
         if counts["pending"] == 0:
             await services.db.finish_broadcast(services.clock.now(), broadcast_id)
             log.info("broadcast %s finished: %s", broadcast_id, counts)
-        message = await progress_message(services, broadcast_id)
+        message = progress_message(services, broadcast, counts)
         if shown.get(broadcast_id) == message.text or broadcast.progress_message_id is None:
             continue
         shown[broadcast_id] = message.text

@@ -33,12 +33,10 @@ def rtext(context: ClinicContext, key: str) -> str:
 
 async def pressing_patient(update: Update, context: ClinicContext) -> Patient | None:
     """The enrolled patient who pressed a button, after acknowledging the press."""
-    query = update.callback_query
-    user = update.effective_user
-    if query is None or user is None:
+    if update.callback_query is None:
         return None
-    await query.answer()
-    return await context.services.db.patient_by_user(user.id)
+    await update.callback_query.answer()
+    return await own_patient(update, context)
 
 
 def split_item_button(data: str, prefix: str) -> tuple[int, str] | None:
