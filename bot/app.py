@@ -26,7 +26,7 @@ from bot.handlers.sending import telegram_sender
 from bot.outbox import Dispatcher
 from bot.ratelimit import ClinicRateLimiter
 from bot.reminders import Grace
-from bot.renderers import Renderers
+from bot.renderers import OUTBOX_KINDS, Renderers
 from bot.scheduler import Scheduler
 from bot.services import SERVICES_KEY, ClinicApplication, ClinicContext, Services
 
@@ -56,7 +56,7 @@ def build_application(
     clock = clock or SystemClock()
     content = content or load_content(settings.clinic_profile_path)
     engine = AnswerEngine.load(content.clinic)
-    db = Database(settings.database_path)
+    db = Database(settings.database_path, kinds=OUTBOX_KINDS)
     access = Access(settings.admin_ids)
 
     builder: Any = (

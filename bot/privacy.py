@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from bot.aftercare import area_labels
 from bot.clock import from_db
 from bot.content import Content
-from bot.db import Database, Patient
+from bot.db import Patient, PrefsStore, PrivacyStore
 from bot.patient_settings import SettingsScreens, clock_time, window_text
+from bot.reminders import zone_of
 
 MESSAGE_LIMIT = 4000
 
 
-async def my_data(db: Database, content: Content, patient: Patient, default_timezone: str) -> list[str]:
+class MyDataStore(PrefsStore, PrivacyStore, Protocol):
+    """What /mydata reads: the patient's settings and everything stored about them."""
+
+
+async def my_data(db: MyDataStore, content: Content, patient: Patient, default_timezone: str) -> list[str]:
     """The /mydata report, split into messages that each fit Telegram's limit."""
     texts = content.texts
     prefs = await db.prefs(patient.id, default_timezone)
     data = await db.patient_export(patient.id)
-    zone = prefs.zone
+    zone = zone_of(prefs)
     view = SettingsScreens(content.reminders, texts.clinic_fields())
     off = content.reminders.render("settings.off", texts.clinic_fields())
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from bot.content.reminders import ReminderContent
-from bot.db import Database, OutboxItem, PlannedSend, Prefs
+from bot.db import OutboxItem, OutboxStore, PlannedSend, Prefs, PrefsStore, SessionStore
 from bot.localtime import at_local, local_date, quiet_until, slots_between
 
 CHECKIN = "checkin"
@@ -21,6 +22,29 @@ EXERCISE = "exercise"
 REMINDER_KINDS = frozenset({POSTURE, EXERCISE})
 # Aftercare right after a visit goes out even in quiet hours: the patient has just left the clinic.
 FRESH_AFTERCARE = timedelta(hours=1)
+
+
+class CheckinStore(SessionStore, OutboxStore, Protocol):
+    """What answering a check-in needs from storage."""
+
+
+class PlanStore(OutboxStore, PrefsStore, Protocol):
+    """What planning reminders needs from storage."""
+
+
+def zone_of(prefs: Prefs) -> ZoneInfo:
+    """The patient's own time zone: every time in their settings is a wall-clock time there."""
+    return ZoneInfo(prefs.timezone)
+
+
+def is_paused(prefs: Prefs, moment: datetime) -> bool:
+    """Whether the patient has paused their reminders at ``moment``."""
+    return prefs.paused_until is not None and moment < prefs.paused_until
+
+
+def wants_reminders(prefs: Prefs) -> bool:
+    """Whether any reminder is switched on (the storage's ``patients_wanting_reminders`` filter)."""
+    return prefs.posture_on or prefs.exercise_on
 
 
 @dataclass(frozen=True)
@@ -46,7 +70,7 @@ def plan_checkin(
     It stays useful until the next step would be due (the 24-hour one until the 48-hour mark).
     """
     nominal = session_at + timedelta(hours=content.step_hours[step])
-    due = quiet_until(nominal, prefs.zone, prefs.quiet_start, prefs.quiet_end) or nominal
+    due = quiet_until(nominal, zone_of(prefs), prefs.quiet_start, prefs.quiet_end) or nominal
     expires = nominal + timedelta(hours=content.useful_for_hours)
     return PlannedSend(
         CHECKIN,
@@ -61,7 +85,7 @@ def plan_reminders(
     content: ReminderContent, patient_id: int, prefs: Prefs, now: datetime, grace: Grace, days: int = 2
 ) -> list[PlannedSend]:
     """Posture and exercise reminders for today and the next ``days - 1`` local days, not yet due."""
-    zone = prefs.zone
+    zone = zone_of(prefs)
     today = local_date(now, zone)
     planned: list[PlannedSend] = []
     posture_slots = slots_between(prefs.work_start, prefs.work_end, prefs.posture_every_minutes)
@@ -90,7 +114,7 @@ def plan_reminders(
                 )
             )
         for kind, key, payload, due in candidates:
-            if due <= now or prefs.is_paused(due):
+            if due <= now or is_paused(prefs, due):
                 continue
             if quiet_until(due, zone, prefs.quiet_start, prefs.quiet_end) is not None:
                 continue
@@ -114,11 +138,11 @@ def gate(item: OutboxItem, prefs: Prefs, now: datetime) -> Decision:
     """The last check before a message goes out; catch-up never sends in quiet hours."""
     if item.expires_at is not None and now > item.expires_at:
         return Decision(False, drop_reason="too late")
-    if item.kind in REMINDER_KINDS and prefs.is_paused(now):
+    if item.kind in REMINDER_KINDS and is_paused(prefs, now):
         return Decision(False, drop_reason="paused")
     if item.kind == "aftercare" and now - item.due_at < FRESH_AFTERCARE:
         return SEND
-    morning = quiet_until(now, prefs.zone, prefs.quiet_start, prefs.quiet_end)
+    morning = quiet_until(now, zone_of(prefs), prefs.quiet_start, prefs.quiet_end)
     if morning is None:
         return SEND
     if item.expires_at is not None and morning > item.expires_at:
@@ -147,7 +171,7 @@ class CheckinResult:
 
 
 async def answer_checkin(
-    db: Database,
+    db: CheckinStore,
     content: ReminderContent,
     now: datetime,
     patient_id: int,
@@ -189,22 +213,22 @@ async def answer_checkin(
 
 
 async def plan_patient(
-    db: Database, content: ReminderContent, now: datetime, patient_id: int, prefs: Prefs, grace: Grace
+    db: OutboxStore, content: ReminderContent, now: datetime, patient_id: int, prefs: Prefs, grace: Grace
 ) -> None:
     """Rebuild a patient's future posture and exercise reminders after their settings changed."""
     sends = plan_reminders(content, patient_id, prefs, now, grace)
-    through = (local_date(now, prefs.zone) + timedelta(days=1)).isoformat()
+    through = (local_date(now, zone_of(prefs)) + timedelta(days=1)).isoformat()
     await db.replan(now, patient_id, REMINDER_KINDS, sends, through)
 
 
-async def extend_all_plans(db: Database, content: ReminderContent, now: datetime, grace: Grace) -> int:
+async def extend_all_plans(db: PlanStore, content: ReminderContent, now: datetime, grace: Grace) -> int:
     """Plan today and tomorrow for every patient who wants reminders and isn't planned that far yet.
 
     Runs at start-up and every few minutes; patients already planned through tomorrow cost nothing.
     """
     plans: list[tuple[int, list[PlannedSend], str]] = []
     for patient_id, prefs in await db.patients_wanting_reminders():
-        through = (local_date(now, prefs.zone) + timedelta(days=1)).isoformat()
+        through = (local_date(now, zone_of(prefs)) + timedelta(days=1)).isoformat()
         if prefs.planned_through is not None and prefs.planned_through >= through:
             continue
         plans.append((patient_id, plan_reminders(content, patient_id, prefs, now, grace), through))

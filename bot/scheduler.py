@@ -12,9 +12,9 @@ from datetime import timedelta
 
 from bot.clock import Clock
 from bot.content.reminders import ReminderContent
-from bot.db import Database, Prefs
+from bot.db import Prefs
 from bot.outbox import DeliveryReport, Dispatcher
-from bot.reminders import Grace, extend_all_plans, plan_patient
+from bot.reminders import Grace, PlanStore, extend_all_plans, plan_patient
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 class Scheduler:
     def __init__(
         self,
-        db: Database,
+        db: PlanStore,
         dispatcher: Dispatcher,
         reminders: ReminderContent,
         clock: Clock,

@@ -23,6 +23,7 @@ from bot.handlers.sending import keyboard
 from bot.handlers.staff import command_text, patient_number, record_and_report, send_qr
 from bot.outbox import Button, OutgoingMessage
 from bot.patient_settings import SettingsScreens, clock_time, window_text
+from bot.reminders import zone_of
 from bot.services import ClinicContext, Services
 
 log = logging.getLogger(__name__)
@@ -141,7 +142,7 @@ async def patient_card(services: Services, patient: Patient) -> OutgoingMessage:
     texts = services.content.texts
     db = services.db
     prefs = await db.prefs(patient.id, services.settings.clinic_timezone)
-    zone = prefs.zone
+    zone = zone_of(prefs)
     none = texts.render("console.none")
     aftercare = services.content.aftercare
     sessions = [

@@ -1,0 +1,65 @@
+"""Questions and alerts: the topic of each question for the figures, and red flags for staff."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.clock import from_db, to_db
+from bot.db.connection import Connection
+from bot.db.rows import Alert, alert_from_row
+from bot.db.staff import record_audit
+
+
+class AlertQueries(Connection):
+    async def log_question(self, now: datetime, patient_id: int, topic: str, urgency: str) -> None:
+        """Keep the topic and urgency of a question for the clinic's statistics; never its text."""
+        await self._write(
+            "INSERT INTO questions (patient_id, asked_at, topic, urgency) VALUES (?, ?, ?, ?)",
+            (patient_id, to_db(now), topic, urgency),
+        )
+
+    async def create_alert(
+        self, now: datetime, patient_id: int, urgency: str, category: str, rule: str
+    ) -> int:
+        return await self._insert(
+            "INSERT INTO alerts (patient_id, created_at, urgency, category, rule) VALUES (?, ?, ?, ?, ?)",
+            (patient_id, to_db(now), urgency, category, rule),
+        )
+
+    async def alert(self, alert_id: int) -> Alert | None:
+        row = await self._one("SELECT * FROM alerts WHERE id = ?", (alert_id,))
+        return alert_from_row(row) if row else None
+
+    async def handle_alert(self, now: datetime, alert_id: int, staff_id: int) -> bool:
+        """Mark an alert handled; False if it was already handled (or is gone)."""
+        async with self.transaction() as conn:
+            async with conn.execute(
+                "UPDATE alerts SET handled_by = ?, handled_at = ? WHERE id = ? AND handled_by IS NULL",
+                (staff_id, to_db(now), alert_id),
+            ) as cur:
+                handled = cur.rowcount == 1
+            if handled:
+                await record_audit(conn, now, staff_id, "alert_handled", detail=f"alert={alert_id}")
+        return handled
+
+    async def open_alerts(
+        self, patient_id: int | None = None, limit: int = 20
+    ) -> list[tuple[Alert, datetime]]:
+        rows = await self._all(
+            "SELECT * FROM alerts WHERE handled_by IS NULL AND (? IS NULL OR patient_id = ?) "
+            "ORDER BY created_at, id LIMIT ?",
+            (patient_id, patient_id, limit),
+        )
+        return [(alert_from_row(r), from_db(r["created_at"])) for r in rows]
+
+    async def recent_emergency(self, patient_id: int, since: datetime) -> str | None:
+        """The category of this patient's latest emergency alert since ``since``, if any."""
+        row = await self._one(
+            "SELECT category FROM alerts WHERE patient_id = ? AND urgency = 'emergency' AND created_at >= ? "
+            "ORDER BY created_at DESC, id DESC LIMIT 1",
+            (patient_id, to_db(since)),
+        )
+        return str(row[0]) if row else None
+
+    async def count_open_alerts(self) -> int:
+        return await self._count("SELECT COUNT(*) FROM alerts WHERE handled_by IS NULL")
