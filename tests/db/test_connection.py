@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,20 @@ import pytest
 from bot.db import MIGRATIONS, Database
 from bot.renderers import OUTBOX_KINDS
 from tests.db.conftest import NOW, STAFF
+
+# The SQL of migrations that have shipped, as fingerprints: editing one would leave databases migrated
+# before the edit different from new ones. Append a migration instead.
+SHIPPED = (
+    "3a0e40e8c8b90bd9309ae05322b471c52de7df37d48838f7e483a5c325589b7e",
+    "2aeb61aee6a6e70863178dcd0d001b4070318b7a1ecd255f9107152d2e76efae",
+)
+
+
+def test_shipped_migrations_are_never_edited() -> None:
+    for index, fingerprint in enumerate(SHIPPED):
+        migration = MIGRATIONS[index]
+        assert isinstance(migration, str)
+        assert hashlib.sha256(migration.encode()).hexdigest() == fingerprint, f"migration {index + 1}"
 
 
 async def test_a_new_file_is_migrated_to_the_latest_schema_once(tmp_path: Path) -> None:
