@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 
 from bot.clock import from_db, to_db
+from bot.files import create_private_file, database_files, private_file, private_folder
 from bot.localtime import hhmm, parse_hhmm
 
 # Each migration runs in its own transaction and moves PRAGMA user_version to its index + 1.
@@ -342,8 +343,11 @@ class Database:
         self._lock = asyncio.Lock()
 
     async def open(self) -> None:
-        if self.path.parent != Path():
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(self.path.parent)
+        # SQLite gives the -wal and -shm files the database file's own mode, so 0600 here covers them.
+        create_private_file(self.path)
+        for path in database_files(self.path):
+            private_file(path)
         conn = await aiosqlite.connect(self.path, isolation_level=None)
         conn.row_factory = aiosqlite.Row
         await conn.execute("PRAGMA journal_mode = WAL")

@@ -16,6 +16,7 @@ import pytest
 from bot.app import build_application
 from bot.backup import BackupError, backup
 from bot.config import ConfigError, load_settings
+from bot.webhook import MAX_BODY_BYTES, start_webhook_server
 from tests import factories
 from tests.fake_telegram import FakeTelegram
 from tests.harness import PATIENT_ID, STAFF_ID, STRANGER_ID, TOKEN, Bot, FakeClock, make_settings
@@ -168,6 +169,9 @@ async def test_flood_gets_one_notice_but_red_flags_still_answered(bot: Bot) -> N
         ({"WEBHOOK_URL": "https://bot.example.org/hook"}, "WEBHOOK_SECRET is required"),
         ({"WEBHOOK_URL": "https://bot.example.org/hook", "WEBHOOK_SECRET": "short"}, "WEBHOOK_SECRET"),
         ({"WEBHOOK_URL": "http://bot.example.org/hook", "WEBHOOK_SECRET": "s" * 32}, "https"),
+        ({"TELEGRAM_API_BASE_URL": "http://api.example.org:8081"}, "only for a server on this machine"),
+        ({"TELEGRAM_API_BASE_URL": "http://10.0.0.5:8081"}, "TELEGRAM_API_BASE_URL"),
+        ({"TELEGRAM_API_BASE_URL": "ftp://127.0.0.1"}, "TELEGRAM_API_BASE_URL"),
         (
             {"WEBHOOK_URL": "https://x.org/h", "WEBHOOK_SECRET": "s" * 32, "WEBHOOK_PORT": "99999"},
             "WEBHOOK_PORT",
@@ -187,17 +191,14 @@ async def test_webhook_requires_the_secret_token(tmp_path: Path, unused_tcp_port
     assert app.post_init is not None and app.post_shutdown is not None and app.updater is not None
     await app.post_init(app)
     await app.start()
-    await app.updater.start_webhook(
-        listen="127.0.0.1",
-        port=unused_tcp_port,
-        url_path="hook",
-        secret_token=secret,
-        webhook_url="https://bot.example.org/hook",
+    server = start_webhook_server(
+        app, listen="127.0.0.1", port=unused_tcp_port, url_path="/hook", secret_token=secret
     )
     url = f"http://127.0.0.1:{unused_tcp_port}/hook"
 
-    def post(token: str | None) -> int:
-        body = json.dumps(factories.text_update_json("/contact", user_id=STRANGER_ID)).encode()
+    def post(token: str | None, update: dict[str, object] | None = None) -> int:
+        update = update or factories.text_update_json("/contact", user_id=STRANGER_ID)
+        body = json.dumps(update).encode()
         headers = {"Content-Type": "application/json"}
         if token is not None:
             headers["X-Telegram-Bot-Api-Secret-Token"] = token
@@ -206,6 +207,8 @@ async def test_webhook_requires_the_secret_token(tmp_path: Path, unused_tcp_port
                 return int(response.status)
         except urllib.error.HTTPError as exc:
             return exc.code
+        except (ConnectionError, urllib.error.URLError):
+            return 400  # the server answered 400 and closed the connection while the body was sent
 
     try:
         import asyncio
@@ -218,11 +221,14 @@ async def test_webhook_requires_the_secret_token(tmp_path: Path, unused_tcp_port
                 break
             await asyncio.sleep(0.02)
         assert len(telegram.texts(STRANGER_ID)) == 1  # only the update with the right secret
-        assert any(
-            c.method == "setWebhook" and c.params.get("secret_token") == secret for c in telegram.calls
-        )
+        assert await asyncio.to_thread(post, secret[:-1] + "y") == 403  # same length, one character off
+        big = {"update_id": 1, "message": {"text": "x" * (MAX_BODY_BYTES + 10)}}
+        assert await asyncio.to_thread(post, secret, big) == 400  # refused from its Content-Length
+        await asyncio.sleep(0.1)
+        assert len(telegram.texts(STRANGER_ID)) == 1
     finally:
-        await app.updater.stop()
+        server.stop()
+        await server.close_all_connections()
         await app.stop()
         await app.shutdown()
         await app.post_shutdown(app)
@@ -289,3 +295,16 @@ async def test_logs_hold_no_token_and_no_message_text(bot: Bot, caplog: pytest.L
     assert caplog.records  # the flow did log
     assert TOKEN not in logged and TOKEN.split(":")[1] not in logged
     assert "xylophone" not in logged and SECRET_NAME not in logged and "Hello everyone" not in logged
+
+
+def test_webhook_listens_on_loopback_unless_told_and_local_http_api_only(tmp_path: Path) -> None:
+    hook = {"WEBHOOK_URL": "https://bot.example.org/hook", "WEBHOOK_SECRET": "s" * 32}
+    settings = load_settings({"TELEGRAM_BOT_TOKEN": TOKEN, **hook}, env_file=tmp_path / "none")
+    assert settings.webhook_listen == "127.0.0.1"
+    settings = load_settings(
+        {"TELEGRAM_BOT_TOKEN": TOKEN, **hook, "WEBHOOK_LISTEN": "0.0.0.0"}, env_file=tmp_path / "none"
+    )
+    assert settings.webhook_listen == "0.0.0.0"
+    for url in ["http://127.0.0.1:8081", "http://localhost:8081/", "http://[::1]:8081", "https://api.x.org"]:
+        loaded = load_settings({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": url}, tmp_path / "n")
+        assert loaded.telegram_api_base_url == url
