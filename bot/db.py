@@ -206,6 +206,12 @@ class OutboxItem:
     due_at: datetime
     attempts: int
     expires_at: datetime | None = None
+    status: str = "pending"
+
+    @property
+    def was_sent(self) -> bool:
+        """Delivered to the patient: only then can a button under it be real."""
+        return self.status == "sent"
 
 
 @dataclass(frozen=True)
@@ -321,6 +327,7 @@ def _outbox_item(row: aiosqlite.Row) -> OutboxItem:
         due_at=from_db(row["due_at"]),
         attempts=row["attempts"],
         expires_at=_opt_time(row["expires_at"]),
+        status=row["status"],
     )
 
 

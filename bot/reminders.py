@@ -156,7 +156,7 @@ async def answer_checkin(
     prefs: Prefs,
 ) -> CheckinResult:
     """Record a check-in answer from its button and decide what follows, per reminders.toml."""
-    if item is None or item.kind != CHECKIN or item.patient_id != patient_id:
+    if item is None or item.kind != CHECKIN or item.patient_id != patient_id or not item.was_sent:
         return CheckinResult("invalid")
     step_name = str(item.payload.get("step", ""))
     step = content.steps.get(step_name)

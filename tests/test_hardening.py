@@ -13,7 +13,7 @@ import pytest
 
 from bot.backup import backup
 from bot.config import PAYLOAD_LOGGERS, configure_logging
-from tests.harness import ADMIN_ID, PATIENT_ID, STAFF_ID, Bot, make_settings, running_bot
+from tests.harness import ADMIN_ID, OTHER_ID, PATIENT_ID, STAFF_ID, Bot, make_settings, running_bot
 
 SECRET_NAME = "Zebulon Quartzfield"
 SECRET_TEXT = "my xylophone-tango shoulder aches after the massage"
@@ -115,3 +115,78 @@ async def test_debug_logs_hold_no_name_and_no_message_text(
         for r in caplog.records
         if r.name.split(".")[0] in {"telegram", "aiosqlite", "httpx"} and r.levelno < logging.WARNING
     ]
+
+
+# --- 7. buttons act only on what they were sent for -------------------------------------------------
+
+
+def toasts(bot: Bot) -> list[str]:
+    return [str(c.params.get("text") or "") for c in bot.telegram.calls if c.method == "answerCallbackQuery"]
+
+
+async def test_forged_reminder_and_checkin_presses_change_nothing(bot: Bot) -> None:
+    number = await bot.enrolled_patient()
+    await bot.enrolled_patient("Other P.", user_id=OTHER_ID)
+    await bot.press("set:posture:on", PATIENT_ID)
+    await bot.press("set:posture:on", OTHER_ID)
+    await bot.send(f"/session {number}", STAFF_ID)
+    await bot.tick(hours=1, minutes=30)  # the first posture reminders go out
+    sent = [r for r in await bot.outbox("posture") if r["status"] == "sent"]
+    mine = next(r for r in sent if r["patient_id"] == 1)
+    theirs = next(r for r in sent if r["patient_id"] == 2)
+    pending = next(
+        r for r in await bot.outbox("posture") if r["status"] == "pending" and r["patient_id"] == 1
+    )
+    (checkin,) = [r for r in await bot.outbox("checkin") if r["status"] == "pending"]
+    before = {t: await bot.rows(t) for t in ["outbox", "reminder_responses", "checkin_answers"]}
+    bot.telegram.clear()
+    forged = [
+        f"rem:{theirs['id']}:done",  # another patient's reminder
+        f"rem:{pending['id']}:snooze",  # one not sent yet
+        f"rem:{checkin['id']}:done",  # not a reminder
+        f"ci:{checkin['id']}:none",  # a check-in not asked yet
+        f"ci:{mine['id']}:none",  # a reminder is not a check-in
+        "rem:abc:done",
+        "rem:",
+        "ci:99999999999999:none",
+    ]
+    for data in forged:
+        bot.clock.advance(seconds=5)
+        await bot.press(data, PATIENT_ID)
+    assert {t: await bot.rows(t) for t in before} == before
+    assert bot.telegram.sent(PATIENT_ID) == []  # toasts only, no messages
+    assert len(toasts(bot)) == len(forged) and all(toasts(bot))
+
+
+async def test_snoozing_a_snooze_keeps_a_fixed_key_and_forged_snoozes_add_nothing(bot: Bot) -> None:
+    await bot.enrolled_patient()
+    await bot.press("set:posture:on", PATIENT_ID)
+    await bot.tick(hours=1, minutes=30)
+    first = next(r for r in await bot.outbox("posture") if r["status"] == "sent")
+    await bot.press(f"rem:{first['id']}:snooze", PATIENT_ID)
+    snoozed = next(r for r in await bot.outbox("posture") if ":snooze:" in r["idempotency_key"])
+    rows_before = len(await bot.rows("outbox"))
+    bot.telegram.clear()
+    for _ in range(200):  # forged presses on the snoozed copy before it was sent (under the flood limit)
+        bot.clock.advance(seconds=4)
+        await bot.press(f"rem:{snoozed['id']}:snooze", PATIENT_ID)
+    assert len(await bot.rows("outbox")) == rows_before
+    assert len([t for t in toasts(bot) if "passed" in t]) == 200
+    await bot.tick(minutes=30)  # the snoozed copy goes out
+    keys = []
+    for _ in range(5):  # snooze the snooze, again and again
+        chain = [r for r in await bot.outbox("posture") if ":snooze:" in r["idempotency_key"]]
+        latest = max(chain, key=lambda r: r["id"])
+        assert latest["status"] == "sent", [
+            (r["id"], r["idempotency_key"], r["status"], r["due_at"], r["last_error"]) for r in chain
+        ]
+        await bot.press(f"rem:{latest['id']}:snooze", PATIENT_ID)
+        newest = max(await bot.outbox("posture"), key=lambda r: r["id"])
+        keys.append(newest["idempotency_key"])
+        for _ in range(12):  # until the snoozed copy is out (the gate may hold it for a while)
+            await bot.tick(minutes=10)
+            if (await bot.db.outbox_item(newest["id"])).was_sent:  # type: ignore[union-attr]
+                break
+    assert len(set(keys)) == 5
+    assert {len(k) for k in keys} <= {len(first["idempotency_key"]) + len(":snooze:") + d for d in (1, 2, 3)}
+    assert all(k.startswith(first["idempotency_key"] + ":snooze:") and k.count("snooze") == 1 for k in keys)
