@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable, Iterable
+import logging
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -24,8 +26,73 @@ from bot.clock import from_db, to_db
 from bot.files import create_private_file, database_files, private_file, private_folder
 from bot.localtime import hhmm, parse_hhmm
 
-# Each migration runs in its own transaction and moves PRAGMA user_version to its index + 1.
-MIGRATIONS: tuple[str, ...] = (
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 5000
+# Emptying the write-ahead log after an erasure: how often to try and how long each try may wait.
+SCRUB_ATTEMPTS = 4
+SCRUB_BUSY_MS = 500
+SCRUB_PAUSE_SECONDS = 0.05
+
+_PLAIN_ID = re.compile(r"\bid\s+INTEGER\s+PRIMARY\s+KEY\b(?!\s+AUTOINCREMENT)", re.IGNORECASE)
+
+
+async def _never_reuse_ids(conn: aiosqlite.Connection) -> None:
+    """Rebuild every table keyed by ``id INTEGER PRIMARY KEY`` with AUTOINCREMENT.
+
+    Without it SQLite hands out max(id) + 1, so erasing the newest patient freed their number (and
+    their alerts' ids) for the next one, and an old button in the staff chat acted on the new patient.
+    Each table is rebuilt from its own CREATE statement as stored, so columns that other migrations
+    added come along; rows, indexes and triggers are copied, and sqlite_sequence starts at each
+    table's current largest id.
+    """
+    async with conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND sql IS NOT NULL "
+        "AND name NOT LIKE 'sqlite_%' ORDER BY name"
+    ) as cur:
+        tables = [(str(name), str(sql)) for name, sql in await cur.fetchall()]
+    for name, sql in tables:
+        if not _PLAIN_ID.search(sql):
+            continue
+        async with conn.execute(
+            "SELECT sql FROM sqlite_master WHERE tbl_name = ? AND type IN ('index', 'trigger') "
+            "AND sql IS NOT NULL",
+            (name,),
+        ) as cur:
+            extras = [str(row[0]) for row in await cur.fetchall()]
+        async with conn.execute(f'PRAGMA table_info("{name}")') as cur:
+            columns = ", ".join(f'"{row[1]}"' for row in await cur.fetchall())
+        rebuilt = f"{name}__rebuilt"
+        create = _PLAIN_ID.sub("id INTEGER PRIMARY KEY AUTOINCREMENT", sql, count=1)
+        create = re.sub(
+            rf'^CREATE\s+TABLE\s+("?){re.escape(name)}\1', f'CREATE TABLE "{rebuilt}"', create, count=1
+        )
+        await conn.execute(create)
+        await conn.execute(f'INSERT INTO "{rebuilt}" ({columns}) SELECT {columns} FROM "{name}"')
+        await conn.execute(f'DROP TABLE "{name}"')
+        await conn.execute(f'ALTER TABLE "{rebuilt}" RENAME TO "{name}"')
+        for extra in extras:
+            await conn.execute(extra)
+        await conn.execute("DELETE FROM sqlite_sequence WHERE name = ?", (name,))
+        await conn.execute(
+            f'INSERT INTO sqlite_sequence (name, seq) SELECT ?, MAX(id) FROM "{name}" '
+            "HAVING MAX(id) IS NOT NULL",
+            (name,),
+        )
+    await conn.execute(
+        "CREATE TABLE alert_messages ("
+        " alert_id INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,"
+        " chat_id INTEGER NOT NULL,"
+        " message_id INTEGER NOT NULL,"
+        " PRIMARY KEY (alert_id, chat_id))"
+    )
+
+
+# Each migration runs in its own transaction and moves PRAGMA user_version to its index + 1. A migration
+# is SQL text, or a coroutine for what SQL alone cannot say; coroutines run with foreign keys off (so a
+# table can be rebuilt without cascading deletes) and must leave PRAGMA foreign_key_check clean.
+Migration = str | Callable[[aiosqlite.Connection], Awaitable[None]]
+MIGRATIONS: tuple[Migration, ...] = (
     """
     CREATE TABLE patients (
         id INTEGER PRIMARY KEY,
@@ -159,6 +226,9 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX outbox_kind_status ON outbox(kind, status);
     """,
+    # 3: ids are never reused (see _never_reuse_ids), and staff alert messages are remembered so they
+    # can be closed when the patient is erased.
+    _never_reuse_ids,
 )
 
 
@@ -277,6 +347,26 @@ class Prefs:
 
 
 @dataclass(frozen=True)
+class Erasure:
+    """A patient erased: their number, where their open alerts were posted, and what the log kept."""
+
+    patient_id: int
+    open_alert_messages: list[tuple[int, int]]
+    scrub: Scrub
+
+
+@dataclass(frozen=True)
+class Scrub:
+    """The result of emptying the write-ahead log: done, or how many pages were still left behind."""
+
+    done: bool
+    attempts: int
+    busy: int
+    log_pages: int
+    checkpointed: int
+
+
+@dataclass(frozen=True)
 class Alert:
     id: int
     patient_id: int
@@ -359,7 +449,7 @@ class Database:
         conn.row_factory = aiosqlite.Row
         await conn.execute("PRAGMA journal_mode = WAL")
         await conn.execute("PRAGMA foreign_keys = ON")
-        await conn.execute("PRAGMA busy_timeout = 5000")
+        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         # Deleted rows are overwritten, not left readable in free pages.
         await conn.execute("PRAGMA secure_delete = ON")
         self._conn = conn
@@ -385,11 +475,26 @@ class Database:
                 f"the database {self.path} was written by a newer version of the bot (schema {version})"
             )
         for index in range(version, len(MIGRATIONS)):
-            async with self.transaction() as conn:
-                for statement in MIGRATIONS[index].split(";"):
-                    if statement.strip():
-                        await conn.execute(statement)
-                await conn.execute(f"PRAGMA user_version = {index + 1}")
+            migration = MIGRATIONS[index]
+            if isinstance(migration, str):
+                async with self.transaction() as conn:
+                    for statement in migration.split(";"):
+                        if statement.strip():
+                            await conn.execute(statement)
+                    await conn.execute(f"PRAGMA user_version = {index + 1}")
+                continue
+            # Foreign keys can only be switched off outside a transaction.
+            await self.conn.execute("PRAGMA foreign_keys = OFF")
+            try:
+                async with self.transaction() as conn:
+                    await migration(conn)
+                    async with conn.execute("PRAGMA foreign_key_check") as cur:
+                        broken = list(await cur.fetchall())
+                    if broken:
+                        raise RuntimeError(f"migration {index + 1} broke {len(broken)} foreign keys")
+                    await conn.execute(f"PRAGMA user_version = {index + 1}")
+            finally:
+                await self.conn.execute("PRAGMA foreign_keys = ON")
 
     async def schema_version(self) -> int:
         row = await self._one("PRAGMA user_version")
@@ -891,6 +996,13 @@ class Database:
         assert alert_id is not None
         return alert_id
 
+    async def add_alert_message(self, alert_id: int, chat_id: int, message_id: int) -> None:
+        """Remember where an alert was posted, so it can be closed if the patient is erased."""
+        await self._write(
+            "INSERT OR REPLACE INTO alert_messages (alert_id, chat_id, message_id) VALUES (?, ?, ?)",
+            (alert_id, chat_id, message_id),
+        )
+
     async def alert(self, alert_id: int) -> Alert | None:
         row = await self._one("SELECT * FROM alerts WHERE id = ?", (alert_id,))
         if row is None:
@@ -1175,22 +1287,29 @@ class Database:
         }
         return {name: [dict(r) for r in await self._all(sql, (patient_id,))] for name, sql in queries.items()}
 
-    async def erase_patient(self, now: datetime, patient_id: int, actor_id: int) -> bool:
+    async def erase_patient(self, now: datetime, patient_id: int, actor_id: int) -> Erasure | None:
         """Delete a patient and everything about them, and make sure the bytes are gone from disk.
 
         What stays: the topic and urgency of their past questions with no link to them (anonymous
         counts), and the audit trail's who-did-what-when with its details cleared. ``secure_delete``
-        zeroes the freed space; the checkpoint afterwards empties the write-ahead log.
+        zeroes the freed space; the checkpoint afterwards empties the write-ahead log. Returns where
+        their open alerts were posted, so those messages can be closed; None if there was no such patient.
         """
         async with self.transaction() as conn:
+            async with conn.execute(
+                "SELECT chat_id, message_id FROM alert_messages JOIN alerts ON alerts.id = alert_id "
+                "WHERE alerts.patient_id = ? AND alerts.handled_by IS NULL ORDER BY alert_id",
+                (patient_id,),
+            ) as cur:
+                messages = [(int(chat), int(message)) for chat, message in await cur.fetchall()]
             async with conn.execute("DELETE FROM patients WHERE id = ?", (patient_id,)) as cur:
                 erased = cur.rowcount == 1
             if erased:
                 await conn.execute("UPDATE audit_log SET detail = '' WHERE patient_id = ?", (patient_id,))
                 await self.audit(conn, now, actor_id, "patient_erased", patient_id)
-        if erased:
-            await self.scrub()
-        return erased
+        if not erased:
+            return None
+        return Erasure(patient_id, messages, await self.scrub())
 
     async def purge_expired(
         self, now: datetime, *, invites_days: int, outbox_days: int, alerts_days: int
@@ -1219,11 +1338,36 @@ class Database:
             await self.scrub()
         return purged
 
-    async def scrub(self) -> None:
+    async def scrub(self) -> Scrub:
         """Copy the write-ahead log into the database file and truncate it, so deleted rows that
-        still sat in old log frames are gone from the disk too."""
-        async with self._lock, self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
-            await cur.fetchall()
+        still sat in old log frames are gone from the disk too.
+
+        The checkpoint reports (busy, pages in the log, pages checkpointed). A reader holding an old
+        snapshot (a backup running, say) keeps it from finishing, so it is tried again a few times;
+        if old pages still remain, that is logged (counts only) and the next scrub finishes the job.
+        """
+        busy = log_pages = checkpointed = 0
+        for attempt in range(1, SCRUB_ATTEMPTS + 1):
+            async with self._lock:
+                await self.conn.execute(f"PRAGMA busy_timeout = {SCRUB_BUSY_MS}")
+                try:
+                    async with self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
+                        row = await cur.fetchone()
+                finally:
+                    await self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            busy, log_pages, checkpointed = (int(v) for v in row) if row else (1, -1, -1)
+            if busy == 0 and log_pages == checkpointed:
+                return Scrub(True, attempt, busy, log_pages, checkpointed)
+            await asyncio.sleep(SCRUB_PAUSE_SECONDS * attempt)
+        log.warning(
+            "erasure: the write-ahead log could not be emptied after %s attempts "
+            "(busy=%s, log pages=%s, checkpointed=%s); the next checkpoint will finish it",
+            SCRUB_ATTEMPTS,
+            busy,
+            log_pages,
+            checkpointed,
+        )
+        return Scrub(False, SCRUB_ATTEMPTS, busy, log_pages, checkpointed)
 
     async def table_rows(self, table: str) -> list[dict[str, Any]]:
         """Every row of one table, for tests and the data export; ``table`` is never user input."""
@@ -1240,6 +1384,7 @@ class Database:
             "checkin_answers",
             "reminder_responses",
             "broadcasts",
+            "alert_messages",
         }:
             raise ValueError(f"unknown table {table}")
         return [dict(row) for row in await self._all(f"SELECT * FROM {table} ORDER BY rowid")]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import os
+import re
+import sqlite3
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +15,17 @@ import pytest
 
 from bot.backup import backup
 from bot.config import PAYLOAD_LOGGERS, configure_logging
-from tests.harness import ADMIN_ID, OTHER_ID, PATIENT_ID, STAFF_ID, Bot, make_settings, running_bot
+from bot.db import MIGRATIONS
+from tests.harness import (
+    ADMIN_ID,
+    OTHER_ID,
+    PATIENT_ID,
+    STAFF_CHAT_ID,
+    STAFF_ID,
+    Bot,
+    make_settings,
+    running_bot,
+)
 
 SECRET_NAME = "Zebulon Quartzfield"
 SECRET_TEXT = "my xylophone-tango shoulder aches after the massage"
@@ -190,3 +202,165 @@ async def test_snoozing_a_snooze_keeps_a_fixed_key_and_forged_snoozes_add_nothin
     assert len(set(keys)) == 5
     assert {len(k) for k in keys} <= {len(first["idempotency_key"]) + len(":snooze:") + d for d in (1, 2, 3)}
     assert all(k.startswith(first["idempotency_key"] + ":snooze:") and k.count("snooze") == 1 for k in keys)
+
+
+# --- 2. ids are never reused ------------------------------------------------------------------------
+
+
+async def test_erased_numbers_and_alert_ids_are_never_reused(bot: Bot) -> None:
+    first = await bot.enrolled_patient("First P.", user_id=OTHER_ID)
+    newest = await bot.enrolled_patient(SECRET_NAME)
+    await bot.send(f"/session {newest}", STAFF_ID)
+    await bot.send("crushing chest pain", PATIENT_ID)
+    (alert_call,) = [c for c in bot.telegram.sent(STAFF_CHAT_ID) if "EMERGENCY" in c.text]
+    old_alert_button = alert_call.button_data[0]
+    old_card_button = f"pc:{newest}:stop"
+    (posted,) = await bot.rows("alert_messages")
+    assert posted["chat_id"] == STAFF_CHAT_ID
+    bot.telegram.clear()
+
+    await bot.send("/forget", PATIENT_ID)
+    await bot.press("forget:yes", PATIENT_ID)
+    # The open alert in the staff chat now says so, without the name and without the button.
+    (edit,) = [c for c in bot.telegram.calls if c.method == "editMessageText"]
+    assert edit.chat_id == STAFF_CHAT_ID and int(edit.params["message_id"]) == posted["message_id"]
+    assert f"#{newest}" in edit.text and "erased" in edit.text and SECRET_NAME not in edit.text
+    assert not edit.button_data
+
+    bot.clock.advance(minutes=5)
+    again = await bot.enrolled_patient("Next P.", user_id=4242)
+    assert again == newest + 1 and again != first
+    await bot.send(f"/session {again}", STAFF_ID)
+    await bot.send("crushing chest pain", 4242)
+    (new_alert,) = await bot.rows("alerts")
+    assert f"alert:{new_alert['id']}" != old_alert_button
+
+    bot.telegram.clear()
+    await bot.press(old_alert_button, STAFF_ID, chat_id=STAFF_CHAT_ID)  # the erased patient's old alert
+    await bot.press(old_card_button, STAFF_ID)  # and the erased patient's old card
+    assert toasts(bot) == ["This alert is no longer available.", no_longer_available(bot)]
+    assert (await bot.rows("alerts"))[0]["handled_by"] is None  # the new emergency stays open
+    assert (await bot.db.patient(again)).status == "active"  # type: ignore[union-attr]
+
+
+def no_longer_available(bot: Bot) -> str:
+    return bot.services.content.texts.render_plain("console.gone")
+
+
+async def test_upgrade_rebuilds_tables_with_autoincrement_and_keeps_every_row(tmp_path: Path) -> None:
+    """A database from before the migration (with a column another migration added) upgrades in place."""
+    database = tmp_path / "clinic.sqlite3"
+    conn = sqlite3.connect(database)
+    for migration in MIGRATIONS[:2]:
+        assert isinstance(migration, str)
+        conn.executescript(migration)
+    conn.execute("PRAGMA user_version = 2")
+    conn.execute("ALTER TABLE patients ADD COLUMN nickname TEXT DEFAULT 'x'")
+    now = "2026-03-01T10:00:00Z"
+    for number in (1, 2, 3):
+        conn.execute(
+            "INSERT INTO patients (id, display_name, telegram_user_id, chat_id, status, created_at, "
+            "status_changed_at, nickname) VALUES (?, ?, ?, ?, 'active', ?, ?, ?)",
+            (number, f"P{number}", 5000 + number, 5000 + number, now, now, f"n{number}"),
+        )
+        conn.execute(
+            "INSERT INTO sessions (patient_id, recorded_by, session_at, clinic_date) VALUES (?, 1, ?, ?)",
+            (number, now, "2026-03-01"),
+        )
+        conn.execute(
+            "INSERT INTO alerts (patient_id, created_at, urgency, category, rule) "
+            "VALUES (?, ?, 'urgent', 'c', 'r')",
+            (number, now),
+        )
+    conn.execute("DELETE FROM alerts WHERE id = 3")
+    conn.commit()
+    conn.close()
+
+    settings = make_settings(tmp_path, database_path=database)
+    async with running_bot(settings) as bot:
+        assert await bot.db.schema_version() == len(MIGRATIONS)
+        patients = await bot.rows("patients")
+        assert [(p["id"], p["nickname"]) for p in patients] == [(1, "n1"), (2, "n2"), (3, "n3")]
+        assert len(await bot.rows("sessions")) == 3 and len(await bot.rows("alerts")) == 2
+        await bot.send(f"/staff add {STAFF_ID}", ADMIN_ID)
+        await bot.send("/enroll Fourth P.", STAFF_ID)
+        assert [p["id"] for p in await bot.rows("patients")][-1] == 4
+    conn = sqlite3.connect(database)
+    try:
+        schemas = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'").fetchall())
+        keyed = [name for name, sql in schemas.items() if re.search(r"\bid INTEGER PRIMARY KEY", sql)]
+        assert set(keyed) >= {"patients", "invites", "sessions", "outbox", "alerts", "broadcasts"}
+        assert all("AUTOINCREMENT" in schemas[name] for name in keyed), keyed
+        sequence = dict(conn.execute("SELECT name, seq FROM sqlite_sequence").fetchall())
+        assert sequence["alerts"] == 2 and sequence["patients"] == 4 and sequence["sessions"] == 3
+        indexes = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert {"invites_patient", "sessions_patient", "outbox_due", "outbox_kind_status"} <= indexes
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    finally:
+        conn.close()
+
+
+# --- 8. staff actions -------------------------------------------------------------------------------
+
+
+async def test_enroll_in_the_staff_group_sends_the_link_privately(bot: Bot) -> None:
+    await bot.send("/enroll Ann B.", STAFF_ID, chat_id=STAFF_CHAT_ID, chat_type="supergroup")
+    group = bot.telegram.texts(STAFF_CHAT_ID)
+    assert len(group) == 1 and "sent the invite link for <b>#1</b>" in group[0] and "?start=" not in group[0]
+    private = bot.telegram.sent(STAFF_ID)
+    assert "?start=" in private[0].text and private[1].method == "sendPhoto"
+    # Someone who never opened a private chat with the bot (403) is told how to.
+    bot.telegram.clear()
+    bot.telegram.blocked.add(STAFF_ID)
+    await bot.send("/enroll Bo C.", STAFF_ID, chat_id=STAFF_CHAT_ID, chat_type="supergroup")
+    (text,) = bot.telegram.texts(STAFF_CHAT_ID)
+    assert "can't message you privately" in text and "@procare_clinic_bot" in text and "Start" in text
+    assert "?start=" not in text and bot.telegram.delivered == [bot.telegram.sent(STAFF_CHAT_ID)[0]]
+
+
+async def test_erasing_is_for_admins_and_its_confirmation_cannot_be_forged(bot: Bot) -> None:
+    number = await bot.enrolled_patient()
+    bot.telegram.clear()
+    for data in [f"pc:{number}:erase", f"pc:{number}:erase_yes", f"pc:{number}:erase_yes:guess"]:
+        await bot.press(data, STAFF_ID)  # staff, not an admin
+    assert all("Only clinic admins" in t for t in toasts(bot)) and bot.telegram.sent(STAFF_ID) == []
+    bot.telegram.clear()
+    for data in [f"pc:{number}:erase_yes", f"pc:{number}:erase_yes:forgedforged"]:
+        await bot.press(data, ADMIN_ID)  # an admin, but without a real confirmation
+    assert all("expired or was already used" in t for t in toasts(bot))
+    await bot.press(f"pc:{number}:erase", ADMIN_ID)
+    yes = bot.telegram.sent(ADMIN_ID)[-1].button_data[0]
+    await bot.send("/enroll Other P.", STAFF_ID)
+    other = number + 1
+    await bot.press(yes.replace(f"pc:{number}:", f"pc:{other}:"), ADMIN_ID)  # aimed at someone else
+    assert await bot.db.patient(other) is not None and await bot.db.patient(number) is not None
+    await bot.press(f"pc:{number}:erase", ADMIN_ID)
+    yes = bot.telegram.sent(ADMIN_ID)[-1].button_data[0]
+    bot.clock.advance(minutes=11)
+    await bot.press(yes, ADMIN_ID)  # too late
+    assert await bot.db.patient(number) is not None
+    await bot.press(f"pc:{number}:erase", ADMIN_ID)
+    yes = bot.telegram.sent(ADMIN_ID)[-1].button_data[0]
+    await bot.press(yes, ADMIN_ID)
+    assert await bot.db.patient(number) is None
+    await bot.send("/enroll Third P.", STAFF_ID)
+    await bot.press(yes.replace(f"pc:{number}:", f"pc:{number + 2}:"), ADMIN_ID)  # used once already
+    assert await bot.db.patient(number + 2) is not None
+
+
+async def test_new_link_for_a_joined_patient_asks_first_and_tells_the_old_account(bot: Bot) -> None:
+    number = await bot.enrolled_patient()
+    await bot.press(f"pc:{number}:invite", STAFF_ID)
+    assert "already joined" in bot.telegram.last_text(STAFF_ID)
+    assert len(await bot.rows("invites")) == 1  # nothing issued yet
+    await bot.press(f"pc:{number}", STAFF_ID)  # Cancel: back to the card
+    assert len(await bot.rows("invites")) == 1
+    await bot.press(f"pc:{number}:invite_yes", STAFF_ID)
+    assert len(await bot.rows("invites")) == 2
+    assert "new invite link for your account" in bot.telegram.last_text(PATIENT_ID)
+    # An invited patient who never joined gets the new link straight away.
+    await bot.send("/enroll Never J.", STAFF_ID)
+    bot.telegram.clear()
+    await bot.press(f"pc:{number + 1}:invite", STAFF_ID)
+    assert "New invite link" in bot.telegram.texts(STAFF_ID)[0]
