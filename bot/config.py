@@ -54,6 +54,7 @@ class Settings:
     retention_invites_days: int = 30
     retention_outbox_days: int = 90
     retention_alerts_days: int = 365
+    retention_questions_days: int = 365
     flood_max_per_minute: int = 20
     flood_pause_seconds: int = 120
 
@@ -123,6 +124,9 @@ def load_settings(environ: Mapping[str, str], env_file: Path | None = Path(".env
         ),
         retention_alerts_days=_parse_range(
             "RETENTION_ALERTS_DAYS", get("RETENTION_ALERTS_DAYS"), 365, 1, 3650
+        ),
+        retention_questions_days=_parse_range(
+            "RETENTION_QUESTIONS_DAYS", get("RETENTION_QUESTIONS_DAYS"), 365, 30, 3650
         ),
         flood_max_per_minute=_parse_range("FLOOD_MAX_PER_MINUTE", get("FLOOD_MAX_PER_MINUTE"), 20, 3, 1000),
         flood_pause_seconds=_parse_range("FLOOD_PAUSE_SECONDS", get("FLOOD_PAUSE_SECONDS"), 120, 5, 86400),

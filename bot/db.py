@@ -1312,27 +1312,39 @@ class Database:
         return Erasure(patient_id, messages, await self.scrub())
 
     async def purge_expired(
-        self, now: datetime, *, invites_days: int, outbox_days: int, alerts_days: int
+        self,
+        now: datetime,
+        *,
+        invites_days: int,
+        outbox_days: int,
+        alerts_days: int,
+        questions_days: int = 365,
     ) -> dict[str, int]:
-        """Retention: drop finished invites, delivered or closed outbox rows and handled alerts."""
+        """Retention: drop finished invites (and, once expired, invites nobody ever opened), delivered or
+        closed outbox rows, handled alerts and the topics of old questions."""
         purged: dict[str, int] = {}
-        statements = {
+        statements: dict[str, tuple[str, tuple[datetime, ...]]] = {
             "invites": (
-                "DELETE FROM invites WHERE COALESCE(used_at, revoked_at, expires_at) < ?",
-                now - timedelta(days=invites_days),
+                "DELETE FROM invites WHERE COALESCE(used_at, revoked_at, expires_at) < ? "
+                "OR (opened_at IS NULL AND used_at IS NULL AND expires_at <= ?)",
+                (now - timedelta(days=invites_days), now),
             ),
             "outbox": (
                 "DELETE FROM outbox WHERE status != 'pending' AND COALESCE(sent_at, due_at) < ?",
-                now - timedelta(days=outbox_days),
+                (now - timedelta(days=outbox_days),),
             ),
             "alerts": (
                 "DELETE FROM alerts WHERE handled_at IS NOT NULL AND handled_at < ?",
-                now - timedelta(days=alerts_days),
+                (now - timedelta(days=alerts_days),),
+            ),
+            "questions": (
+                "DELETE FROM questions WHERE asked_at < ?",
+                (now - timedelta(days=questions_days),),
             ),
         }
         async with self.transaction() as conn:
-            for name, (sql, cutoff) in statements.items():
-                async with conn.execute(sql, (to_db(cutoff),)) as cur:
+            for name, (sql, cutoffs) in statements.items():
+                async with conn.execute(sql, tuple(to_db(c) for c in cutoffs)) as cur:
                     purged[name] = cur.rowcount
         if any(purged.values()):
             await self.scrub()

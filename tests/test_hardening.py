@@ -364,3 +364,64 @@ async def test_new_link_for_a_joined_patient_asks_first_and_tells_the_old_accoun
     bot.telegram.clear()
     await bot.press(f"pc:{number + 1}:invite", STAFF_ID)
     assert "New invite link" in bot.telegram.texts(STAFF_ID)[0]
+
+
+# --- 9. erasure and retention -----------------------------------------------------------------------
+
+
+def raw_bytes(bot: Bot) -> bytes:
+    path = bot.services.settings.database_path
+    return b"".join(p.read_bytes() for p in [path, Path(f"{path}-wal")] if p.exists())
+
+
+async def test_forget_checks_the_checkpoint_and_reports_pages_left_behind(
+    bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    await bot.enrolled_patient(SECRET_NAME)
+    reader = sqlite3.connect(bot.services.settings.database_path, isolation_level=None)
+    try:
+        reader.execute("BEGIN")
+        reader.execute("SELECT COUNT(*) FROM patients").fetchone()  # holds an old snapshot, like a backup
+        caplog.set_level(logging.WARNING)
+        await bot.send("/forget", PATIENT_ID)
+        await bot.press("forget:yes", PATIENT_ID)
+        assert await bot.db.patient(1) is None
+        (warning,) = [r for r in caplog.records if "write-ahead log could not be emptied" in r.getMessage()]
+        assert SECRET_NAME not in warning.getMessage() and "busy=1" in warning.getMessage()
+    finally:
+        reader.close()
+    scrub = await bot.db.scrub()  # the next checkpoint finishes the job
+    assert scrub.done and scrub.busy == 0 and scrub.log_pages == scrub.checkpointed
+    assert SECRET_NAME.encode() not in raw_bytes(bot)
+
+
+async def test_forget_without_readers_empties_the_log_at_once(bot: Bot) -> None:
+    number = await bot.enrolled_patient(SECRET_NAME)
+    erasure = await bot.db.erase_patient(bot.clock.now(), number, actor_id=0)
+    assert erasure is not None and erasure.scrub.done and erasure.scrub.attempts == 1
+    assert SECRET_NAME.encode() not in raw_bytes(bot)
+    assert await bot.db.erase_patient(bot.clock.now(), number, actor_id=0) is None
+
+
+async def test_privacy_says_what_erasure_cannot_reach(bot: Bot) -> None:
+    await bot.enrolled_patient()
+    await bot.send("/privacy", PATIENT_ID)
+    text = bot.telegram.last_text(PATIENT_ID)
+    assert "What erasing can't reach" in text and "staff chat" in text and "backup" in text
+    await bot.send("/forget", PATIENT_ID)
+    assert "/privacy" in bot.telegram.last_text(PATIENT_ID)
+
+
+async def test_the_daily_retention_job_follows_the_settings(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, retention_questions_days=30, retention_invites_days=90)
+    async with running_bot(settings) as bot:
+        await with_staff(bot)
+        await bot.enrolled_patient()
+        await bot.enroll("Never Opened")
+        await bot.send("is it normal to be sore", PATIENT_ID)
+        bot.clock.advance(days=31)
+        assert bot.app.job_queue is not None
+        (job,) = bot.app.job_queue.get_jobs_by_name("retention")
+        await job.run(bot.app)
+        assert len(await bot.rows("invites")) == 1  # the used one stays for its retention period
+        assert await bot.rows("questions") == []

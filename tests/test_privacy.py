@@ -130,12 +130,16 @@ async def test_retention_purges_old_rows_only(bot: Bot) -> None:
         "invites": 0,
         "outbox": 0,
         "alerts": 0,
+        "questions": 0,
     }
+    bot.clock.advance(days=8)  # the unused invite expired and nobody ever opened it: gone at once
+    purged = await bot.db.purge_expired(bot.clock.now(), invites_days=30, outbox_days=90, alerts_days=365)
+    assert purged == {"invites": 1, "outbox": 0, "alerts": 0, "questions": 0}
     bot.clock.advance(days=400)
     purged = await bot.db.purge_expired(bot.clock.now(), invites_days=30, outbox_days=90, alerts_days=365)
-    # The used and the expired invite, the delivered aftercare and the handled alert; the check-in that
-    # was never sent stays (it is not delivered, and the dispatcher drops it as too late when it runs).
-    assert purged == {"invites": 2, "outbox": 1, "alerts": 1}
+    # The used invite, the delivered aftercare, the handled alert and the question's topic; the check-in
+    # that was never sent stays (it is not delivered, and the dispatcher drops it as too late).
+    assert purged == {"invites": 1, "outbox": 1, "alerts": 1, "questions": 1}
     assert await bot.db.patient(number) is not None  # patients themselves are not purged
 
 
