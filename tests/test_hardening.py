@@ -150,7 +150,8 @@ async def test_forged_reminder_and_checkin_presses_change_nothing(bot: Bot) -> N
         r for r in await bot.outbox("posture") if r["status"] == "pending" and r["patient_id"] == 1
     )
     (checkin,) = [r for r in await bot.outbox("checkin") if r["status"] == "pending"]
-    before = {t: await bot.rows(t) for t in ["outbox", "reminder_responses", "checkin_answers"]}
+    tables = ["outbox", "reminder_responses", "checkin_answers", "prefs", "patients", "invites"]
+    before = {t: await bot.rows(t) for t in tables}
     bot.telegram.clear()
     forged = [
         f"rem:{theirs['id']}:done",  # another patient's reminder
@@ -161,6 +162,12 @@ async def test_forged_reminder_and_checkin_presses_change_nothing(bot: Bot) -> N
         "rem:abc:done",
         "rem:",
         "ci:99999999999999:none",
+        "set:tz:Mars/Base",  # settings no screen offers
+        "set:quiet:01000200",
+        "set:pause:365",
+        "join:abc",
+        "join:",
+        "nonsense",
     ]
     for data in forged:
         bot.clock.advance(seconds=5)

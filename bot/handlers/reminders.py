@@ -152,14 +152,23 @@ async def settings_command(update: Update, context: ClinicContext) -> None:
 async def settings_button(update: Update, context: ClinicContext) -> None:
     """Every /settings button: show a list of choices, or apply one and show the overview again."""
     services = context.services
-    patient = await pressing_patient(update, context)
     query = update.callback_query
     parsed = parse_button(query.data or "") if query else None
-    if patient is None or parsed is None:
-        await reply(update, rtext(context, "settings.only_patients"))
-        return
     now = services.clock.now()
     view = screens(context)
+    choice_known = parsed is not None and (
+        parsed.name == "menu"
+        or (parsed.name == "tz" and parsed.value == "type")
+        or (not parsed.value and parsed.name != "resume")
+        or view.change(parsed.name, parsed.value, now) is not None
+    )
+    if parsed is None or not choice_known:
+        await toast(update, rtext(context, "reminder_replies.stale"))  # forged or out of date
+        return
+    patient = await pressing_patient(update, context)
+    if patient is None:
+        await reply(update, rtext(context, "settings.only_patients"))
+        return
     if parsed.name == "tz" and parsed.value == "type":
         if context.user_data is not None:
             context.user_data[AWAITING_ZONE] = True
