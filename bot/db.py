@@ -80,12 +80,14 @@ async def _never_reuse_ids(conn: aiosqlite.Connection) -> None:
             (name,),
         )
     await conn.execute(
+        # Every message showing an alert (the first post, and copies /alerts shows later).
         "CREATE TABLE alert_messages ("
         " alert_id INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,"
         " chat_id INTEGER NOT NULL,"
         " message_id INTEGER NOT NULL,"
-        " PRIMARY KEY (alert_id, chat_id))"
+        " PRIMARY KEY (chat_id, message_id))"
     )
+    await conn.execute("CREATE INDEX alert_messages_alert ON alert_messages(alert_id)")
 
 
 # Each migration runs in its own transaction and moves PRAGMA user_version to its index + 1. A migration

@@ -222,17 +222,23 @@ async def test_erased_numbers_and_alert_ids_are_never_reused(bot: Bot) -> None:
     (alert_call,) = [c for c in bot.telegram.sent(STAFF_CHAT_ID) if "EMERGENCY" in c.text]
     old_alert_button = alert_call.button_data[0]
     old_card_button = f"pc:{newest}:stop"
-    (posted,) = await bot.rows("alert_messages")
-    assert posted["chat_id"] == STAFF_CHAT_ID
+    await bot.send("/alerts", STAFF_ID)  # a second copy of the alert, in a staff member's own chat
+    posted, copy = await bot.rows("alert_messages")
+    assert posted["chat_id"] == STAFF_CHAT_ID and copy["chat_id"] == STAFF_ID
     bot.telegram.clear()
 
     await bot.send("/forget", PATIENT_ID)
     await bot.press("forget:yes", PATIENT_ID)
     # The open alert in the staff chat now says so, without the name and without the button.
-    (edit,) = [c for c in bot.telegram.calls if c.method == "editMessageText"]
-    assert edit.chat_id == STAFF_CHAT_ID and int(edit.params["message_id"]) == posted["message_id"]
-    assert f"#{newest}" in edit.text and "erased" in edit.text and SECRET_NAME not in edit.text
-    assert not edit.button_data
+    edits = [c for c in bot.telegram.calls if c.method == "editMessageText"]
+    assert [(e.chat_id, int(e.params["message_id"])) for e in edits] == [
+        (STAFF_CHAT_ID, posted["message_id"]),
+        (STAFF_ID, copy["message_id"]),
+    ]
+    for edit in edits:
+        assert f"#{newest}" in edit.text and "erased" in edit.text and SECRET_NAME not in edit.text
+        assert not edit.button_data
+    assert await bot.rows("alert_messages") == []
 
     bot.clock.advance(minutes=5)
     again = await bot.enrolled_patient("Next P.", user_id=4242)

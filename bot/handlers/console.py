@@ -367,11 +367,14 @@ async def alerts_command(update: Update, context: ClinicContext) -> None:
     if not alerts:
         await reply(update, texts.render("console.alerts_none"))
         return
+    chat = update.effective_chat
     for alert, created in alerts:
         patient = await services.db.patient(alert.patient_id)
-        if patient is not None:
+        if patient is not None and chat is not None:
             message = alert_message(services, alert.id, patient, alert.urgency, alert.category, created)
-            await reply(update, message.text, message)
+            sent = await chat.send_message(message.text, reply_markup=keyboard(message))
+            # Remembered like the first post, so it is closed too if the patient is erased.
+            await services.db.add_alert_message(alert.id, chat.id, sent.message_id)
     remaining = await services.db.count_open_alerts() - len(alerts)
     if remaining > 0:
         await reply(update, texts.render("console.alerts_more", count=remaining))
