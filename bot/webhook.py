@@ -40,10 +40,25 @@ class SecretCheckingHandler(TelegramHandler):
             raise tornado.web.HTTPError(HTTPStatus.FORBIDDEN, reason="wrong or missing secret token")
 
 
+class _NoUpdateContent(logging.Filter):
+    """PTB logs an update it cannot read, content and all, at CRITICAL; keep the event, drop the content."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if "Received data was" in str(record.msg):
+            record.msg = "an update posted to the webhook could not be read (its content is not logged)"
+            record.args = ()
+        return True
+
+
+_UPDATER_LOG = logging.getLogger("telegram.ext.Updater")
+
+
 def start_webhook_server(
     app: ClinicApplication, *, listen: str, port: int, url_path: str, secret_token: str
 ) -> HTTPServer:
     """Serve Telegram's updates into the application's queue; the caller starts and stops the app."""
+    if not any(isinstance(f, _NoUpdateContent) for f in _UPDATER_LOG.filters):
+        _UPDATER_LOG.addFilter(_NoUpdateContent())
     path = "/" + url_path.strip("/")
     web_app = tornado.web.Application(
         [

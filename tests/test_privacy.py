@@ -188,7 +188,9 @@ def test_webhook_settings_are_checked(tmp_path: Path, env: dict[str, str], probl
         load_settings({"TELEGRAM_BOT_TOKEN": TOKEN, **env}, env_file=tmp_path / "none")
 
 
-async def test_webhook_requires_the_secret_token(tmp_path: Path, unused_tcp_port: int) -> None:
+async def test_webhook_requires_the_secret_token(
+    tmp_path: Path, unused_tcp_port: int, caplog: pytest.LogCaptureFixture
+) -> None:
     secret = "s3cret-token_" + "x" * 20
     telegram = FakeTelegram()
     app = build_application(make_settings(tmp_path), request=telegram, clock=FakeClock())
@@ -227,6 +229,10 @@ async def test_webhook_requires_the_secret_token(tmp_path: Path, unused_tcp_port
             await asyncio.sleep(0.02)
         assert len(telegram.texts(STRANGER_ID)) == 1  # only the update with the right secret
         assert await asyncio.to_thread(post, secret[:-1] + "y") == 403  # same length, one character off
+        unreadable = {"update_id": 7, "message": {"text": "my wobbly-quince knee", "chat": 5}}
+        assert await asyncio.to_thread(post, secret, unreadable) == 400
+        assert "wobbly-quince" not in caplog.text + "".join(str(r.args) for r in caplog.records)
+        assert "could not be read" in caplog.text
         big = {"update_id": 1, "message": {"text": "x" * (MAX_BODY_BYTES + 10)}}
         assert await asyncio.to_thread(post, secret, big) == 400  # refused from its Content-Length
         await asyncio.sleep(0.1)
