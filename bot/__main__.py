@@ -8,7 +8,6 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from telegram import Update
 
@@ -66,14 +65,9 @@ def run_bot() -> int:
         return 2
     # Both stop cleanly on SIGINT and SIGTERM; post_shutdown closes the database.
     if settings.webhook_url:
-        app.run_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
-            webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret,
-            allowed_updates=Update.ALL_TYPES,
-        )
+        from bot.webhook import run_webhook
+
+        run_webhook(app, settings)
     else:
         app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
     return 0

@@ -143,7 +143,8 @@ async def _broadcast_progress(context: ClinicContext) -> None:
 
 
 async def _purge(context: ClinicContext) -> None:
-    """Daily retention: finished invites, delivered messages and handled alerts past their time."""
+    """Daily retention: finished invites, delivered messages, handled alerts and question topics past
+    their time; invites nobody opened go as soon as they expire."""
     services = context.services
     settings = services.settings
     purged = await services.db.purge_expired(
@@ -151,6 +152,7 @@ async def _purge(context: ClinicContext) -> None:
         invites_days=settings.retention_invites_days,
         outbox_days=settings.retention_outbox_days,
         alerts_days=settings.retention_alerts_days,
+        questions_days=settings.retention_questions_days,
     )
     log.info("retention: purged %s", purged)
 

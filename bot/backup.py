@@ -2,7 +2,8 @@
 
 It uses SQLite's online backup, which copies a single consistent snapshot even while the bot keeps
 writing (WAL mode lets it read without blocking the bot). The copy is written next to the target and
-renamed into place, so a half-written file never carries the target's name.
+renamed into place, so a half-written file never carries the target's name. Backups hold everything
+the database holds, so they are 0600 in a 0700 folder like the database itself.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import os
 import sqlite3
 from pathlib import Path
+
+from bot.files import create_private_file, private_file, private_folder
 
 
 class BackupError(Exception):
@@ -24,9 +27,11 @@ def backup(source: Path, target: Path) -> int:
         raise BackupError("the backup must go to a different file than the database")
     if target.is_dir():
         target = target / f"{source.stem}-backup.sqlite3"
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(target.parent)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
+    # Created 0600 before SQLite opens it; its rollback journal then gets the same mode.
+    create_private_file(partial)
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     try:
         dst = sqlite3.connect(partial)
@@ -42,4 +47,5 @@ def backup(source: Path, target: Path) -> int:
         partial.unlink(missing_ok=True)
         raise BackupError("the copy failed its integrity check; the database was not changed")
     os.replace(partial, target)
+    private_file(target)
     return target.stat().st_size

@@ -6,12 +6,14 @@ start-up fails with a sentence a clinic's admin can act on instead of a tracebac
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
@@ -21,6 +23,8 @@ DEFAULT_TIMEZONE = "America/Los_Angeles"
 DEFAULT_INVITE_TTL_DAYS = 7
 MAX_INVITE_TTL_DAYS = 90
 DEFAULT_GRACE_MINUTES = 60
+# Behind the clinic's HTTPS reverse proxy; another address only when WEBHOOK_LISTEN says so.
+DEFAULT_WEBHOOK_LISTEN = "127.0.0.1"
 TOKEN_SHAPE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,100}$")
 
 
@@ -45,11 +49,12 @@ class Settings:
     exercise_grace_minutes: int = DEFAULT_GRACE_MINUTES
     webhook_url: str | None = None
     webhook_secret: str | None = field(default=None, repr=False)
-    webhook_listen: str = "0.0.0.0"
+    webhook_listen: str = DEFAULT_WEBHOOK_LISTEN
     webhook_port: int = 8443
     retention_invites_days: int = 30
     retention_outbox_days: int = 90
     retention_alerts_days: int = 365
+    retention_questions_days: int = 365
     flood_max_per_minute: int = 20
     flood_pause_seconds: int = 120
 
@@ -90,9 +95,7 @@ def load_settings(environ: Mapping[str, str], env_file: Path | None = Path(".env
     if not TOKEN_SHAPE.match(token):
         raise ConfigError("TELEGRAM_BOT_TOKEN does not look like a bot token (expected 123456:ABC...)")
 
-    base_url = get("TELEGRAM_API_BASE_URL")
-    if base_url is not None and not re.match(r"^https?://[^\s]+$", base_url):
-        raise ConfigError("TELEGRAM_API_BASE_URL must start with http:// or https://")
+    base_url = _parse_api_base_url(get("TELEGRAM_API_BASE_URL"))
 
     return Settings(
         telegram_bot_token=token,
@@ -122,9 +125,36 @@ def load_settings(environ: Mapping[str, str], env_file: Path | None = Path(".env
         retention_alerts_days=_parse_range(
             "RETENTION_ALERTS_DAYS", get("RETENTION_ALERTS_DAYS"), 365, 1, 3650
         ),
+        retention_questions_days=_parse_range(
+            "RETENTION_QUESTIONS_DAYS", get("RETENTION_QUESTIONS_DAYS"), 365, 30, 3650
+        ),
         flood_max_per_minute=_parse_range("FLOOD_MAX_PER_MINUTE", get("FLOOD_MAX_PER_MINUTE"), 20, 3, 1000),
         flood_pause_seconds=_parse_range("FLOOD_PAUSE_SECONDS", get("FLOOD_PAUSE_SECONDS"), 120, 5, 86400),
     )
+
+
+def _parse_api_base_url(raw: str | None) -> str | None:
+    """https:// anywhere; plain http:// only to this machine, since the token travels in every URL."""
+    if raw is None:
+        return None
+    if not re.match(r"^https?://[^\s/?#]+(/[^\s]*)?$", raw):
+        raise ConfigError("TELEGRAM_API_BASE_URL must start with http:// or https://")
+    parts = urlsplit(raw)
+    if parts.scheme == "http" and not _is_loopback(parts.hostname or ""):
+        raise ConfigError(
+            "TELEGRAM_API_BASE_URL may use http:// only for a server on this machine "
+            "(127.0.0.1, ::1 or localhost); use https:// for any other host"
+        )
+    return raw
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _parse_int(key: str, raw: str | None) -> int | None:
@@ -178,7 +208,7 @@ def _webhook(get: Callable[[str], str | None]) -> dict[str, Any]:
     return {
         "webhook_url": url,
         "webhook_secret": secret,
-        "webhook_listen": get("WEBHOOK_LISTEN") or "0.0.0.0",
+        "webhook_listen": get("WEBHOOK_LISTEN") or DEFAULT_WEBHOOK_LISTEN,
         "webhook_port": _parse_range("WEBHOOK_PORT", get("WEBHOOK_PORT"), 8443, 1, 65535),
     }
 
@@ -207,13 +237,27 @@ def _parse_existing_file(key: str, raw: str | None) -> Path | None:
     return path
 
 
+# Third-party loggers that print payloads at DEBUG or INFO: PTB logs request parameters and whole
+# updates (message texts), httpx/httpcore the URL with the bot token, hpack the headers, aiosqlite
+# every SQL statement with its parameters (patients' names), APScheduler job arguments, tornado the
+# webhook requests. They stay at WARNING whatever LOG_LEVEL says.
+PAYLOAD_LOGGERS = (
+    "telegram",
+    "telegram.ext",
+    "httpx",
+    "httpcore",
+    "hpack",
+    "aiosqlite",
+    "apscheduler",
+    "tornado",
+)
+
+
 def configure_logging(level: str) -> None:
-    """Log to stderr; keep httpx quiet because its INFO lines carry the bot token in the URL."""
+    """Log to stderr at ``level``; loggers that would print patient data or the token stay at WARNING."""
     logging.basicConfig(
         format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=getattr(logging, level)
     )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
-    # PTB logs whole updates (with message text) at DEBUG; never let that through.
-    logging.getLogger("telegram").setLevel(max(logging.INFO, getattr(logging, level)))
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger().setLevel(getattr(logging, level))
+    for name in PAYLOAD_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.WARNING, getattr(logging, level)))

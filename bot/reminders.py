@@ -42,6 +42,11 @@ def is_paused(prefs: Prefs, moment: datetime) -> bool:
     return prefs.paused_until is not None and moment < prefs.paused_until
 
 
+def was_sent(item: OutboxItem) -> bool:
+    """Delivered to the patient: only then can a button under it be real."""
+    return item.status == "sent"
+
+
 def wants_reminders(prefs: Prefs) -> bool:
     """Whether any reminder is switched on (the storage's ``patients_wanting_reminders`` filter)."""
     return prefs.posture_on or prefs.exercise_on
@@ -180,7 +185,7 @@ async def answer_checkin(
     prefs: Prefs,
 ) -> CheckinResult:
     """Record a check-in answer from its button and decide what follows, per reminders.toml."""
-    if item is None or item.kind != CHECKIN or item.patient_id != patient_id:
+    if item is None or item.kind != CHECKIN or item.patient_id != patient_id or not was_sent(item):
         return CheckinResult("invalid")
     step_name = str(item.payload.get("step", ""))
     step = content.steps.get(step_name)

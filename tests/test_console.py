@@ -66,12 +66,9 @@ async def test_patient_card_and_its_actions(bot: Bot) -> None:
     await bot.press(f"pc:{number}", STAFF_ID)
     card, buttons = last_call(bot, STAFF_ID)
     assert "Recent sessions" in card and "Open alerts" in card and "Check-in answers" in card
-    assert buttons == [
-        f"pc:{number}:session",
-        f"pc:{number}:invite",
-        f"pc:{number}:stop",
-        f"pc:{number}:erase",
-    ]
+    assert buttons == [f"pc:{number}:session", f"pc:{number}:invite", f"pc:{number}:stop"]
+    await bot.press(f"pc:{number}", ADMIN_ID)  # erasing is for admins: only they see the button
+    assert last_call(bot, ADMIN_ID)[1][-1] == f"pc:{number}:erase"
 
     bot.telegram.clear()
     await bot.press(f"pc:{number}:session", STAFF_ID)
@@ -88,6 +85,9 @@ async def test_new_invite_link_moves_the_patient_to_a_new_phone(bot: Bot) -> Non
     number = await bot.enrolled_patient()
     _, old_token = await bot.enroll("Other P.")  # an unrelated invite stays valid
     await bot.press(f"pc:{number}:invite", STAFF_ID)
+    assert last_call(bot, STAFF_ID)[1] == [f"pc:{number}:invite_yes", f"pc:{number}"]  # joined: confirm
+    await bot.press(f"pc:{number}:invite_yes", STAFF_ID)
+    assert "new invite link" in bot.telegram.last_text(PATIENT_ID)  # the current account is told
     link_text = [t for t in bot.telegram.texts(STAFF_ID) if "New invite link" in t][-1]
     token = re.search(r"start=([\w-]+)", link_text).group(1)  # type: ignore[union-attr]
     assert bot.telegram.sent(STAFF_ID)[-1].method == "sendPhoto"  # the same link as a QR code
@@ -108,9 +108,15 @@ async def test_card_buttons_refuse_non_staff_and_stale_data(bot: Bot) -> None:
         c for c in bot.telegram.calls if c.method == "answerCallbackQuery" and c.params.get("show_alert")
     ]
     assert len(refusals) == 4
-    for data in ["pc:999", f"pc:{number}:explode", "pc:abc", "pc:", "bc:999:send", "bc:x:y"]:
+    for data in ["bc:999:send", "bc:x:y"]:
         await bot.press(data, STAFF_ID)
         assert "out of date" in bot.telegram.last_text(STAFF_ID)
+    bot.telegram.clear()
+    for data in ["pc:999", f"pc:{number}:explode", "pc:abc", "pc:"]:
+        await bot.press(data, STAFF_ID)
+    toasts = [c.params.get("text") or "" for c in bot.telegram.calls if c.method == "answerCallbackQuery"]
+    assert "no longer available" in toasts[0] and all("out of date" in t for t in toasts[1:])
+    assert bot.telegram.texts(STAFF_ID) == []
 
 
 async def compose(bot: Bot, text: str, audience: str = "all", when: str = "now") -> int:

@@ -30,6 +30,7 @@ SAMPLE_VALUES = {
     "known": "neck, shoulders",
     "admins": "1, 2, 3",
     "staff": "4, 5, 6",
+    "bot_username": "procare_clinic_bot",
     "user_id": 123456789,
     "urgency_label": "URGENT",
     "category": "possible blood clot",

@@ -97,3 +97,68 @@ async def test_python_m_bot_polls_and_stops_cleanly_on_sigterm(tmp_path: Path) -
     assert "zebra" not in log  # no message text in the logs, even at DEBUG
     assert TOKEN not in log and TOKEN.split(":")[1] not in log
     assert database.exists() and not Path(f"{database}-wal").exists()  # closed cleanly, WAL checkpointed
+
+
+async def test_python_m_bot_in_webhook_mode(tmp_path: Path, unused_tcp_port: int) -> None:
+    """Webhook mode end to end: registers the webhook with its secret, listens on 127.0.0.1 by default,
+    answers an update that carries the secret, and stops cleanly on SIGTERM."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    fake = FakeTelegram()
+    root = Path(__file__).resolve().parent.parent
+    secret = "hook-secret_" + "k" * 24
+    async with LocalBotApi(fake) as server:
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "PYTHONPATH": str(root),
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": server.url,
+            "DATABASE_PATH": str(tmp_path / "clinic.sqlite3"),
+            "WEBHOOK_URL": "https://bot.example.org/telegram/hook",
+            "WEBHOOK_SECRET": secret,
+            "WEBHOOK_PORT": str(unused_tcp_port),
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            cwd=tmp_path,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+
+        def post(token: str) -> int:
+            body = json.dumps(factories.text_update_json("/contact", user_id=PATIENT_ID)).encode()
+            headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": token}
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{unused_tcp_port}/telegram/hook", body, headers
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=5) as response:
+                    return int(response.status)
+            except urllib.error.HTTPError as exc:
+                return exc.code
+            except (ConnectionError, urllib.error.URLError):
+                return 0  # not listening yet
+
+        try:
+            await server.wait_for(lambda f: any(c.method == "setWebhook" for c in f.calls), timeout=30)
+            for _ in range(300):
+                status = await asyncio.to_thread(post, "wrong-secret")
+                if status:
+                    break
+                await asyncio.sleep(0.05)
+            assert status == 403
+            assert await asyncio.to_thread(post, secret) == 200
+            await server.wait_for(lambda f: bool(f.sent(PATIENT_ID)), timeout=30)
+            assert "(503) 899-0707" in fake.last_text(PATIENT_ID)
+            (register,) = [c for c in fake.calls if c.method == "setWebhook"]
+            assert register.params["secret_token"] == secret
+        finally:
+            process.send_signal(signal.SIGTERM)
+            _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 0, stderr.decode()
+    assert "Traceback" not in stderr.decode()

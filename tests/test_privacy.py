@@ -16,9 +16,10 @@ import pytest
 from bot.app import build_application
 from bot.backup import BackupError, backup
 from bot.config import ConfigError, load_settings
+from bot.webhook import MAX_BODY_BYTES, start_webhook_server
 from tests import factories
 from tests.fake_telegram import FakeTelegram
-from tests.harness import PATIENT_ID, STAFF_ID, STRANGER_ID, TOKEN, Bot, FakeClock, make_settings
+from tests.harness import ADMIN_ID, PATIENT_ID, STAFF_ID, STRANGER_ID, TOKEN, Bot, FakeClock, make_settings
 
 SECRET_NAME = "Zebulon Quartzfield"
 SECRET_TEXT = "my xylophone-tango shoulder aches after the massage"
@@ -109,9 +110,10 @@ async def test_staff_erase_from_the_card(bot: Bot) -> None:
     number = await bot.enrolled_patient(SECRET_NAME)
     await bot.press(f"pc:{number}:erase_yes", PATIENT_ID)  # a patient can't
     assert await bot.db.patient(number) is not None
-    await bot.press(f"pc:{number}:erase", STAFF_ID)
-    assert bot.telegram.sent(STAFF_ID)[-1].button_data == [f"pc:{number}:erase_yes", f"pc:{number}"]
-    await bot.press(f"pc:{number}:erase_yes", STAFF_ID)
+    await bot.press(f"pc:{number}:erase", ADMIN_ID)
+    yes, cancel = bot.telegram.sent(ADMIN_ID)[-1].button_data
+    assert yes.startswith(f"pc:{number}:erase_yes:") and cancel == f"pc:{number}"
+    await bot.press(yes, ADMIN_ID)
     assert await bot.db.patient(number) is None
     assert SECRET_NAME.encode() not in file_bytes(bot)
     assert "patient_erased" in [r["action"] for r in await bot.rows("audit_log")]
@@ -128,12 +130,16 @@ async def test_retention_purges_old_rows_only(bot: Bot) -> None:
         "invites": 0,
         "outbox": 0,
         "alerts": 0,
+        "questions": 0,
     }
+    bot.clock.advance(days=8)  # the unused invite expired and nobody ever opened it: gone at once
+    purged = await bot.db.purge_expired(bot.clock.now(), invites_days=30, outbox_days=90, alerts_days=365)
+    assert purged == {"invites": 1, "outbox": 0, "alerts": 0, "questions": 0}
     bot.clock.advance(days=400)
     purged = await bot.db.purge_expired(bot.clock.now(), invites_days=30, outbox_days=90, alerts_days=365)
-    # The used and the expired invite, the delivered aftercare and the handled alert; the check-in that
-    # was never sent stays (it is not delivered, and the dispatcher drops it as too late when it runs).
-    assert purged == {"invites": 2, "outbox": 1, "alerts": 1}
+    # The used invite, the delivered aftercare, the handled alert and the question's topic; the check-in
+    # that was never sent stays (it is not delivered, and the dispatcher drops it as too late).
+    assert purged == {"invites": 1, "outbox": 1, "alerts": 1, "questions": 1}
     assert await bot.db.patient(number) is not None  # patients themselves are not purged
 
 
@@ -168,6 +174,9 @@ async def test_flood_gets_one_notice_but_red_flags_still_answered(bot: Bot) -> N
         ({"WEBHOOK_URL": "https://bot.example.org/hook"}, "WEBHOOK_SECRET is required"),
         ({"WEBHOOK_URL": "https://bot.example.org/hook", "WEBHOOK_SECRET": "short"}, "WEBHOOK_SECRET"),
         ({"WEBHOOK_URL": "http://bot.example.org/hook", "WEBHOOK_SECRET": "s" * 32}, "https"),
+        ({"TELEGRAM_API_BASE_URL": "http://api.example.org:8081"}, "only for a server on this machine"),
+        ({"TELEGRAM_API_BASE_URL": "http://10.0.0.5:8081"}, "TELEGRAM_API_BASE_URL"),
+        ({"TELEGRAM_API_BASE_URL": "ftp://127.0.0.1"}, "TELEGRAM_API_BASE_URL"),
         (
             {"WEBHOOK_URL": "https://x.org/h", "WEBHOOK_SECRET": "s" * 32, "WEBHOOK_PORT": "99999"},
             "WEBHOOK_PORT",
@@ -179,7 +188,9 @@ def test_webhook_settings_are_checked(tmp_path: Path, env: dict[str, str], probl
         load_settings({"TELEGRAM_BOT_TOKEN": TOKEN, **env}, env_file=tmp_path / "none")
 
 
-async def test_webhook_requires_the_secret_token(tmp_path: Path, unused_tcp_port: int) -> None:
+async def test_webhook_requires_the_secret_token(
+    tmp_path: Path, unused_tcp_port: int, caplog: pytest.LogCaptureFixture
+) -> None:
     secret = "s3cret-token_" + "x" * 20
     telegram = FakeTelegram()
     app = build_application(make_settings(tmp_path), request=telegram, clock=FakeClock())
@@ -187,17 +198,14 @@ async def test_webhook_requires_the_secret_token(tmp_path: Path, unused_tcp_port
     assert app.post_init is not None and app.post_shutdown is not None and app.updater is not None
     await app.post_init(app)
     await app.start()
-    await app.updater.start_webhook(
-        listen="127.0.0.1",
-        port=unused_tcp_port,
-        url_path="hook",
-        secret_token=secret,
-        webhook_url="https://bot.example.org/hook",
+    server = start_webhook_server(
+        app, listen="127.0.0.1", port=unused_tcp_port, url_path="/hook", secret_token=secret
     )
     url = f"http://127.0.0.1:{unused_tcp_port}/hook"
 
-    def post(token: str | None) -> int:
-        body = json.dumps(factories.text_update_json("/contact", user_id=STRANGER_ID)).encode()
+    def post(token: str | None, update: dict[str, object] | None = None) -> int:
+        update = update or factories.text_update_json("/contact", user_id=STRANGER_ID)
+        body = json.dumps(update).encode()
         headers = {"Content-Type": "application/json"}
         if token is not None:
             headers["X-Telegram-Bot-Api-Secret-Token"] = token
@@ -206,6 +214,8 @@ async def test_webhook_requires_the_secret_token(tmp_path: Path, unused_tcp_port
                 return int(response.status)
         except urllib.error.HTTPError as exc:
             return exc.code
+        except (ConnectionError, urllib.error.URLError):
+            return 400  # the server answered 400 and closed the connection while the body was sent
 
     try:
         import asyncio
@@ -218,11 +228,18 @@ async def test_webhook_requires_the_secret_token(tmp_path: Path, unused_tcp_port
                 break
             await asyncio.sleep(0.02)
         assert len(telegram.texts(STRANGER_ID)) == 1  # only the update with the right secret
-        assert any(
-            c.method == "setWebhook" and c.params.get("secret_token") == secret for c in telegram.calls
-        )
+        assert await asyncio.to_thread(post, secret[:-1] + "y") == 403  # same length, one character off
+        unreadable = {"update_id": 7, "message": {"text": "my wobbly-quince knee", "chat": 5}}
+        assert await asyncio.to_thread(post, secret, unreadable) == 400
+        assert "wobbly-quince" not in caplog.text + "".join(str(r.args) for r in caplog.records)
+        assert "could not be read" in caplog.text
+        big = {"update_id": 1, "message": {"text": "x" * (MAX_BODY_BYTES + 10)}}
+        assert await asyncio.to_thread(post, secret, big) == 400  # refused from its Content-Length
+        await asyncio.sleep(0.1)
+        assert len(telegram.texts(STRANGER_ID)) == 1
     finally:
-        await app.updater.stop()
+        server.stop()
+        await server.close_all_connections()
         await app.stop()
         await app.shutdown()
         await app.post_shutdown(app)
@@ -289,3 +306,16 @@ async def test_logs_hold_no_token_and_no_message_text(bot: Bot, caplog: pytest.L
     assert caplog.records  # the flow did log
     assert TOKEN not in logged and TOKEN.split(":")[1] not in logged
     assert "xylophone" not in logged and SECRET_NAME not in logged and "Hello everyone" not in logged
+
+
+def test_webhook_listens_on_loopback_unless_told_and_local_http_api_only(tmp_path: Path) -> None:
+    hook = {"WEBHOOK_URL": "https://bot.example.org/hook", "WEBHOOK_SECRET": "s" * 32}
+    settings = load_settings({"TELEGRAM_BOT_TOKEN": TOKEN, **hook}, env_file=tmp_path / "none")
+    assert settings.webhook_listen == "127.0.0.1"
+    settings = load_settings(
+        {"TELEGRAM_BOT_TOKEN": TOKEN, **hook, "WEBHOOK_LISTEN": "0.0.0.0"}, env_file=tmp_path / "none"
+    )
+    assert settings.webhook_listen == "0.0.0.0"
+    for url in ["http://127.0.0.1:8081", "http://localhost:8081/", "http://[::1]:8081", "https://api.x.org"]:
+        loaded = load_settings({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": url}, tmp_path / "n")
+        assert loaded.telegram_api_base_url == url

@@ -18,7 +18,18 @@ STEPS = ("first", "follow_up", "last")
 REMINDER_KEYS: dict[str, frozenset[str]] = {
     **{
         f"checkin_replies.{k}": frozenset()
-        for k in ("none", "bit", "very", "better", "same", "urgent", "worry", "thanks_already", "expired")
+        for k in (
+            "none",
+            "bit",
+            "very",
+            "better",
+            "same",
+            "urgent",
+            "worry",
+            "thanks_already",
+            "expired",
+            "closed",
+        )
     },
     "posture.intro": frozenset(),
     "posture.done_button": frozenset(),

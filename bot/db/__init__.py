@@ -23,6 +23,7 @@ from bot.db.privacy import PrivacyQueries
 from bot.db.rows import (
     Alert,
     Broadcast,
+    Erasure,
     Invite,
     OutboxItem,
     OutboxKinds,
@@ -30,9 +31,10 @@ from bot.db.rows import (
     PatientSummary,
     PlannedSend,
     Prefs,
+    Scrub,
     Session,
 )
-from bot.db.schema import MIGRATIONS
+from bot.db.schema import MIGRATIONS, Migration
 from bot.db.sessions import SessionQueries
 from bot.db.staff import StaffQueries
 from bot.db.stats import StatsQueries
@@ -78,7 +80,9 @@ __all__ = [
     "Broadcast",
     "BroadcastStore",
     "Database",
+    "Erasure",
     "Invite",
+    "Migration",
     "OutboxItem",
     "OutboxKinds",
     "OutboxStore",
@@ -89,6 +93,7 @@ __all__ = [
     "Prefs",
     "PrefsStore",
     "PrivacyStore",
+    "Scrub",
     "Session",
     "SessionStore",
     "StaffStore",

@@ -26,6 +26,13 @@ class AlertQueries(Connection):
             (patient_id, to_db(now), urgency, category, rule),
         )
 
+    async def add_alert_message(self, alert_id: int, chat_id: int, message_id: int) -> None:
+        """Remember where an alert was posted, so it can be closed if the patient is erased."""
+        await self._write(
+            "INSERT OR REPLACE INTO alert_messages (alert_id, chat_id, message_id) VALUES (?, ?, ?)",
+            (alert_id, chat_id, message_id),
+        )
+
     async def alert(self, alert_id: int) -> Alert | None:
         row = await self._one("SELECT * FROM alerts WHERE id = ?", (alert_id,))
         return alert_from_row(row) if row else None

@@ -17,7 +17,10 @@ from typing import Any
 import aiosqlite
 
 from bot.db.rows import OutboxKinds
-from bot.db.schema import MIGRATIONS
+from bot.db.schema import MIGRATIONS, Migration
+from bot.files import create_private_file, database_files, private_file, private_folder
+
+BUSY_TIMEOUT_MS = 5000
 
 
 class Rollback(Exception):
@@ -39,13 +42,16 @@ class Connection:
         self._lock = asyncio.Lock()
 
     async def open(self) -> None:
-        if self.path.parent != Path():
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(self.path.parent)
+        # SQLite gives the -wal and -shm files the database file's own mode, so 0600 here covers them.
+        create_private_file(self.path)
+        for path in database_files(self.path):
+            private_file(path)
         conn = await aiosqlite.connect(self.path, isolation_level=None)
         conn.row_factory = aiosqlite.Row
         await conn.execute("PRAGMA journal_mode = WAL")
         await conn.execute("PRAGMA foreign_keys = ON")
-        await conn.execute("PRAGMA busy_timeout = 5000")
+        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         # Deleted rows are overwritten, not left readable in free pages.
         await conn.execute("PRAGMA secure_delete = ON")
         self._conn = conn
@@ -71,11 +77,32 @@ class Connection:
                 f"the database {self.path} was written by a newer version of the bot (schema {version})"
             )
         for index in range(version, len(MIGRATIONS)):
+            await self._run_migration(index + 1, MIGRATIONS[index])
+
+    async def _run_migration(self, version: int, migration: Migration) -> None:
+        """One migration in its own transaction, ending with ``PRAGMA user_version = version``.
+
+        SQL text runs statement by statement. A coroutine runs with foreign keys off (they can only be
+        switched off outside a transaction) and must leave ``PRAGMA foreign_key_check`` clean.
+        """
+        if isinstance(migration, str):
             async with self.transaction() as conn:
-                for statement in MIGRATIONS[index].split(";"):
+                for statement in migration.split(";"):
                     if statement.strip():
                         await conn.execute(statement)
-                await conn.execute(f"PRAGMA user_version = {index + 1}")
+                await conn.execute(f"PRAGMA user_version = {version}")
+            return
+        await self.conn.execute("PRAGMA foreign_keys = OFF")
+        try:
+            async with self.transaction() as conn:
+                await migration(conn)
+                async with conn.execute("PRAGMA foreign_key_check") as cur:
+                    broken = list(await cur.fetchall())
+                if broken:
+                    raise RuntimeError(f"migration {version} broke {len(broken)} foreign keys")
+                await conn.execute(f"PRAGMA user_version = {version}")
+        finally:
+            await self.conn.execute("PRAGMA foreign_keys = ON")
 
     async def schema_version(self) -> int:
         row = await self._one("PRAGMA user_version")
@@ -117,9 +144,3 @@ class Connection:
             row_id = cur.lastrowid
         assert row_id is not None
         return row_id
-
-    async def scrub(self) -> None:
-        """Copy the write-ahead log into the database file and truncate it, so deleted rows that
-        still sat in old log frames are gone from the disk too."""
-        async with self._lock, self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
-            await cur.fetchall()

@@ -57,6 +57,7 @@ class OutboxItem:
     due_at: datetime
     attempts: int
     expires_at: datetime | None = None
+    status: str = "pending"
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,26 @@ class Prefs:
     exercise_time: time = time(18, 0)
     paused_until: datetime | None = None
     planned_through: str | None = None
+
+
+@dataclass(frozen=True)
+class Scrub:
+    """The result of emptying the write-ahead log: done, or how many pages were still left behind."""
+
+    done: bool
+    attempts: int
+    busy: int
+    log_pages: int
+    checkpointed: int
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """A patient erased: their number, where their open alerts were posted, and what the log kept."""
+
+    patient_id: int
+    open_alert_messages: list[tuple[int, int]]
+    scrub: Scrub
 
 
 @dataclass(frozen=True)
@@ -184,6 +205,7 @@ def outbox_item_from_row(row: aiosqlite.Row) -> OutboxItem:
         due_at=from_db(row["due_at"]),
         attempts=row["attempts"],
         expires_at=opt_time(row["expires_at"]),
+        status=row["status"],
     )
 
 

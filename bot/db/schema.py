@@ -7,8 +7,72 @@ has shipped.
 
 from __future__ import annotations
 
-# Each migration runs in its own transaction and moves PRAGMA user_version to its index + 1.
-MIGRATIONS: tuple[str, ...] = (
+import re
+from collections.abc import Awaitable, Callable
+
+import aiosqlite
+
+_PLAIN_ID = re.compile(r"\bid\s+INTEGER\s+PRIMARY\s+KEY\b(?!\s+AUTOINCREMENT)", re.IGNORECASE)
+
+
+async def _never_reuse_ids(conn: aiosqlite.Connection) -> None:
+    """Rebuild every table keyed by ``id INTEGER PRIMARY KEY`` with AUTOINCREMENT.
+
+    Without it SQLite hands out max(id) + 1, so erasing the newest patient freed their number (and
+    their alerts' ids) for the next one, and an old button in the staff chat acted on the new patient.
+    Each table is rebuilt from its own CREATE statement as stored, so columns that other migrations
+    added come along; rows, indexes and triggers are copied, and sqlite_sequence starts at each
+    table's current largest id.
+    """
+    async with conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND sql IS NOT NULL "
+        "AND name NOT LIKE 'sqlite_%' ORDER BY name"
+    ) as cur:
+        tables = [(str(name), str(sql)) for name, sql in await cur.fetchall()]
+    for name, sql in tables:
+        if not _PLAIN_ID.search(sql):
+            continue
+        async with conn.execute(
+            "SELECT sql FROM sqlite_master WHERE tbl_name = ? AND type IN ('index', 'trigger') "
+            "AND sql IS NOT NULL",
+            (name,),
+        ) as cur:
+            extras = [str(row[0]) for row in await cur.fetchall()]
+        async with conn.execute(f'PRAGMA table_info("{name}")') as cur:
+            columns = ", ".join(f'"{row[1]}"' for row in await cur.fetchall())
+        rebuilt = f"{name}__rebuilt"
+        create = _PLAIN_ID.sub("id INTEGER PRIMARY KEY AUTOINCREMENT", sql, count=1)
+        create = re.sub(
+            rf'^CREATE\s+TABLE\s+("?){re.escape(name)}\1', f'CREATE TABLE "{rebuilt}"', create, count=1
+        )
+        await conn.execute(create)
+        await conn.execute(f'INSERT INTO "{rebuilt}" ({columns}) SELECT {columns} FROM "{name}"')
+        await conn.execute(f'DROP TABLE "{name}"')
+        await conn.execute(f'ALTER TABLE "{rebuilt}" RENAME TO "{name}"')
+        for extra in extras:
+            await conn.execute(extra)
+        await conn.execute("DELETE FROM sqlite_sequence WHERE name = ?", (name,))
+        await conn.execute(
+            f'INSERT INTO sqlite_sequence (name, seq) SELECT ?, MAX(id) FROM "{name}" '
+            "HAVING MAX(id) IS NOT NULL",
+            (name,),
+        )
+    await conn.execute(
+        # Every message showing an alert (the first post, and copies /alerts shows later).
+        "CREATE TABLE alert_messages ("
+        " alert_id INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,"
+        " chat_id INTEGER NOT NULL,"
+        " message_id INTEGER NOT NULL,"
+        " PRIMARY KEY (chat_id, message_id))"
+    )
+    await conn.execute("CREATE INDEX alert_messages_alert ON alert_messages(alert_id)")
+
+
+# Each migration runs in its own transaction and moves PRAGMA user_version to its index + 1. A migration
+# is SQL text, or a coroutine for what SQL alone cannot say; coroutines run with foreign keys off (so a
+# table can be rebuilt without cascading deletes) and must leave PRAGMA foreign_key_check clean.
+Migration = str | Callable[[aiosqlite.Connection], Awaitable[None]]
+MIGRATIONS: tuple[Migration, ...] = (
     """
     CREATE TABLE patients (
         id INTEGER PRIMARY KEY,
@@ -142,4 +206,7 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX outbox_kind_status ON outbox(kind, status);
     """,
+    # 3: ids are never reused (see _never_reuse_ids), and staff alert messages are remembered so they
+    # can be closed when the patient is erased.
+    _never_reuse_ids,
 )

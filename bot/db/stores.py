@@ -15,12 +15,14 @@ from typing import Any, Protocol
 from bot.db.rows import (
     Alert,
     Broadcast,
+    Erasure,
     Invite,
     OutboxItem,
     Patient,
     PatientSummary,
     PlannedSend,
     Prefs,
+    Scrub,
     Session,
 )
 
@@ -175,6 +177,8 @@ class AlertStore(Protocol):
         self, now: datetime, patient_id: int, urgency: str, category: str, rule: str
     ) -> int: ...
 
+    async def add_alert_message(self, alert_id: int, chat_id: int, message_id: int) -> None: ...
+
     async def alert(self, alert_id: int) -> Alert | None: ...
 
     async def handle_alert(self, now: datetime, alert_id: int, staff_id: int) -> bool: ...
@@ -195,13 +199,19 @@ class StatsStore(Protocol):
 class PrivacyStore(Protocol):
     async def patient_export(self, patient_id: int) -> dict[str, list[dict[str, Any]]]: ...
 
-    async def erase_patient(self, now: datetime, patient_id: int, actor_id: int) -> bool: ...
+    async def erase_patient(self, now: datetime, patient_id: int, actor_id: int) -> Erasure | None: ...
 
     async def purge_expired(
-        self, now: datetime, *, invites_days: int, outbox_days: int, alerts_days: int
+        self,
+        now: datetime,
+        *,
+        invites_days: int,
+        outbox_days: int,
+        alerts_days: int,
+        questions_days: int = 365,
     ) -> dict[str, int]: ...
 
-    async def scrub(self) -> None: ...
+    async def scrub(self) -> Scrub: ...
 
 
 class Store(

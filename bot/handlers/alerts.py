@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from telegram import Message, Update
+from telegram import Bot, Message, Update
 from telegram.error import TelegramError
 
-from bot.db import Patient
+from bot.db import Erasure, Patient
 from bot.handlers.common import remove_buttons
 from bot.handlers.sending import keyboard
 from bot.outbox import Button, OutgoingMessage
@@ -54,7 +54,8 @@ async def alert_staff(
     )
     for chat_id in recipients:
         try:
-            await context.bot.send_message(chat_id, outgoing.text, reply_markup=keyboard(outgoing))
+            sent = await context.bot.send_message(chat_id, outgoing.text, reply_markup=keyboard(outgoing))
+            await services.db.add_alert_message(alert_id, chat_id, sent.message_id)
         except TelegramError as exc:
             # The alert stays open in the database for /alerts to show.
             log.error("could not deliver alert %s to chat %s: %s", alert_id, chat_id, type(exc).__name__)
@@ -74,7 +75,7 @@ async def alert_handled_button(update: Update, context: ClinicContext) -> None:
     raw_id = (query.data or "").removeprefix(ALERT_PREFIX)
     alert = await services.db.alert(int(raw_id)) if raw_id.isdigit() else None
     if alert is None:
-        await query.answer(texts.render("staff.alert_gone"), show_alert=True)
+        await query.answer(texts.render_plain("staff.alert_gone"))
         await remove_buttons(update)
         return
     now = services.clock.now()
@@ -93,3 +94,13 @@ async def alert_handled_button(update: Update, context: ClinicContext) -> None:
         await query.edit_message_text(f"{original}\n\n{handled}" if original else handled)
     except TelegramError as exc:
         log.info("could not update alert message %s: %s", alert.id, type(exc).__name__)
+
+
+async def close_erased_alerts(bot: Bot, services: Services, erasure: Erasure) -> None:
+    """Edit the erased patient's open alerts in the staff chat: say so, drop the name and the button."""
+    text = services.content.texts.render("staff.alert_erased", number=erasure.patient_id)
+    for chat_id, message_id in erasure.open_alert_messages:
+        try:
+            await bot.edit_message_text(text, chat_id=chat_id, message_id=message_id, reply_markup=None)
+        except TelegramError as exc:
+            log.info("could not close an alert message in chat %s: %s", chat_id, type(exc).__name__)

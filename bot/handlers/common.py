@@ -91,13 +91,13 @@ async def join_button(update: Update, context: ClinicContext) -> None:
     chat = update.effective_chat
     if query is None or user is None or chat is None:
         return
-    await query.answer()
     services = context.services
     texts = services.content.texts
     raw_id = (query.data or "").removeprefix(JOIN_PREFIX)
-    if not raw_id.isdigit():
-        await reply(update, texts.render("invite.stale_button"))
+    if not raw_id.isdigit() or len(raw_id) > 12:
+        await query.answer(texts.render_plain("fallback.stale_button"))  # forged: a toast, nothing else
         return
+    await query.answer()
     check = await accept_invite(
         services.db, services.clock.now(), int(raw_id), user.id, chat.id, services.settings.clinic_timezone
     )

@@ -7,6 +7,7 @@ old buttons stop working) and re-reads what it acts on from the database (stale 
 from __future__ import annotations
 
 import logging
+import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,10 +18,10 @@ from bot.aftercare import area_labels
 from bot.broadcasts import AUDIENCES, USEFUL_FOR, check_text, parse_when, when_choices
 from bot.db import Broadcast, Patient
 from bot.enrollment import invite_link, reissue_invite
-from bot.handlers.alerts import alert_message
+from bot.handlers.alerts import alert_message, close_erased_alerts
 from bot.handlers.common import reply, show
 from bot.handlers.sending import keyboard
-from bot.handlers.staff import command_text, patient_number, record_and_report, send_qr
+from bot.handlers.staff import command_text, deliver_invite, patient_number, record_and_report
 from bot.outbox import Button, OutgoingMessage
 from bot.patient_settings import SettingsScreens, clock_time, window_text
 from bot.reminders import zone_of
@@ -41,8 +42,13 @@ def staff_user(update: Update, services: Services) -> int | None:
     return user.id if user is not None and services.access.is_staff(user.id) else None
 
 
-async def pressing_staff(update: Update, services: Services, prefix: str) -> tuple[int, str] | None:
-    """The staff member who pressed a console button and what follows the prefix; refuses anyone else."""
+async def pressing_staff(
+    update: Update, services: Services, prefix: str, *, answer: bool = True
+) -> tuple[int, str] | None:
+    """The staff member who pressed a console button and what follows the prefix; refuses anyone else.
+
+    With ``answer=False`` the caller answers the press itself (with a toast when the data is stale).
+    """
     query = update.callback_query
     if query is None:
         return None
@@ -50,7 +56,8 @@ async def pressing_staff(update: Update, services: Services, prefix: str) -> tup
     if staff_id is None:
         await query.answer(services.content.texts.render("staff.only_staff"), show_alert=True)
         return None
-    await query.answer()
+    if answer:
+        await query.answer()
     return staff_id, (query.data or "").removeprefix(prefix)
 
 
@@ -123,7 +130,9 @@ async def patient_command(update: Update, context: ClinicContext) -> None:
     elif patient is None:
         await reply(update, texts.render("staff.session_not_found", number=number))
     else:
-        card = await patient_card(services, patient)
+        user = update.effective_user
+        admin = user is not None and services.access.is_admin(user.id)
+        card = await patient_card(services, patient, admin=admin)
         await reply(update, card.text, card)
 
 
@@ -137,7 +146,7 @@ async def patient_list_button(update: Update, context: ClinicContext) -> None:
     await show(update, await patient_page(services, short(text), offset))
 
 
-async def patient_card(services: Services, patient: Patient) -> OutgoingMessage:
+async def patient_card(services: Services, patient: Patient, *, admin: bool) -> OutgoingMessage:
     """Everything staff need about one patient, with the three actions they take most."""
     texts = services.content.texts
     db = services.db
@@ -207,32 +216,80 @@ async def patient_card(services: Services, patient: Patient) -> OutgoingMessage:
         ),
         (
             Button(texts.render("console.button_stop"), f"{CARD_PREFIX}{patient.id}:stop"),
-            Button(texts.render("console.button_erase"), f"{CARD_PREFIX}{patient.id}:erase"),
+            # Erasing is for admins; other staff don't see the button (and are refused if they forge it).
+            *(
+                [Button(texts.render("console.button_erase"), f"{CARD_PREFIX}{patient.id}:erase")]
+                if admin
+                else []
+            ),
         ),
     )
     return OutgoingMessage(text, buttons)
 
 
+ERASE_NONCES = "erase_nonces"
+ERASE_CONFIRM_FOR = timedelta(minutes=10)
+CARD_ACTIONS = frozenset({"", "session", "invite", "invite_yes", "stop", "erase", "erase_yes"})
+
+
+def new_erase_nonce(context: ClinicContext, patient_id: int, admin_id: int) -> str:
+    """A one-time code for one admin's erase confirmation of one patient, kept only on the server."""
+    nonces: dict[str, tuple[int, int, datetime]] = context.bot_data.setdefault(ERASE_NONCES, {})
+    now = context.services.clock.now()
+    for stale in [n for n, (_, _, at) in nonces.items() if now - at > ERASE_CONFIRM_FOR]:
+        del nonces[stale]
+    nonce = secrets.token_urlsafe(9)
+    nonces[nonce] = (patient_id, admin_id, now)
+    return nonce
+
+
+def use_erase_nonce(context: ClinicContext, nonce: str, patient_id: int, admin_id: int) -> bool:
+    """True once for a nonce issued to this admin for this patient within the last ten minutes."""
+    nonces: dict[str, tuple[int, int, datetime]] = context.bot_data.setdefault(ERASE_NONCES, {})
+    issued = nonces.pop(nonce, None)
+    if issued is None:
+        return False
+    for_patient, for_admin, at = issued
+    fresh = context.services.clock.now() - at <= ERASE_CONFIRM_FOR
+    return fresh and for_patient == patient_id and for_admin == admin_id
+
+
 async def card_button(update: Update, context: ClinicContext) -> None:
-    """``pc:12`` opens the card; ``pc:12:session``, ``:invite`` and ``:stop`` act on the patient."""
+    """``pc:12`` opens the card; ``pc:12:session``, ``:invite`` and ``:stop`` act on the patient.
+
+    Erasing is for admins only, and its confirmation carries a one-time nonce checked here, so a forged
+    ``erase_yes`` cannot skip the question.
+    """
     services = context.services
     texts = services.content.texts
-    pressed = await pressing_staff(update, services, CARD_PREFIX)
-    if pressed is None:
+    pressed = await pressing_staff(update, services, CARD_PREFIX, answer=False)
+    query = update.callback_query
+    if pressed is None or query is None:
         return
     staff_id, data = pressed
-    raw_id, _, action = data.partition(":")
-    patient = await services.db.patient(int(raw_id)) if raw_id.isdigit() and len(raw_id) < 10 else None
-    if patient is None or action not in {"", "session", "invite", "stop", "erase", "erase_yes"}:
-        await reply(update, texts.render("console.stale"))
+    raw_id, _, rest = data.partition(":")
+    action, _, nonce = rest.partition(":")
+    valid_id = raw_id.isdigit() and len(raw_id) < 10
+    patient = await services.db.patient(int(raw_id)) if valid_id else None
+    if patient is None or action not in CARD_ACTIONS:
+        gone = valid_id and action in CARD_ACTIONS
+        await query.answer(texts.render_plain("console.gone" if gone else "console.stale"))
         return
+    if action in {"erase", "erase_yes"} and not services.access.is_admin(staff_id):
+        await query.answer(texts.render_plain("console.erase_only_admin"), show_alert=True)
+        return
+    if action == "erase_yes" and not use_erase_nonce(context, nonce, patient.id, staff_id):
+        await query.answer(texts.render_plain("console.erase_expired"), show_alert=True)
+        return
+    await query.answer()
     now = services.clock.now()
     if action == "erase":
+        code = new_erase_nonce(context, patient.id, staff_id)
         confirm = OutgoingMessage(
             texts.render("console.erase_confirm", number=patient.id, name=patient.display_name),
             (
                 (
-                    Button(texts.render("console.erase_yes"), f"{CARD_PREFIX}{patient.id}:erase_yes"),
+                    Button(texts.render("console.erase_yes"), f"{CARD_PREFIX}{patient.id}:erase_yes:{code}"),
                     Button(texts.render("console.button_cancel"), f"{CARD_PREFIX}{patient.id}"),
                 ),
             ),
@@ -240,33 +297,28 @@ async def card_button(update: Update, context: ClinicContext) -> None:
         await reply(update, confirm.text, confirm)
         return
     if action == "erase_yes":
-        await services.db.erase_patient(now, patient.id, actor_id=staff_id)
+        erasure = await services.db.erase_patient(now, patient.id, actor_id=staff_id)
         log.info("staff %s erased patient #%s", staff_id, patient.id)
+        if erasure is not None:
+            await close_erased_alerts(context.bot, services, erasure)
         await show(update, OutgoingMessage(texts.render("console.erased", number=patient.id)))
+        return
+    if action == "invite" and patient.telegram_user_id is not None:
+        confirm = OutgoingMessage(
+            texts.render("console.invite_confirm", number=patient.id, name=patient.display_name),
+            (
+                (
+                    Button(texts.render("console.invite_yes"), f"{CARD_PREFIX}{patient.id}:invite_yes"),
+                    Button(texts.render("console.button_cancel"), f"{CARD_PREFIX}{patient.id}"),
+                ),
+            ),
+        )
+        await reply(update, confirm.text, confirm)
         return
     if action == "session":
         await record_and_report(update, context, staff_id, patient, [])
-    elif action == "invite":
-        enrollment = await reissue_invite(
-            services.db, now, staff_id, patient.id, services.settings.invite_ttl_days
-        )
-        link = invite_link(context.bot.username, enrollment.token)
-        expires = enrollment.expires_at.astimezone(services.settings.clinic_zone).strftime("%b %d, %Y")
-        await reply(
-            update,
-            texts.render(
-                "console.invite_done",
-                number=patient.id,
-                name=patient.display_name,
-                expires=expires,
-                link=link,
-            ),
-        )
-        await send_qr(
-            update,
-            link,
-            texts.render("staff.enroll_qr_caption", number=patient.id, name=patient.display_name),
-        )
+    elif action in {"invite", "invite_yes"}:
+        await new_invite(update, context, staff_id, patient)
         return
     elif action == "stop":
         if patient.status == "active":
@@ -276,11 +328,31 @@ async def card_button(update: Update, context: ClinicContext) -> None:
         )
     refreshed = await services.db.patient(patient.id)
     if refreshed is not None:
-        card = await patient_card(services, refreshed)
+        card = await patient_card(services, refreshed, admin=services.access.is_admin(staff_id))
         if action:
             await reply(update, card.text, card)
         else:
             await show(update, card)
+
+
+async def new_invite(update: Update, context: ClinicContext, staff_id: int, patient: Patient) -> None:
+    """A fresh link (the old one stops working); a joined patient's current account is told."""
+    services = context.services
+    texts = services.content.texts
+    enrollment = await reissue_invite(
+        services.db, services.clock.now(), staff_id, patient.id, services.settings.invite_ttl_days
+    )
+    link = invite_link(context.bot.username, enrollment.token)
+    expires = enrollment.expires_at.astimezone(services.settings.clinic_zone).strftime("%b %d, %Y")
+    text = texts.render(
+        "console.invite_done", number=patient.id, name=patient.display_name, expires=expires, link=link
+    )
+    await deliver_invite(update, context, patient.id, patient.display_name, text, link)
+    if patient.chat_id is not None and patient.status in {"active", "stopped"}:
+        try:
+            await context.bot.send_message(patient.chat_id, texts.render("privacy.new_link_notice"))
+        except TelegramError as exc:
+            log.info("could not tell patient #%s about a new link: %s", patient.id, type(exc).__name__)
 
 
 # --- /alerts and /stats ---------------------------------------------------------------------------
@@ -296,11 +368,14 @@ async def alerts_command(update: Update, context: ClinicContext) -> None:
     if not alerts:
         await reply(update, texts.render("console.alerts_none"))
         return
+    chat = update.effective_chat
     for alert, created in alerts:
         patient = await services.db.patient(alert.patient_id)
-        if patient is not None:
+        if patient is not None and chat is not None:
             message = alert_message(services, alert.id, patient, alert.urgency, alert.category, created)
-            await reply(update, message.text, message)
+            sent = await chat.send_message(message.text, reply_markup=keyboard(message))
+            # Remembered like the first post, so it is closed too if the patient is erased.
+            await services.db.add_alert_message(alert.id, chat.id, sent.message_id)
     remaining = await services.db.count_open_alerts() - len(alerts)
     if remaining > 0:
         await reply(update, texts.render("console.alerts_more", count=remaining))

@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.flood import Verdict
+from bot.handlers.alerts import close_erased_alerts
 from bot.handlers.common import own_patient, remove_buttons, reply
 from bot.handlers.questions import on_text
 from bot.outbox import Button, OutgoingMessage
@@ -60,8 +61,10 @@ async def forget_button(update: Update, context: ClinicContext) -> None:
     if patient is None:
         await reply(update, texts.render("privacy.nothing_stored"))
     elif query.data == f"{FORGET_PREFIX}yes":
-        await services.db.erase_patient(services.clock.now(), patient.id, actor_id=0)
+        erasure = await services.db.erase_patient(services.clock.now(), patient.id, actor_id=0)
         log.info("patient #%s erased their data", patient.id)
+        if erasure is not None:
+            await close_erased_alerts(context.bot, services, erasure)
         await reply(update, texts.render("privacy.forget_done"))
     else:
         await reply(update, texts.render("privacy.forget_kept"))

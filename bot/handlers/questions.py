@@ -43,6 +43,8 @@ async def on_text(update: Update, context: ClinicContext) -> None:
     patient = await services.db.patient_by_user(user.id)
     hours = await hours_since_last_session(context, patient) if patient else None
     result = services.engine.answer(message.text, hours_since_session=hours)
+    # Ids and rule ids only: never the text, never a name.
+    log.debug("user %s: topic %s, urgency %s, rule %s", user.id, result.topic, result.urgency, result.rule)
 
     if patient is None:
         # Not enrolled: safety replies still go out, and staff can preview answers.

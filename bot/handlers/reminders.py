@@ -7,17 +7,18 @@ from datetime import timedelta
 
 from telegram import Update
 
-from bot.db import Patient, PlannedSend
+from bot.db import OutboxItem, Patient, PlannedSend
 from bot.handlers.alerts import alert_staff
 from bot.handlers.common import own_patient, remove_buttons, reply, show
 from bot.patient_settings import OFFER_PREFIX, SettingsScreens, parse_button, valid_zone
-from bot.reminders import REMINDER_KINDS, answer_checkin
+from bot.reminders import CHECKIN, REMINDER_KINDS, answer_checkin, was_sent
 from bot.renderers import CHECKIN_PREFIX, REMINDER_PREFIX
 from bot.services import ClinicContext
 
 log = logging.getLogger(__name__)
 
 SNOOZE = timedelta(minutes=30)
+SNOOZE_MARK = ":snooze:"
 AWAITING_ZONE = "awaiting_zone"
 
 
@@ -39,25 +40,56 @@ async def pressing_patient(update: Update, context: ClinicContext) -> Patient | 
     return await own_patient(update, context)
 
 
+async def toast(update: Update, text: str) -> None:
+    """Answer a press with a short notice over the chat; nothing is sent and nothing changes."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(text[:200])
+
+
 def split_item_button(data: str, prefix: str) -> tuple[int, str] | None:
     raw_id, _, value = data.removeprefix(prefix).partition(":")
     return (int(raw_id), value) if raw_id.isdigit() and len(raw_id) < 12 else None
 
 
+async def pressed_item(
+    update: Update, context: ClinicContext, prefix: str, kinds: frozenset[str]
+) -> tuple[Patient, OutboxItem, str] | None:
+    """The patient, and the message of theirs the button was under, if the button is genuine.
+
+    A button acts only on a message of one of ``kinds`` that was sent to this very patient. Anything
+    else (a made-up id, another patient's message, one that was never sent) is forged or stale: the
+    press gets a toast and changes nothing.
+    """
+    query = update.callback_query
+    if query is None:
+        return None
+    parsed = split_item_button(query.data or "", prefix)
+    patient = await own_patient(update, context)
+    item = await context.services.db.outbox_item(parsed[0]) if parsed else None
+    if (
+        parsed is None
+        or patient is None
+        or item is None
+        or item.patient_id != patient.id
+        or item.kind not in kinds
+        or not was_sent(item)
+    ):
+        key = "reminder_replies.stale" if prefix == REMINDER_PREFIX else "checkin_replies.closed"
+        await toast(update, rtext(context, key))
+        return None
+    await query.answer()
+    return patient, item, parsed[1]
+
+
 async def checkin_button(update: Update, context: ClinicContext) -> None:
     """An answer to a check-in: fitting advice, maybe a follow-up, and a staff alert when it calls for one."""
     services = context.services
-    patient = await pressing_patient(update, context)
-    parsed = (
-        split_item_button(update.callback_query.data or "", CHECKIN_PREFIX) if update.callback_query else None
-    )
-    if patient is None or parsed is None:
-        await reply(update, rtext(context, "reminder_replies.stale"))
+    pressed = await pressed_item(update, context, CHECKIN_PREFIX, frozenset({CHECKIN}))
+    if pressed is None:
         return
-    item_id, answer_key = parsed
+    patient, item, answer_key = pressed
     now = services.clock.now()
     prefs = await services.db.prefs(patient.id, services.settings.clinic_timezone)
-    item = await services.db.outbox_item(item_id)
     result = await answer_checkin(
         services.db, services.content.reminders, now, patient.id, item, answer_key, prefs
     )
@@ -77,36 +109,29 @@ async def checkin_button(update: Update, context: ClinicContext) -> None:
         await services.scheduler.rearm()
 
 
+def snooze_key(item: OutboxItem) -> str:
+    """The key of a snoozed copy: the original reminder's key and the row snoozed, so it never grows."""
+    root = item.idempotency_key.split(SNOOZE_MARK, 1)[0]
+    return f"{root}{SNOOZE_MARK}{item.id}"
+
+
 async def reminder_button(update: Update, context: ClinicContext) -> None:
-    """Done, Snooze or Skip under a posture or exercise reminder."""
+    """Done, Snooze or Skip under a posture or exercise reminder that was sent to this patient."""
     services = context.services
-    patient = await pressing_patient(update, context)
-    parsed = (
-        split_item_button(update.callback_query.data or "", REMINDER_PREFIX)
-        if update.callback_query
-        else None
-    )
-    item = await services.db.outbox_item(parsed[0]) if parsed else None
-    if (
-        patient is None
-        or parsed is None
-        or item is None
-        or item.patient_id != patient.id
-        or item.kind not in REMINDER_KINDS
-        or parsed[1] not in {"done", "snooze", "skip"}
-    ):
+    pressed = await pressed_item(update, context, REMINDER_PREFIX, REMINDER_KINDS)
+    if pressed is None:
+        return
+    patient, item, response = pressed
+    if response not in {"done", "snooze", "skip"}:
         await reply(update, rtext(context, "reminder_replies.stale"))
         return
-    response = parsed[1]
     now = services.clock.now()
     if not await services.db.record_reminder_response(now, patient.id, item, response):
         await remove_buttons(update)
         return
     await remove_buttons(update)
     if response == "snooze":
-        later = PlannedSend(
-            item.kind, f"{item.idempotency_key}:snooze", item.payload, now + SNOOZE, now + SNOOZE + SNOOZE
-        )
+        later = PlannedSend(item.kind, snooze_key(item), item.payload, now + SNOOZE, now + SNOOZE + SNOOZE)
         await services.db.enqueue(now, patient.id, [later])
         await services.scheduler.rearm()
     key = {"done": "done", "snooze": "snoozed", "skip": "skipped"}[response]
@@ -127,14 +152,23 @@ async def settings_command(update: Update, context: ClinicContext) -> None:
 async def settings_button(update: Update, context: ClinicContext) -> None:
     """Every /settings button: show a list of choices, or apply one and show the overview again."""
     services = context.services
-    patient = await pressing_patient(update, context)
     query = update.callback_query
     parsed = parse_button(query.data or "") if query else None
-    if patient is None or parsed is None:
-        await reply(update, rtext(context, "settings.only_patients"))
-        return
     now = services.clock.now()
     view = screens(context)
+    choice_known = parsed is not None and (
+        parsed.name == "menu"
+        or (parsed.name == "tz" and parsed.value == "type")
+        or (not parsed.value and parsed.name != "resume")
+        or view.change(parsed.name, parsed.value, now) is not None
+    )
+    if parsed is None or not choice_known:
+        await toast(update, rtext(context, "reminder_replies.stale"))  # forged or out of date
+        return
+    patient = await pressing_patient(update, context)
+    if patient is None:
+        await reply(update, rtext(context, "settings.only_patients"))
+        return
     if parsed.name == "tz" and parsed.value == "type":
         if context.user_data is not None:
             context.user_data[AWAITING_ZONE] = True

@@ -6,8 +6,8 @@ import io
 import logging
 
 import segno
-from telegram import BotCommandScopeChat, Update
-from telegram.error import TelegramError
+from telegram import Bot, BotCommandScopeChat, Update
+from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.aftercare import area_labels, parse_areas, record_session
 from bot.db import Patient
@@ -52,26 +52,58 @@ async def enroll_command(update: Update, context: ClinicContext) -> None:
     link = invite_link(context.bot.username, enrollment.token)
     expires = enrollment.expires_at.astimezone(services.settings.clinic_zone).strftime("%b %d, %Y")
     log.info("staff %s enrolled patient #%s", user.id, enrollment.patient_id)
-    await reply(
-        update,
-        texts.render(
-            "staff.enroll_done", number=enrollment.patient_id, name=name, link=link, expires=expires
-        ),
+    text = texts.render(
+        "staff.enroll_done", number=enrollment.patient_id, name=name, link=link, expires=expires
     )
-    await send_qr(
-        update, link, texts.render("staff.enroll_qr_caption", number=enrollment.patient_id, name=name)
-    )
+    await deliver_invite(update, context, enrollment.patient_id, name, text, link)
 
 
-async def send_qr(update: Update, link: str, caption: str) -> None:
-    """The same link as a QR code, for a patient standing at the front desk."""
+async def deliver_invite(
+    update: Update, context: ClinicContext, number: int, name: str, text: str, link: str
+) -> None:
+    """Give staff an invite link and its QR code: in a private chat here, privately from a group.
+
+    A link in the staff group could be tapped by anyone in it, and the first account to open a link
+    owns it; so from the group the link goes to the staff member's private chat with the bot.
+    """
+    texts = context.services.content.texts
     chat = update.effective_chat
-    if chat is None:
+    user = update.effective_user
+    if chat is None or user is None:
         return
+    caption = texts.render("staff.enroll_qr_caption", number=number, name=name)
+    if chat.type == "private":
+        await reply(update, text)
+        await send_qr(context.bot, chat.id, link, caption)
+        return
+    try:
+        await context.bot.send_message(user.id, text)
+    except (Forbidden, BadRequest) as exc:
+        # 403: they never started a chat with the bot (or blocked it); 400: chat not found.
+        log.info("could not send an invite privately to staff %s: %s", user.id, type(exc).__name__)
+        await reply(
+            update,
+            texts.render(
+                "console.invite_no_private_chat",
+                number=number,
+                name=name,
+                staff=user.full_name,
+                bot_username=context.bot.username,
+            ),
+        )
+        return
+    await send_qr(context.bot, user.id, link, caption)
+    await reply(
+        update, texts.render("console.invite_sent_privately", number=number, name=name, staff=user.full_name)
+    )
+
+
+async def send_qr(bot: Bot, chat_id: int, link: str, caption: str) -> None:
+    """The same link as a QR code, for a patient standing at the front desk."""
     image = io.BytesIO()
     segno.make(link, error="m").save(image, kind="png", scale=8, border=2)
     try:
-        await chat.send_photo(image.getvalue(), caption=caption)
+        await bot.send_photo(chat_id, image.getvalue(), caption=caption)
     except TelegramError as exc:
         # The text link already went out; the QR code is a convenience.
         log.warning("could not send the invite QR code: %s", type(exc).__name__)

@@ -61,6 +61,7 @@ async def test_retention_drops_only_what_is_finished_and_old_enough(db: Database
         "invites": 1,
         "outbox": 1,
         "alerts": 1,
+        "questions": 0,
     }
     assert [r["idempotency_key"] for r in await db.table_rows("outbox")] == ["waiting"]
     assert len(await db.table_rows("alerts")) == 1
@@ -68,9 +69,43 @@ async def test_retention_drops_only_what_is_finished_and_old_enough(db: Database
         "invites": 0,
         "outbox": 0,
         "alerts": 0,
+        "questions": 0,
     }
 
 
 async def test_only_known_tables_can_be_read_whole(db: Database) -> None:
     with pytest.raises(ValueError, match="unknown table"):
         await db.table_rows("sqlite_master")
+
+
+async def test_erasure_says_where_open_alerts_were_posted(db: Database) -> None:
+    patient_id = await joined_patient(db)
+    handled = await db.create_alert(NOW, patient_id, "urgent", "pain", "r")
+    still_open = await db.create_alert(NOW, patient_id, "emergency", "chest", "r")
+    await db.add_alert_message(handled, -100, 7)
+    await db.add_alert_message(still_open, -100, 8)
+    await db.add_alert_message(still_open, 1001, 9)
+    await db.handle_alert(NOW, handled, STAFF)
+    erasure = await db.erase_patient(NOW, patient_id, actor_id=STAFF)
+    assert erasure is not None and erasure.patient_id == patient_id
+    assert erasure.open_alert_messages == [(-100, 8), (1001, 9)]
+    assert erasure.scrub.done
+    assert await db.table_rows("alert_messages") == []
+    assert await db.erase_patient(NOW, patient_id, actor_id=STAFF) is None
+
+
+async def test_erased_numbers_are_never_given_again(db: Database) -> None:
+    first = await joined_patient(db, "Ada", 1)
+    await db.erase_patient(NOW, first, actor_id=STAFF)
+    assert await joined_patient(db, "Bob", 2) == first + 1
+
+
+async def test_retention_also_drops_unopened_expired_invites_and_old_question_topics(db: Database) -> None:
+    waiting = await db.create_patient_with_invite(NOW, STAFF, "Never came", "h", NOW + 7 * DAY)
+    patient_id = await joined_patient(db)
+    await db.log_question(NOW, patient_id, "soreness", "routine")
+    purged = await db.purge_expired(
+        NOW + 8 * DAY, invites_days=30, outbox_days=90, alerts_days=365, questions_days=7
+    )
+    assert purged == {"invites": 1, "outbox": 0, "alerts": 0, "questions": 1}
+    assert await db.invite_by_hash("h") is None and await db.patient(waiting) is not None
