@@ -166,6 +166,7 @@ TEXT_KEYS: dict[str, frozenset[str]] = {
             "forget_kept",
             "nothing_stored",
             "flood_notice",
+            "flood_paused_toast",
         )
     },
     "stop.done": frozenset(),
@@ -203,6 +204,8 @@ TEXT_KEYS: dict[str, frozenset[str]] = {
     "staff.alert_done": frozenset(),
     "staff.alert_already": frozenset(),
     "staff.alert_gone": frozenset(),
+    "staff.alert_repeat": frozenset({"time"}),
+    "staff.alert_repeats": frozenset({"count", "time"}),
     "staff.patient_usage": frozenset(),
     "staff.patient_nothing": frozenset(),
     "staff.patient_upcoming_line": frozenset({"when", "what"}),

@@ -298,7 +298,15 @@ async def alerts_command(update: Update, context: ClinicContext) -> None:
     for alert, created in alerts:
         patient = await services.db.patient(alert.patient_id)
         if patient is not None:
-            message = alert_message(services, alert.id, patient, alert.urgency, alert.category, created)
+            message = alert_message(
+                texts,
+                services.settings.clinic_zone,
+                alert.id,
+                patient,
+                alert.urgency,
+                alert.category,
+                created,
+            )
             await reply(update, message.text, message)
     remaining = await services.db.count_open_alerts() - len(alerts)
     if remaining > 0:
