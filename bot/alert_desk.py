@@ -86,6 +86,8 @@ class AlertDesk:
         self._groups: dict[int, AlertGroup] = {}  # by alert id
         self._held_until: dict[int, datetime] = {}
         self._posts: dict[int, deque[datetime]] = {}
+        self._flushing = False
+        self._again = False
 
     async def report(self, patient: Patient, urgency: str, category: str, rule: str) -> int:
         """Record a red flag for staff and post or update their message if the chat has room now.
@@ -120,7 +122,23 @@ class AlertDesk:
         self._groups.pop(alert_id, None)
 
     async def flush(self) -> None:
-        """Post what is waiting, new alerts before count updates, in priority order; never wait."""
+        """Post what is waiting, new alerts before count updates, in priority order; never wait.
+
+        One flush at a time: a call while one runs makes the running one look again when it is done.
+        """
+        if self._flushing:
+            self._again = True
+            return
+        self._flushing = True
+        try:
+            self._again = True
+            while self._again:
+                self._again = False
+                await self._flush_once()
+        finally:
+            self._flushing = False
+
+    async def _flush_once(self) -> None:
         now = self._clock.now()
         chats = self._recipients()
         groups = sorted(self._groups.values(), key=lambda g: g.rank)
@@ -152,8 +170,8 @@ class AlertDesk:
     ) -> None:
         patient = await self._db.patient(group.patient_id)
         alert = await self._db.alert(group.alert_id)
-        if patient is None or alert is None or (message_id is not None and alert.handled_by is not None):
-            self._groups.pop(group.alert_id, None)  # erased, or taken by staff meanwhile
+        if patient is None or alert is None or alert.handled_by is not None:
+            self._groups.pop(group.alert_id, None)  # erased, or taken by staff meanwhile (/alerts)
             return
         repeats = group.repeats
         message = self._compose(

@@ -142,7 +142,7 @@ async def _post_init(app: ClinicApplication) -> None:
     await services.scheduler.plan_all()
     if app.job_queue is not None:
         # Safety nets: the wake-up job does the real work; these catch anything it could miss.
-        app.job_queue.run_repeating(_wake, interval=TICK_SECONDS, first=TICK_SECONDS, name="tick")
+        app.job_queue.run_repeating(_tick, interval=TICK_SECONDS, first=TICK_SECONDS, name="tick")
         app.job_queue.run_repeating(_plan, interval=PLAN_SECONDS, first=PLAN_SECONDS, name="plan")
         app.job_queue.run_repeating(
             _purge, interval=PURGE_SECONDS, first=PURGE_FIRST_SECONDS, name="retention"
@@ -155,6 +155,11 @@ async def _post_init(app: ClinicApplication) -> None:
 
 
 async def _wake(context: ClinicContext) -> None:
+    await context.services.scheduler.deliver_now()
+
+
+async def _tick(context: ClinicContext) -> None:
+    """The safety net behind both wake-up jobs."""
     await context.services.scheduler.deliver_now()
     await context.services.alerts.flush()
 
