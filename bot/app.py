@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -88,7 +89,9 @@ def build_application(
         exercise=timedelta(minutes=settings.exercise_grace_minutes),
     )
 
-    def armer(name: str, callback: Any) -> Any:
+    def armer(
+        name: str, callback: Callable[[ClinicContext], Coroutine[Any, Any, None]]
+    ) -> Callable[[float], None]:
         def arm(delay_seconds: float) -> None:
             """One wake-up job of a kind at a time, at the next due send; late is fine, never skipped."""
             queue = app.job_queue

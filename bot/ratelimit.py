@@ -38,26 +38,31 @@ def retry_seconds(exc: RetryAfter) -> float:
 
 
 class Pace:
-    """Even spacing for bulk sends; a send that goes ahead pushes the next bulk slot back."""
+    """Even spacing for bulk sends; a send that goes ahead pushes the next bulk slot back.
+
+    Slots follow each other at a fixed interval rather than from each late wake-up, so timer jitter
+    does not slow the pace down; after a quiet spell at most one slot is made up at once.
+    """
 
     def __init__(self, per_second: float) -> None:
         self._interval = 1 / per_second
         self._next = 0.0
 
-    def _now(self) -> float:
-        return asyncio.get_running_loop().time()
+    def _claim(self, now: float) -> None:
+        self._next = max(self._next, now - self._interval) + self._interval
 
     async def wait_turn(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
-            now = self._now()
+            now = loop.time()
             if now >= self._next:
-                self._next = now + self._interval
+                self._claim(now)
                 return
             await asyncio.sleep(self._next - now)
 
     def take(self) -> None:
         """Use a slot now, without waiting: the bulk sends behind it wait a little longer instead."""
-        self._next = max(self._now(), self._next) + self._interval
+        self._claim(asyncio.get_running_loop().time())
 
 
 class ClinicRateLimiter(BaseRateLimiter[str]):

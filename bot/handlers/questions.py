@@ -66,7 +66,11 @@ async def on_text(update: Update, context: ClinicContext) -> None:
     )
     if earlier is not None:
         # Pushback after a 911 instruction ("it's probably nothing") is not answered with home advice.
-        await reply(update, services.content.texts.render("fallback.emergency_repeat", category=earlier))
+        await reply(
+            update,
+            services.content.texts.render("fallback.emergency_repeat", category=earlier),
+            priority=Priority.EMERGENCY,
+        )
     else:
         await reply(update, result.reply, priority=reply_priority(result.urgency))
     await services.db.log_question(now, patient.id, result.topic, result.urgency)
