@@ -161,8 +161,8 @@ async def test_aftercare_from_session_goes_ahead_of_a_running_broadcast(bot: Bot
         bot.clock.advance(seconds=10)
         await bot.enrolled_patient(f"P{user}", user_id=user)
     bot.clock.advance(minutes=2)
-    number = await bot.db.patient_by_user(users[-1])
-    assert number is not None
+    treated = await bot.db.patient_by_user(users[-1])
+    assert treated is not None
     now = bot.clock.now()
     broadcast_id = await bot.db.create_broadcast(now, STAFF_ID, "Snow day: the clinic is closed today.")
     assert await bot.db.queue_broadcast(now, broadcast_id, STAFF_ID, now, now + timedelta(hours=24)) == 30
@@ -174,7 +174,7 @@ async def test_aftercare_from_session_goes_ahead_of_a_running_broadcast(bot: Bot
     running = asyncio.create_task(bot.services.scheduler.deliver_now())
     for _ in range(20):  # let the broadcast get going (it is paced by the rate limiter)
         await asyncio.sleep(0)
-    await bot.send(f"/session {number.id} neck", STAFF_ID)
+    await bot.send(f"/session {treated.id} neck", STAFF_ID)
     # The aftercare went out and staff heard so, while most of the broadcast was still waiting.
     assert "Aftercare sent" in bot.telegram.last_text(STAFF_ID)
     assert any("Your aftercare" in t for t in bot.telegram.texts(users[-1]))
