@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable, Coroutine
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from telegram import LinkPreviewOptions
@@ -12,6 +14,7 @@ from telegram.constants import ParseMode
 from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
+from bot.alert_desk import AlertDesk
 from bot.answers import AnswerEngine
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
@@ -20,9 +23,10 @@ from bot.db import Database
 from bot.flood import FloodGuard
 from bot.handlers import register_handlers
 from bot.handlers.access import Access
+from bot.handlers.alerts import alert_message
 from bot.handlers.console import refresh_broadcasts
 from bot.handlers.menus import publish_menus
-from bot.handlers.sending import telegram_sender
+from bot.handlers.sending import telegram_alert_poster, telegram_sender
 from bot.outbox import Dispatcher
 from bot.ratelimit import ClinicRateLimiter
 from bot.reminders import Grace
@@ -33,6 +37,7 @@ from bot.services import SERVICES_KEY, ClinicApplication, ClinicContext, Service
 log = logging.getLogger(__name__)
 
 WAKE_JOB = "wake"
+ALERT_WAKE_JOB = "alert-wake"
 TICK_SECONDS = 60
 PLAN_SECONDS = 10 * 60
 # Progress edits in a staff group count against Telegram's 20 messages a minute per group.
@@ -84,14 +89,25 @@ def build_application(
         exercise=timedelta(minutes=settings.exercise_grace_minutes),
     )
 
-    def arm(delay_seconds: float) -> None:
-        """One wake-up job at a time, at the next due message; late is fine, never skipped."""
-        queue = app.job_queue
-        if queue is None:
-            return
-        for job in queue.get_jobs_by_name(WAKE_JOB):
-            job.schedule_removal()
-        queue.run_once(_wake, when=delay_seconds, name=WAKE_JOB, job_kwargs={"misfire_grace_time": None})
+    def armer(
+        name: str, callback: Callable[[ClinicContext], Coroutine[Any, Any, None]]
+    ) -> Callable[[float], None]:
+        def arm(delay_seconds: float) -> None:
+            """One wake-up job of a kind at a time, at the next due send; late is fine, never skipped."""
+            queue = app.job_queue
+            if queue is None:
+                return
+            for job in queue.get_jobs_by_name(name):
+                job.schedule_removal()
+            queue.run_once(callback, when=delay_seconds, name=name, job_kwargs={"misfire_grace_time": None})
+
+        return arm
+
+    def staff_chats() -> list[int]:
+        """Alerts go to the staff group, or to each admin when there is none."""
+        if settings.staff_chat_id is not None:
+            return [settings.staff_chat_id]
+        return sorted(access.admin_ids)
 
     services = Services(
         settings=settings,
@@ -99,10 +115,18 @@ def build_application(
         content=content,
         db=db,
         access=access,
-        scheduler=Scheduler(db, dispatcher, content.reminders, clock, grace, arm),
+        scheduler=Scheduler(db, dispatcher, content.reminders, clock, grace, armer(WAKE_JOB, _wake)),
         engine=engine,
         flood=FloodGuard(
             clock, settings.flood_max_per_minute, timedelta(seconds=settings.flood_pause_seconds)
+        ),
+        alerts=AlertDesk(
+            db,
+            clock,
+            telegram_alert_poster(app.bot),
+            partial(alert_message, content.texts, settings.clinic_zone),
+            staff_chats,
+            armer(ALERT_WAKE_JOB, _flush_alerts),
         ),
     )
     app.bot_data[SERVICES_KEY] = services
@@ -121,7 +145,7 @@ async def _post_init(app: ClinicApplication) -> None:
     await services.scheduler.plan_all()
     if app.job_queue is not None:
         # Safety nets: the wake-up job does the real work; these catch anything it could miss.
-        app.job_queue.run_repeating(_wake, interval=TICK_SECONDS, first=TICK_SECONDS, name="tick")
+        app.job_queue.run_repeating(_tick, interval=TICK_SECONDS, first=TICK_SECONDS, name="tick")
         app.job_queue.run_repeating(_plan, interval=PLAN_SECONDS, first=PLAN_SECONDS, name="plan")
         app.job_queue.run_repeating(
             _purge, interval=PURGE_SECONDS, first=PURGE_FIRST_SECONDS, name="retention"
@@ -135,6 +159,16 @@ async def _post_init(app: ClinicApplication) -> None:
 
 async def _wake(context: ClinicContext) -> None:
     await context.services.scheduler.deliver_now()
+
+
+async def _tick(context: ClinicContext) -> None:
+    """The safety net behind both wake-up jobs."""
+    await context.services.scheduler.deliver_now()
+    await context.services.alerts.flush()
+
+
+async def _flush_alerts(context: ClinicContext) -> None:
+    await context.services.alerts.flush()
 
 
 async def _broadcast_progress(context: ClinicContext) -> None:

@@ -70,9 +70,11 @@ class Bot:
         return await self.db.table_rows(table)
 
     async def tick(self, **elapsed: float) -> None:
-        """Let time pass, then let the scheduler send what fell due (as its wake-up job would)."""
+        """Let time pass, then let the scheduler send what fell due and the alert desk post what waited
+        (as their wake-up jobs would)."""
         self.clock.advance(**elapsed)
         await self.services.scheduler.deliver_now()
+        await self.services.alerts.flush()
 
     async def outbox(self, kind: str) -> list[dict[str, Any]]:
         return [row for row in await self.rows("outbox") if row["kind"] == kind]

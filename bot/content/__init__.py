@@ -167,6 +167,7 @@ TEXT_KEYS: dict[str, frozenset[str]] = {
             "nothing_stored",
             "flood_notice",
             "new_link_notice",
+            "flood_paused_toast",
         )
     },
     "stop.done": frozenset(),
@@ -205,6 +206,8 @@ TEXT_KEYS: dict[str, frozenset[str]] = {
     "staff.alert_already": frozenset(),
     "staff.alert_gone": frozenset(),
     "staff.alert_erased": frozenset({"number"}),
+    "staff.alert_repeat": frozenset({"time"}),
+    "staff.alert_repeats": frozenset({"count", "time"}),
     "staff.patient_usage": frozenset(),
     "staff.patient_nothing": frozenset(),
     "staff.patient_upcoming_line": frozenset({"when", "what"}),
