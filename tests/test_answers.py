@@ -18,8 +18,8 @@ from bot.answers import (
     answer,
     packaged_topic_model,
 )
+from bot.answers.topic_model import TopicModel
 from bot.content import ClinicProfile, ContentError, load_clinic, read_toml
-from bot.topic_model import TopicModel
 
 CLINIC = ClinicProfile(
     name="Test & Spine Clinic",

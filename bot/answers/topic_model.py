@@ -1,7 +1,7 @@
 """A small, deterministic topic classifier: the fallback for ROUTINE topics when the keyword rules are
 not confident (no topic rule fired, only weak cues, or a tie).
 
-It never decides urgency. Red-flag rules in ``bot/answers.py`` run first and keep all their authority;
+It never decides urgency. Red-flag rules in ``bot/answers`` run first and keep all their authority;
 this model only chooses among routine topics for a message that the rules already found routine.
 
 Method: multinomial naive Bayes over binary features (each feature counted once per message):

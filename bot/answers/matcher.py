@@ -1,0 +1,124 @@
+"""Does a pattern occur in a message, and is what it names live (not negated, hypothetical or over)?"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Final
+
+from bot.answers.context import Message, resolved
+from bot.answers.normalise import find_phrase
+from bot.answers.patterns import Part, Pattern
+from bot.answers.vocabulary import Vocabulary
+
+# "face is kind of drooping": words allowed between two pattern words.
+MAX_GAP: Final = 2
+
+# A place a part occurs: (start, end, negated inside).
+Occurrence = tuple[int, int, bool]
+
+
+class Matcher:
+    """Matches compiled patterns against a read message."""
+
+    def __init__(self, vocab: Vocabulary) -> None:
+        self._cues = vocab.negation_cues
+        self._stops = vocab.negation_terminators
+        self._fillers = vocab.resolution_fillers
+
+    def _follow(self, rest: Sequence[int], start: int, msg: Message) -> Occurrence | None:
+        """Walk the remaining slots of one spelling from a start word, in order, in one clause."""
+        positions = msg.slot_positions
+        cur = start
+        inner_negation = False
+        for sid in rest:
+            nxt = next(
+                (
+                    p
+                    for p in positions[sid]
+                    if cur < p <= cur + 1 + MAX_GAP and msg.clause[p] == msg.clause[start]
+                ),
+                None,
+            )
+            if nxt is None:
+                return None
+            gap = msg.tokens[cur + 1 : nxt]
+            crosses_comma = any(msg.comma_before[k] for k in range(cur + 1, nxt + 1))
+            if crosses_comma or any(t in self._stops for t in gap):  # "breathe, just a sore neck"
+                return None
+            if any(msg.tokens[k] in self._cues and not msg.pseudo[k] for k in range(cur + 1, nxt)):
+                inner_negation = True
+            cur = nxt
+        return start, cur, inner_negation
+
+    def occurrences(self, part: Part, msg: Message) -> list[Occurrence]:
+        """(start, end, negated inside) for each place the part occurs; "chest is NOT hurting" is
+        negated inside, while a pattern that spells out its own "not" ("will not stop") is not."""
+        found: list[Occurrence] = []
+        positions = msg.slot_positions
+        for seq in part.sequences:
+            starts = positions.get(seq[0])
+            if not starts:
+                continue
+            rest = seq[1:]
+            if any(sid not in positions for sid in rest):
+                continue
+            for start in starts:
+                hit = self._follow(rest, start, msg)
+                if hit is not None:
+                    found.append(hit)
+        return found
+
+    def _live(
+        self, part: Part, hit: Occurrence, msg: Message, ignore_negation: bool, count_resolved: bool
+    ) -> bool:
+        start, end, inner_negation = hit
+        if ignore_negation:
+            return True
+        if inner_negation:
+            return False
+        if part.context:
+            return True
+        if msg.hypothetical[start] or msg.negated[start]:
+            return False
+        return count_resolved or not resolved(start, end, msg, self._fillers)
+
+    def match(
+        self,
+        pattern: Pattern,
+        msg: Message,
+        *,
+        ignore_negation: bool = False,
+        count_resolved: bool = False,
+        active_only: bool = True,
+    ) -> str | None:
+        """The matched words if every part occurs (actively) in one clause, else None."""
+        per_part: list[dict[int, tuple[int, int]]] = []
+        for part in pattern.parts:
+            by_clause: dict[int, tuple[int, int]] = {}
+            for hit in self.occurrences(part, msg):
+                if active_only and not self._live(part, hit, msg, ignore_negation, count_resolved):
+                    continue
+                by_clause.setdefault(msg.clause[hit[0]], (hit[0], hit[1]))
+            if not by_clause:
+                return None
+            per_part.append(by_clause)
+        common = set(per_part[0])
+        for by_clause in per_part[1:]:
+            common &= set(by_clause)
+        if not common:
+            return None
+        c = min(common)
+        spans = sorted(by_clause[c] for by_clause in per_part)
+        return " ... ".join(" ".join(msg.tokens[s : e + 1]) for s, e in spans)
+
+    def any_live(self, patterns: Iterable[Pattern], msg: Message) -> bool:
+        return any(self.match(p, msg) is not None for p in patterns)
+
+    def any_phrase(self, phrases: Iterable[Sequence[str]], msg: Message, *, skip_pseudo: bool) -> str | None:
+        """The first phrase that occurs neither negated nor hypothetical (nor, if asked, in a set phrase)."""
+        for phrase in phrases:
+            for i in find_phrase(msg.tokens, phrase):
+                if msg.negated[i] or msg.hypothetical[i] or (skip_pseudo and msg.pseudo[i]):
+                    continue
+                return " ".join(phrase)
+        return None
