@@ -161,6 +161,22 @@ def reactivations(
     return found
 
 
+def _over_later_in_clause(msg: Message, c: int, start: int, pos: int) -> bool:
+    """ "numb but it went away": over, unless "it came back" (or "still" between the two)."""
+    return not any(
+        (rc == c and (strong or start < rp < pos)) or (rc == c + 1 and strong)
+        for rc, rp, strong in msg.reactivations
+    )
+
+
+def _over_in_next_clause(msg: Message, c: int, pos: int, fillers: frozenset[str]) -> bool:
+    """ "The tingling. It went away": the next clause says it is over, with only filler words before."""
+    if any(rc in (c, c + 1) and strong for rc, _, strong in msg.reactivations):
+        return False
+    first = next(i for i, cl in enumerate(msg.clause) if cl == c + 1)
+    return all(msg.tokens[k] in fillers for k in range(first, pos))
+
+
 def resolved(start: int, end: int, msg: Message, fillers: frozenset[str]) -> bool:
     """Is the symptom over ("the tingling I had is gone", "numb but it went away")?
 
@@ -169,16 +185,8 @@ def resolved(start: int, end: int, msg: Message, fillers: frozenset[str]) -> boo
     c = msg.clause[start]
     for cue_clause, pos in msg.resolution_cues:
         if cue_clause == c and pos > end:
-            if any(
-                (rc == c and (strong or start < rp < pos)) or (rc == c + 1 and strong)
-                for rc, rp, strong in msg.reactivations
-            ):
-                continue
-            return True
-        if cue_clause == c + 1:
-            if any(rc in (c, c + 1) and strong for rc, _, strong in msg.reactivations):
-                continue
-            first = next(i for i, cl in enumerate(msg.clause) if cl == c + 1)
-            if all(msg.tokens[k] in fillers for k in range(first, pos)):
+            if _over_later_in_clause(msg, c, start, pos):
                 return True
+        elif cue_clause == c + 1 and _over_in_next_clause(msg, c, pos, fillers):
+            return True
     return False

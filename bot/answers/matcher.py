@@ -25,25 +25,28 @@ class Matcher:
         self._stops = vocab.negation_terminators
         self._fillers = vocab.resolution_fillers
 
+    def _next(self, sid: int, cur: int, start: int, msg: Message) -> int | None:
+        """The next position of a slot within the gap allowed, in the start's clause, not across a comma
+        or a word that ends a negation ("breathe, just a sore neck")."""
+        nxt = next(
+            (
+                p
+                for p in msg.slot_positions[sid]
+                if cur < p <= cur + 1 + MAX_GAP and msg.clause[p] == msg.clause[start]
+            ),
+            None,
+        )
+        if nxt is None or any(msg.comma_before[k] for k in range(cur + 1, nxt + 1)):
+            return None
+        return None if any(t in self._stops for t in msg.tokens[cur + 1 : nxt]) else nxt
+
     def _follow(self, rest: Sequence[int], start: int, msg: Message) -> Occurrence | None:
         """Walk the remaining slots of one spelling from a start word, in order, in one clause."""
-        positions = msg.slot_positions
         cur = start
         inner_negation = False
         for sid in rest:
-            nxt = next(
-                (
-                    p
-                    for p in positions[sid]
-                    if cur < p <= cur + 1 + MAX_GAP and msg.clause[p] == msg.clause[start]
-                ),
-                None,
-            )
+            nxt = self._next(sid, cur, start, msg)
             if nxt is None:
-                return None
-            gap = msg.tokens[cur + 1 : nxt]
-            crosses_comma = any(msg.comma_before[k] for k in range(cur + 1, nxt + 1))
-            if crosses_comma or any(t in self._stops for t in gap):  # "breathe, just a sore neck"
                 return None
             if any(msg.tokens[k] in self._cues and not msg.pseudo[k] for k in range(cur + 1, nxt)):
                 inner_negation = True

@@ -151,8 +151,8 @@ class PainScoreWords:
                 return True
         return False
 
-    def _find(self, text: str) -> tuple[list[_Found], bool]:
-        """Every score with its span, pairs first; and whether one was written "n/10"."""
+    def _pairs(self, text: str) -> tuple[list[_Found], list[tuple[int, int]]]:
+        """ "from 3 to 7", "3 -> 7": the first is earlier, the second now; and the spans they take."""
         found: list[_Found] = []
         taken: list[tuple[int, int]] = []
         for m in self.pair.finditer(text):
@@ -160,6 +160,11 @@ class PainScoreWords:
             found.append((m.start(), m.start() + 1, self._value(groups[0]), 0))
             found.append((m.end() - 1, m.end(), self._value(groups[1]), 2))
             taken.append(m.span())
+        return found, taken
+
+    def _find(self, text: str) -> tuple[list[_Found], bool]:
+        """Every score with its span, pairs first; and whether one was written "n/10"."""
+        found, taken = self._pairs(text)
         slash_seen = False
         for regex in (self.slash, self.single):
             for m in regex.finditer(text):
@@ -178,23 +183,26 @@ class PainScoreWords:
             return True
         return bool(session_known or self.treatment.search(text)) and not self.rating.search(text)
 
+    def _rank(self, before: str, after: str) -> int:
+        """The time rank from the nearest time word, else from the tense, else "unknown" (1)."""
+        rank = self._nearest(self.ranks, before, after)
+        if rank is None:
+            rank = self._nearest(self.tenses, before, after)
+        return 1 if rank is None else rank
+
     def _score(self, text: str, found: list[_Found], i: int, bounds: list[tuple[int, int]]) -> PainScore:
         start, end, value, rank = found[i]
         left = max([b for _, b in bounds if b <= start] + [found[i - 1][1] if i else 0])
         right_score = found[i + 1][0] if i + 1 < len(found) else len(text)
         right = min([a for a, _ in bounds if a >= end] + [right_score])
         before, after = text[left:start], text[end:right]
-        if rank is None:
-            rank = self._nearest(self.ranks, before, after)
-        if rank is None:
-            rank = self._nearest(self.tenses, before, after)
         # Direction words reach past "and" ("an 8 and climbing"), up to the next score or punctuation.
         stop = next((k for k in range(end, right_score) if text[k] in ",.;!?\n"), right_score)
         number = self.language.score_number
         window = f"{before} {re.sub(number, ' ', text[start:end])} # {text[end:stop]}"
         return PainScore(
             value=value,
-            rank=1 if rank is None else rank,
+            rank=self._rank(before, after) if rank is None else rank,
             position=start,
             rising_cue=self._cue(self.rising, window),
             falling_cue=self._cue(self.falling, window),
@@ -264,12 +272,9 @@ class Quantities:
             return float(tok)
         return self._vocab.number_words.get(tok)
 
-    def _counted(self, tokens: Sequence[str], i: int) -> float | None:
-        """Hours in "4 days", "a couple of weeks", "2 more days"; not "over 3 days ago"."""
+    def _unit_at(self, tokens: Sequence[str], i: int) -> int | None:
+        """Where the unit of the number at i is: "4 days", "a couple of weeks", "2 more days"."""
         vocab, lang, n = self._vocab, self._lang, len(tokens)
-        amount = self._amount(tokens[i])
-        if amount is None or amount <= 0:
-            return None
         j = i + 1
         if j < n and tokens[j] in vocab.number_words and tokens[i] in lang.articles:
             return None  # "a few days": the next word carries the number
@@ -277,16 +282,24 @@ class Quantities:
             j += 1
         if j < n and tokens[j] in lang.duration_fillers:
             j += 1
-        if j >= n or tokens[j] not in vocab.duration_units:
-            return None
-        if i > 0 and tokens[i - 1] in vocab.duration_not_before:
-            return None
+        return j if j < n and tokens[j] in vocab.duration_units else None
+
+    def _not_a_duration(self, tokens: Sequence[str], i: int, j: int) -> bool:
+        """ "over 3 days ago", "2 days a week": the words around make it something else."""
+        if i > 0 and tokens[i - 1] in self._vocab.duration_not_before:
+            return True
         rest = tuple(tokens[j + 1 : j + 4])
-        if any(rest[: len(p)] == p for p in vocab.duration_not_after):
+        return any(rest[: len(p)] == p for p in self._vocab.duration_not_after)
+
+    def _counted(self, tokens: Sequence[str], i: int) -> float | None:
+        """Hours in a number followed by a unit of time, when it is a duration."""
+        amount = self._amount(tokens[i])
+        if amount is None or amount <= 0:
             return None
-        if amount > self._ranges.max_duration_amount:
+        j = self._unit_at(tokens, i)
+        if j is None or self._not_a_duration(tokens, i, j) or amount > self._ranges.max_duration_amount:
             return None
-        return amount * vocab.duration_units[tokens[j]]
+        return amount * self._vocab.duration_units[tokens[j]]
 
     def _day_numbers(self, tokens: Sequence[str]) -> list[float]:
         """ "day 3", "week two": the day or week after a session."""
@@ -321,26 +334,27 @@ class Quantities:
             found = [hours for phrase, hours in self._vocab.duration_phrases if _contains(tokens, phrase)]
         return max(found) if found else None
 
-    def temperatures(self, tokens: Sequence[str]) -> list[tuple[float, str]]:
-        """Body temperatures stated ("38.5", "a temp of 101") with their unit; not the bath's."""
+    def _body_temperature(self, tokens: Sequence[str], i: int) -> bool:
+        """Is the number at i a temperature of the body: near a temperature word (or written like a
+        reading: "been at 39.1"), not a quantity ("38 ounces") nor the weather or the bath's?"""
         vocab = self._vocab
+        near = [*tokens[max(0, i - _TEMPERATURE_BEFORE) : i], *tokens[i + 1 : i + 1 + _TEMPERATURE_AFTER]]
+        reading = bool(self._lang.fever_reading.fullmatch(tokens[i]))
+        if not reading and not any(t in vocab.temperature_context for t in near):
+            return False
+        if i + 1 < len(tokens) and tokens[i + 1] in vocab.temperature_not_after:
+            return False  # "38 ounces", "101 minutes"
+        reach = tokens[max(0, i - _NOT_BODY_REACH) : i + _NOT_BODY_REACH]
+        return not any(t in vocab.temperature_not_body for t in reach)  # "101 degrees outside"
+
+    def temperatures(self, tokens: Sequence[str]) -> list[tuple[float, str]]:
+        """Body temperatures stated ("38.5", "a temp of 101") with their unit."""
         temps: list[tuple[float, str]] = []
         for i, tok in enumerate(tokens):
-            if not _NUMBER.fullmatch(tok):
-                continue
-            near = [*tokens[max(0, i - _TEMPERATURE_BEFORE) : i], *tokens[i + 1 : i + 1 + _TEMPERATURE_AFTER]]
-            # "been at 39.1": a reading to one decimal in the fever range needs no other word
-            reading = bool(self._lang.fever_reading.fullmatch(tok))
-            if not reading and not any(t in vocab.temperature_context for t in near):
-                continue
-            if i + 1 < len(tokens) and tokens[i + 1] in vocab.temperature_not_after:
-                continue  # "38 ounces", "101 minutes"
-            reach = tokens[max(0, i - _NOT_BODY_REACH) : i + _NOT_BODY_REACH]
-            if any(t in vocab.temperature_not_body for t in reach):
-                continue  # "101 degrees outside", "the bath was 39"
-            unit = self._unit(float(tok))
-            if unit is not None:
-                temps.append((float(tok), unit))
+            if _NUMBER.fullmatch(tok) and self._body_temperature(tokens, i):
+                unit = self._unit(float(tok))
+                if unit is not None:
+                    temps.append((float(tok), unit))
         return temps
 
     def _unit(self, value: float) -> str | None:

@@ -81,24 +81,31 @@ class Router:
     def _rule_pick(self, msg: Message) -> RulePick:
         c = self._c
         scores = {name: self.score(c.topics[name], msg) for name in c.order}
+        eligible = self._eligible(scores)
+        best_name, best_score = NO_TOPIC, 0
+        for name, score in eligible.items():
+            if score > best_score:
+                best_name, best_score = name, score
+        tied = tuple(n for n, sc in eligible.items() if best_score > 0 and sc == best_score)
+        return RulePick(best_name, best_score, scores[best_name][1] > 0, tied, scores)
+
+    def _eligible(self, scores: dict[str, tuple[int, int]]) -> dict[str, int]:
+        """Each topic's score, in routing order, without general topics that give way to a specific one.
+
+        "can I take ibuprofen for the soreness" is about medication, unless the message is plainly about
+        the general topic ("how long is soreness supposed to last? asking before I book more"): enough of
+        its strong keywords. "hi, I'm sore" is soreness: smalltalk is not specific."""
+        c = self._c
         specific = any(
             live > 0
             for name, (_, live) in scores.items()
-            if name not in c.general_topics and name != SMALLTALK  # "hi, I'm sore" is soreness
+            if name not in c.general_topics and name != SMALLTALK
         )
-        best_name, best_score = NO_TOPIC, 0
-        eligible: dict[str, int] = {}
-        for name in c.order:
-            # A general topic gives way to a specific one ("can I take ibuprofen for the soreness" is about
-            # medication) unless the message is plainly about it ("how long is soreness supposed to last?
-            # asking before I book more"): enough of its strong keywords.
-            if specific and name in c.general_topics and scores[name][1] < c.general_topic_strong_hits:
-                continue
-            eligible[name] = scores[name][0]
-            if scores[name][0] > best_score:
-                best_name, best_score = name, scores[name][0]
-        tied = tuple(n for n, sc in eligible.items() if best_score > 0 and sc == best_score)
-        return RulePick(best_name, best_score, scores[best_name][1] > 0, tied, scores)
+        return {
+            name: scores[name][0]
+            for name in c.order
+            if not (specific and name in c.general_topics and scores[name][1] < c.general_topic_strong_hits)
+        }
 
     def soreness_cue(self, msg: Message, *, scores_only: bool = False) -> bool:
         """A body part with an ache / pain / tightness word or a pain score, in the days after a session

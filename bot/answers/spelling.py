@@ -71,20 +71,26 @@ class Speller:
 
     def _squeezed(self, token: str) -> str | None:
         """ "sooore", "painnn", "hiii": a letter typed three times or more, read once or twice."""
+        if not (token.isalpha() and _REPEATS.search(token)) or token in self.known_words:
+            return None
         for squeezed in (_REPEATS.sub(r"\1", token), _REPEATS.sub(r"\1\1", token)):
             if squeezed in self.known_words or self.slots_for(squeezed):
                 return squeezed
         return None
 
+    def _correctable(self, token: str) -> bool:
+        """Long enough, all letters, and not already a word the vocabulary or the patterns know
+        ("coughing" for "cough*")."""
+        if len(token) < MIN_CORRECTED or not token.isalpha() or token in self.known_words:
+            return False
+        return not self.slots_for(token)
+
     def correct(self, token: str) -> str:
         """Read a misspelt key word as the word meant ("numbnes" -> "numbness"); cached per word."""
-        if token.isalpha() and _REPEATS.search(token) and token not in self.known_words:
-            squeezed = self._squeezed(token)
-            if squeezed is not None:
-                return squeezed
-        if len(token) < MIN_CORRECTED or not token.isalpha() or token in self.known_words:
-            return token
-        if self.slots_for(token):  # already a word the patterns know ("coughing" for "cough*")
+        squeezed = self._squeezed(token)
+        if squeezed is not None:
+            return squeezed
+        if not self._correctable(token):
             return token
         cached = self._corrections.get(token)
         if cached is None:

@@ -15,16 +15,18 @@ PHASED_TOPIC: Final = "soreness"
 PHASES: Final = ("none", "early", "mid", "late", "late_improving")
 
 
+def _is_entry(entry: object) -> bool:
+    """One `decisive_all` entry: a non-empty list of non-empty pattern lists."""
+    return isinstance(entry, list) and bool(entry) and all(isinstance(g, list) and g for g in entry)
+
+
 def _decisive_all(
     raw: Mapping[str, Any], where: str, compiler: PatternCompiler
 ) -> tuple[tuple[tuple[Pattern, ...], ...], ...]:
     """`decisive_all = [[[group 1 patterns], [group 2 patterns]], ...]`: a topic is settled when every
     group of one entry matches somewhere in the message ("first massage next week. Will I be sore?")."""
     value = raw.get("decisive_all", [])
-    if not isinstance(value, list) or any(
-        not isinstance(entry, list) or not entry or any(not isinstance(g, list) or not g for g in entry)
-        for entry in value
-    ):
+    if not isinstance(value, list) or not all(_is_entry(entry) for entry in value):
         raise ContentError(f"{where}: 'decisive_all' must be a list of lists of non-empty pattern lists")
     return tuple(
         tuple(tuple(compiler.pattern(p, f"{where}.decisive_all") for p in group) for group in entry)

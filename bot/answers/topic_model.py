@@ -98,6 +98,29 @@ class Prediction:
         return self.topic, self.runner_up
 
 
+def _count_features(
+    examples: Sequence[tuple[str, str]], topics: Sequence[str]
+) -> tuple[list[int], dict[str, list[int]], list[int]]:
+    """Per topic: how many examples, how many carry each feature, and the features in all."""
+    index = {t: i for i, t in enumerate(topics)}
+    k = len(topics)
+    doc_counts = [0] * k
+    counts: dict[str, list[int]] = {}
+    totals = [0] * k
+    for text, topic in examples:
+        ti = index.get(topic)
+        if ti is None:
+            raise ContentError(f"bot/content/{EXAMPLES_FILE}: unknown topic '{topic}'")
+        doc_counts[ti] += 1
+        for feat in features(text):
+            row = counts.get(feat)
+            if row is None:
+                row = counts[feat] = [0] * k
+            row[ti] += 1
+            totals[ti] += 1
+    return doc_counts, counts, totals
+
+
 class TopicModel:
     """Multinomial naive Bayes over binary word, word-pair and character n-gram features."""
 
@@ -105,22 +128,8 @@ class TopicModel:
         if not topics:
             raise ContentError(f"bot/content/{EXAMPLES_FILE}: no topics to learn")
         self.topics: tuple[str, ...] = tuple(topics)
-        index = {t: i for i, t in enumerate(self.topics)}
         k = len(self.topics)
-        doc_counts = [0] * k
-        counts: dict[str, list[int]] = {}
-        totals = [0] * k
-        for text, topic in examples:
-            ti = index.get(topic)
-            if ti is None:
-                raise ContentError(f"bot/content/{EXAMPLES_FILE}: unknown topic '{topic}'")
-            doc_counts[ti] += 1
-            for feat in features(text):
-                row = counts.get(feat)
-                if row is None:
-                    row = counts[feat] = [0] * k
-                row[ti] += 1
-                totals[ti] += 1
+        doc_counts, counts, totals = _count_features(examples, self.topics)
         thin = [t for t, n in zip(self.topics, doc_counts, strict=True) if n < MIN_EXAMPLES_PER_TOPIC]
         if thin:
             raise ContentError(

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Final
 from bot.answers.context import Message
 from bot.answers.matcher import Matcher
 from bot.answers.normalise import find_phrase
-from bot.answers.quantities import OLDER_THAN_ANY
+from bot.answers.quantities import OLDER_THAN_ANY, PainScore
 from bot.answers.schema import Rule
 from bot.answers.templates import fmt_number
 
@@ -23,6 +23,15 @@ if TYPE_CHECKING:
 RISING: Final = "rising"
 FALLING: Final = "falling"
 STEADY: Final = "steady"
+
+
+def _one_score_trend(score: PainScore, shown: str) -> tuple[str, str]:
+    """One score goes the way its words say ("an 8 and climbing", "down to a 2"), else holds steady."""
+    if score.rising_cue and not score.falling_cue:
+        return RISING, f"pain score {shown} and rising"
+    if score.falling_cue and not score.rising_cue:
+        return FALLING, f"pain score down to {shown}"
+    return STEADY, f"pain score {shown}"
 
 
 class Triage:
@@ -70,16 +79,11 @@ class Triage:
         if not scores:
             return None, ""
         ordered = sorted(scores, key=lambda p: (p.rank, p.position))
-        first, last = ordered[0], ordered[-1]
-        shown = " -> ".join(fmt_number(p.value) for p in (ordered if len(ordered) > 1 else [last]))
+        shown = " -> ".join(fmt_number(p.value) for p in ordered)
         if len(ordered) == 1:
-            if last.rising_cue and not last.falling_cue:
-                return RISING, f"pain score {shown} and rising"
-            if last.falling_cue and not last.rising_cue:
-                return FALLING, f"pain score down to {shown}"
-            return STEADY, f"pain score {shown}"
+            return _one_score_trend(ordered[0], shown)
         rise = self._t.pain_score_rise
-        delta = last.value - first.value
+        delta = ordered[-1].value - ordered[0].value
         if delta >= rise or (delta > 0 and any(p.rising_cue for p in scores)):
             return RISING, f"pain score {shown}"
         if delta <= -rise or (delta < 0 and any(p.falling_cue for p in scores)):
@@ -121,23 +125,31 @@ class Triage:
             for i in find_phrase(msg.tokens, phrase)
         )
 
-    def _timing_holds(self, rule: Rule, msg: Message) -> bool:
-        if rule.min_elapsed is not None:
-            elapsed = msg.stated_hours if msg.stated_hours is not None else msg.session_hours
-            if elapsed is None or elapsed < rule.min_elapsed:
-                return False
-        if rule.persistence == "required" and not self.persisting(msg):
-            return False
-        if (
-            rule.persistence == "required_without_session"
-            and msg.session_hours is None
-            and not self.persisting(msg)
-        ):
-            return False
+    def _long_enough(self, rule: Rule, msg: Message) -> bool:
+        """`min_elapsed`: the stated duration, else the time since the session, reaches the threshold."""
+        if rule.min_elapsed is None:
+            return True
+        elapsed = msg.stated_hours if msg.stated_hours is not None else msg.session_hours
+        return elapsed is not None and elapsed >= rule.min_elapsed
+
+    def _lasting(self, rule: Rule, msg: Message) -> bool:
+        """`persistence`: the patient says it has lasted (or a session is known, if so allowed)."""
+        if rule.persistence is None or self.persisting(msg):
+            return True
+        return rule.persistence == "required_without_session" and msg.session_hours is not None
+
+    def _not_too_late(self, rule: Rule, msg: Message) -> bool:
+        """`max_session_hours`: not within that many hours of a known session."""
         latest, hours = rule.max_session_hours, msg.session_hours
-        if latest is not None and hours is not None and hours < latest:
-            return False
-        return not (rule.unless_improving and self.improving(msg))
+        return latest is None or hours is None or hours >= latest
+
+    def _timing_holds(self, rule: Rule, msg: Message) -> bool:
+        return (
+            self._long_enough(rule, msg)
+            and self._lasting(rule, msg)
+            and self._not_too_late(rule, msg)
+            and not (rule.unless_improving and self.improving(msg))
+        )
 
     # ------------------------------------------------------------------ patterns
 

@@ -135,20 +135,11 @@ def _word_sets(v: Mapping[str, Any], where: str) -> dict[str, Any]:
 
 
 def _rewrites(v: Mapping[str, Any], where: str) -> tuple[dict[str, Phrase], list[Rewrite]]:
-    rewrites: dict[str, Phrase] = {}
-    for key, value in require_table(v, "rewrites", where).items():
-        if not isinstance(value, str) or not value.strip():
-            raise ContentError(f"{where}: rewrites.{key} must be a non-empty string")
-        rewrites[key.lower()] = words(value)
-    phrase_rewrites: list[Rewrite] = []
-    for key, value in require_table(v, "phrase_rewrites", where).items():
-        if not isinstance(value, str) or not value.strip() or not key.strip():
-            raise ContentError(f"{where}: phrase_rewrites.{key} must be a non-empty string")
-        phrase_rewrites.append((words(key), words(value)))
+    """One-word rewrites and phrase rewrites; clinical words join one or the other by their length."""
+    rewrites = {key.lower(): words(value) for key, value in _strings(v, "rewrites", where).items()}
+    phrase_rewrites = [(words(k), words(value)) for k, value in _strings(v, "phrase_rewrites", where).items()]
     # Clinical words ("paraesthesia", "lower limb"): one word joins the rewrites, several the phrases.
-    for key, value in require_table(v, "clinical", where).items():
-        if not isinstance(value, str) or not value.strip() or not key.strip():
-            raise ContentError(f"{where}: clinical.{key} must be a non-empty string")
+    for key, value in _strings(v, "clinical", where).items():
         found = words(key)
         if len(found) > 1:
             phrase_rewrites.append((found, words(value)))
@@ -157,6 +148,15 @@ def _rewrites(v: Mapping[str, Any], where: str) -> tuple[dict[str, Phrase], list
         else:
             rewrites[found[0]] = words(value)
     return rewrites, phrase_rewrites
+
+
+def _strings(v: Mapping[str, Any], key: str, where: str) -> dict[str, str]:
+    """A table of non-empty words to non-empty strings."""
+    table = require_table(v, key, where)
+    for name, value in table.items():
+        if not isinstance(value, str) or not value.strip() or not name.strip():
+            raise ContentError(f"{where}: {key}.{name} must be a non-empty string")
+    return table
 
 
 def _contractions(v: Mapping[str, Any], where: str) -> dict[str, str]:
