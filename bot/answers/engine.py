@@ -22,7 +22,7 @@ from bot.answers.normalise import Normaliser
 from bot.answers.quantities import Quantities
 from bot.answers.replies import Replies
 from bot.answers.routing import SMALLTALK, SORENESS, Router
-from bot.answers.schema import ANSWERS_FILE, MAX_INPUT_CHARS, RED_FLAGS_FILE, ROUTINE_TOPICS, Answer
+from bot.answers.schema import ANSWERS_FILE, MAX_INPUT_CHARS, RED_FLAGS_FILE, ROUTINE_TOPICS, Answer, Topic
 from bot.answers.spelling import Speller
 from bot.answers.topic_model import TopicModel
 from bot.answers.triage import Triage
@@ -115,10 +115,6 @@ class AnswerEngine:
         c = split_clauses(norm.tokens(expanded), vocab, lang)
         if not any(t.isalpha() for t in c.tokens):
             return None
-        slot_positions: dict[int, list[int]] = {}
-        for i, tok in enumerate(c.tokens):
-            for sid in self._speller.slots_for(tok):
-                slot_positions.setdefault(sid, []).append(i)
         pseudo = pseudo_negations(c.tokens, vocab)
         negated = negations(c, pseudo, vocab, lang)
         hypothetical = hypotheticals(c, vocab)
@@ -130,7 +126,7 @@ class AnswerEngine:
             negated=negated,
             hypothetical=hypothetical,
             pseudo=pseudo,
-            slot_positions=slot_positions,
+            slot_positions=self._slot_positions(c.tokens),
             resolution_cues=resolutions(c, negated, pseudo, hypothetical, vocab),
             reactivations=reactivations(c, negated, vocab, lang),
             session_hours=session_hours,
@@ -142,29 +138,46 @@ class AnswerEngine:
             age=self._c.ages.oldest(expanded),
         )
 
+    def _slot_positions(self, tokens: list[str]) -> dict[int, list[int]]:
+        """Where each pattern slot occurs in the message: the index every pattern is matched on."""
+        positions: dict[int, list[int]] = {}
+        for i, tok in enumerate(tokens):
+            for sid in self._speller.slots_for(tok):
+                positions.setdefault(sid, []).append(i)
+        return positions
+
     # ------------------------------------------------------------------ routine topics
 
     def _routine(self, msg: Message) -> Answer:
         name, picked_by = self._router.pick(msg)
         topic = self._c.topics[name]
-        extra: dict[str, str] = {}
-        if msg.session_hours is not None:
-            extra["ago"] = self._replies.ago(msg.session_hours)
-        first: str | None = None
-        variant: str | None = None
-        if name == SORENESS:
-            variant = self._soreness_phase(msg)
-            first = topic.phases[variant]
-        elif topic.session_line and msg.session_hours is not None:
-            first = topic.session_line
-        body = topic.lines
+        extra = {"ago": self._replies.ago(msg.session_hours)} if msg.session_hours is not None else {}
+        first, variant = self._first_line(topic, msg)
+        body, chosen = self._body(topic, msg)
+        reply = self._replies.render(self._replies.topic_lines(topic, body, first), extra)
+        return Answer(
+            name, "routine", reply, f"topic.{name}", None, variant=chosen or variant, picked_by=picked_by
+        )
+
+    def _first_line(self, topic: Topic, msg: Message) -> tuple[str | None, str | None]:
+        """(first line, variant): the soreness phase, or a topic's line about the session."""
+        if topic.name == SORENESS:
+            phase = self._soreness_phase(msg)
+            return topic.phases[phase], phase
+        if topic.session_line and msg.session_hours is not None:
+            return topic.session_line, None
+        return None, None
+
+    def _body(self, topic: Topic, msg: Message) -> tuple[tuple[str, ...], str | None]:
+        """The topic's lines, or the variant whose keywords match most ("blood thinner", "thanks")."""
+        body: tuple[str, ...] = topic.lines
         best_hits = 0
+        chosen: str | None = None
         for vname, option in topic.variants.items():
             hits = sum(1 for p in option.keywords if self._matcher.match(p, msg) is not None)
             if hits > best_hits:
-                body, best_hits, variant = option.lines, hits, vname
-        reply = self._replies.render(self._replies.topic_lines(topic, body, first), extra)
-        return Answer(name, "routine", reply, f"topic.{name}", None, variant=variant, picked_by=picked_by)
+                body, best_hits, chosen = option.lines, hits, vname
+        return body, chosen
 
     def _soreness_phase(self, msg: Message) -> str:
         hours = msg.session_hours

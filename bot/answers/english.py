@@ -70,6 +70,8 @@ ENGLISH: Final = Language(
         (re.compile(r"'d\b"), " would"),
         (re.compile(r"'s\b"), ""),
     ),
+    negation_word="not",
+    cannot_word="cannot",
     shorthands=((re.compile(r"\bw/o\b"), " without "), (re.compile(r"\bw/"), " with ")),
     symbols={"&": " and ", "-": " ", "_": " "},
     token=re.compile(r"\d+(?:\.\d+)?|[a-z]+|[.!?;\n]|,"),

@@ -22,6 +22,8 @@ class Language:
 
     code: str
     contractions: tuple[tuple[re.Pattern[str], str], ...]  # "can't" -> " cannot "
+    negation_word: str  # "not": what "isnt" (a not_contraction in the content) adds after "is"
+    cannot_word: str  # "cannot": what the content's cannot_forms ("unable to") are read as
     shorthands: tuple[tuple[re.Pattern[str], str], ...]  # "w/o" -> " without "
     symbols: Mapping[str, str]  # "&" -> " and ", "-" -> " "
     token: re.Pattern[str]  # one word, number or punctuation mark

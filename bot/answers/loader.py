@@ -28,6 +28,8 @@ _THRESHOLD_KEYS: Final = (
 )
 _AGO_KEYS: Final = ("under_one_hour", "one_hour", "hours", "one_day", "days", "one_week", "weeks")
 _EMERGENCY_LEAD: Final = "Call 911 now"
+# The languages the engine can read, by the code answers.toml names in `language`.
+LANGUAGES: Final[Mapping[str, Language]] = {language.code: language for language in (ENGLISH,)}
 
 
 def _probability(table: Mapping[str, Any], key: str, where: str) -> float:
@@ -42,6 +44,13 @@ def _count(table: Mapping[str, Any], key: str, where: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ContentError(f"{where}: '{key}' must be a whole number of at least 1")
     return value
+
+
+def _language(answers: Mapping[str, Any], where: str) -> Language:
+    code = require_str(dict(answers), "language", where)
+    if code not in LANGUAGES:
+        raise ContentError(f"{where}: unknown language '{code}' (the engine reads {', '.join(LANGUAGES)})")
+    return LANGUAGES[code]
 
 
 @dataclass(frozen=True)
@@ -110,12 +119,10 @@ class Thresholds:
 class AnswerContent:
     """Everything loaded from the two content files, validated."""
 
-    def __init__(
-        self, answers: Mapping[str, Any], red_flags: Mapping[str, Any], language: Language = ENGLISH
-    ) -> None:
+    def __init__(self, answers: Mapping[str, Any], red_flags: Mapping[str, Any]) -> None:
         a_where = f"bot/content/{ANSWERS_FILE}"
         r_where = f"bot/content/{RED_FLAGS_FILE}"
-        self.language = language
+        self.language = _language(answers, a_where)
         sets = require_table(red_flags, "sets", r_where)
         for name, value in sets.items():
             if not isinstance(value, str) or not value.strip():

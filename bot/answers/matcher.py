@@ -85,6 +85,17 @@ class Matcher:
             return False
         return count_resolved or not resolved(start, end, msg, self._fillers)
 
+    def _by_clause(
+        self, part: Part, msg: Message, ignore_negation: bool, count_resolved: bool, active_only: bool
+    ) -> dict[int, tuple[int, int]]:
+        """The first (live, unless active_only is off) place the part occurs, per clause."""
+        by_clause: dict[int, tuple[int, int]] = {}
+        for hit in self.occurrences(part, msg):
+            if active_only and not self._live(part, hit, msg, ignore_negation, count_resolved):
+                continue
+            by_clause.setdefault(msg.clause[hit[0]], (hit[0], hit[1]))
+        return by_clause
+
     def match(
         self,
         pattern: Pattern,
@@ -97,17 +108,11 @@ class Matcher:
         """The matched words if every part occurs (actively) in one clause, else None."""
         per_part: list[dict[int, tuple[int, int]]] = []
         for part in pattern.parts:
-            by_clause: dict[int, tuple[int, int]] = {}
-            for hit in self.occurrences(part, msg):
-                if active_only and not self._live(part, hit, msg, ignore_negation, count_resolved):
-                    continue
-                by_clause.setdefault(msg.clause[hit[0]], (hit[0], hit[1]))
+            by_clause = self._by_clause(part, msg, ignore_negation, count_resolved, active_only)
             if not by_clause:
                 return None
             per_part.append(by_clause)
-        common = set(per_part[0])
-        for by_clause in per_part[1:]:
-            common &= set(by_clause)
+        common = set(per_part[0]).intersection(*per_part[1:])
         if not common:
             return None
         c = min(common)

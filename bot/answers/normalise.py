@@ -59,7 +59,7 @@ class Normaliser:
         self._speller = speller
         self._pain_score_high = pain_score_high
         self._large_cm = large_cm
-        self._cannot = tuple((form, ("cannot",)) for form in vocab.cannot_forms)
+        self._cannot = tuple((form, (language.cannot_word,)) for form in vocab.cannot_forms)
 
     def fold(self, text: str) -> str:
         return fold(text, MAX_INPUT_CHARS)
@@ -97,7 +97,7 @@ class Normaliser:
         tokens: list[str] = []
         for tok in self._lang.token.findall(self._numbers_as_words(expanded)):
             if tok in vocab.not_contractions:
-                tokens.extend((vocab.not_contractions[tok], "not"))
+                tokens.extend((vocab.not_contractions[tok], self._lang.negation_word))
             elif tok in vocab.rewrites:
                 tokens.extend(vocab.rewrites[tok])
             else:

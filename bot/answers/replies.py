@@ -93,22 +93,25 @@ class Replies:
             lines.append(topic.watch)
         return lines
 
-    def validate(self) -> None:
-        """Render every reply once with sample values: limits and line counts are checked at start-up."""
+    def _candidates(self) -> list[tuple[str, list[str]]]:
+        """Every reply the content can produce, as (where, lines): rules, then each topic's wordings."""
         c = self._c
-        sample = {"ago": self.ago(30), "why": "x", "call_911_if": "y"}
         candidates: list[tuple[str, list[str]]] = [("empty", list(c.empty_lines))]
-        for rule in c.rules:
-            lines = list(self.red_flag_lines(rule))
-            candidates.append((f"rule {rule.id}", lines))
-            self.render(lines, {"why": rule.why, "call_911_if": rule.call_911_if})
+        candidates += [(f"rule {rule.id}", list(self.red_flag_lines(rule))) for rule in c.rules]
         for name, topic in c.topics.items():
             first_lines = list(topic.phases.values()) or [topic.session_line or ""]
             bodies = [topic.lines, *(v.lines for v in topic.variants.values())]
             for first, body in itertools.product(first_lines, bodies):
                 lines = [first, *body, c.disclosure if name in c.health_topics else "", topic.watch or ""]
                 candidates.append((f"topic {name}", lines))
-        for where, lines in candidates:
+        return candidates
+
+    def validate(self) -> None:
+        """Render every reply once with sample values: limits and line counts are checked at start-up."""
+        for rule in self._c.rules:  # each rule's own reasons fill in
+            self.render(self.red_flag_lines(rule), {"why": rule.why, "call_911_if": rule.call_911_if})
+        sample = {"ago": self.ago(30), "why": "x", "call_911_if": "y"}
+        for where, lines in self._candidates():
             self._check(where, self.render(lines, sample))
 
     def _check(self, where: str, reply: str) -> None:

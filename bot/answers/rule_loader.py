@@ -31,13 +31,17 @@ def load_rules(
         if not isinstance(raw, dict):
             raise ContentError(f"{where}: rule {index + 1} is not a table")
         loader = _RuleLoader(raw, where, index, compiler, thresholds, tuple(REQUIREMENTS))
-        rule = loader.rule(default_call_911_if)
-        if any(r.id == rule.id for r in rules):
-            raise ContentError(f"{where} rule '{rule.id}': duplicate id")
-        if rules and URGENCY_RANK[rule.urgency] < URGENCY_RANK[rules[-1].urgency]:
-            raise ContentError(f"{where} rule '{rule.id}': emergency rules must all come before urgent ones")
-        rules.append(rule)
+        rules.append(_after(rules, loader.rule(default_call_911_if), where))
     return tuple(rules)
+
+
+def _after(rules: list[Rule], rule: Rule, where: str) -> Rule:
+    """The next rule, checked against those before it: a new id, and emergencies first."""
+    if any(r.id == rule.id for r in rules):
+        raise ContentError(f"{where} rule '{rule.id}': duplicate id")
+    if rules and URGENCY_RANK[rule.urgency] < URGENCY_RANK[rules[-1].urgency]:
+        raise ContentError(f"{where} rule '{rule.id}': emergency rules must all come before urgent ones")
+    return rule
 
 
 class _RuleLoader:

@@ -73,22 +73,24 @@ class Triage:
 
     def pain_trend(self, msg: Message) -> tuple[str | None, str]:
         """("rising" | "falling" | "steady" | None, evidence) from the pain scores the message states:
-        the earliest score (by time words, else tense, else order) against the latest one. A change
-        smaller than [thresholds.pain_score] rise counts only with a cue ("and climbing", "down to")."""
-        scores = msg.pain_scores
-        if not scores:
+        the earliest score (by time words, else tense, else order) against the latest one."""
+        if not msg.pain_scores:
             return None, ""
-        ordered = sorted(scores, key=lambda p: (p.rank, p.position))
+        ordered = sorted(msg.pain_scores, key=lambda p: (p.rank, p.position))
         shown = " -> ".join(fmt_number(p.value) for p in ordered)
         if len(ordered) == 1:
             return _one_score_trend(ordered[0], shown)
+        return self._change(ordered), f"pain score {shown}"
+
+    def _change(self, ordered: list[PainScore]) -> str:
+        """A change smaller than [thresholds.pain_score] rise counts only with a cue ("and climbing")."""
         rise = self._t.pain_score_rise
         delta = ordered[-1].value - ordered[0].value
-        if delta >= rise or (delta > 0 and any(p.rising_cue for p in scores)):
-            return RISING, f"pain score {shown}"
-        if delta <= -rise or (delta < 0 and any(p.falling_cue for p in scores)):
-            return FALLING, f"pain score {shown}"
-        return STEADY, f"pain score {shown}"
+        if delta >= rise or (delta > 0 and any(p.rising_cue for p in ordered)):
+            return RISING
+        if delta <= -rise or (delta < 0 and any(p.falling_cue for p in ordered)):
+            return FALLING
+        return STEADY
 
     def pain_score_rising(self, msg: Message) -> str | None:
         trend, shown = self.pain_trend(msg)
