@@ -153,19 +153,26 @@ class Normaliser:
 
     def _idiom_at(self, tokens: list[str], i: int) -> Phrase | None:
         """The figure of speech starting at i, when its subject (just before it) is not the body."""
-        vocab = self._vocab
         phrase = next(
-            (p for p in vocab.idiom_phrases if tokens[i] == p[0] and tuple(tokens[i : i + len(p)]) == p),
+            (
+                p
+                for p in self._vocab.idiom_phrases
+                if tokens[i] == p[0] and tuple(tokens[i : i + len(p)]) == p
+            ),
             None,
         )
-        if phrase is None:
+        if phrase is None or not self._vocab.idiom_subjects.intersection(
+            self._same_sentence_before(tokens, i)
+        ):
             return None
+        return phrase
+
+    def _same_sentence_before(self, tokens: list[str], i: int) -> list[str]:
+        """The few words before position i, from the start of its sentence at the earliest."""
         before = tokens[max(0, i - IDIOM_REACH) : i]
-        while any(
-            t in self._lang.boundary_tokens for t in before
-        ):  # the subject must be in the same sentence
+        while any(t in self._lang.boundary_tokens for t in before):
             before = before[1:]
-        return phrase if any(t in vocab.idiom_subjects for t in before) else None
+        return before
 
     def _defuse_idioms(self, tokens: list[str]) -> list[str]:
         """'Traffic is killing me', 'my boss will murder me': a figure of speech whose subject is not

@@ -208,9 +208,12 @@ class PainScoreWords:
             falling_cue=self._cue(self.falling, window),
         )
 
+    def _has_number(self, text: str) -> bool:
+        return any(ch.isdigit() for ch in text) or any(w in text for w in self.language.score_words)
+
     def read(self, text: str, session_known: bool) -> tuple[PainScore, ...]:
         """Every pain score in the (folded, contractions expanded) text, in order."""
-        if not any(ch.isdigit() for ch in text) and not any(w in text for w in self.language.score_words):
+        if not self._has_number(text):
             return ()
         found, slash_seen = self._find(text)
         if not found:
@@ -246,16 +249,22 @@ class AgeWords:
             max_age=ranges.max_age,
         )
 
-    def oldest(self, text: str) -> float | None:
+    def _numbers(self, text: str) -> list[float]:
+        """Ages written as numbers ("I'm 78", "in my 80s"), up to the plausible maximum."""
         ages: list[float] = []
+        decade_pattern = self.patterns[-1]
         for regex in self.patterns:
+            scale = 10 if regex is decade_pattern else 1
             for m in regex.finditer(text):
-                raw = next(g for g in m.groups() if g is not None)
-                value = float(raw) * (10 if regex is self.patterns[-1] else 1)
+                value = float(next(g for g in m.groups() if g is not None)) * scale
                 if value <= self.max_age:
                     ages.append(value)
-        for m in self.older_words.finditer(text):
-            ages.append(self.decades.get(m.group(0), OLDER_THAN_ANY))
+        return ages
+
+    def oldest(self, text: str) -> float | None:
+        """The oldest age stated; "in her eighties" is 80, "elderly" older than any threshold."""
+        ages = self._numbers(text)
+        ages += [self.decades.get(m.group(0), OLDER_THAN_ANY) for m in self.older_words.finditer(text)]
         return max(ages) if ages else None
 
 

@@ -98,13 +98,17 @@ class Replies:
         c = self._c
         candidates: list[tuple[str, list[str]]] = [("empty", list(c.empty_lines))]
         candidates += [(f"rule {rule.id}", list(self.red_flag_lines(rule))) for rule in c.rules]
-        for name, topic in c.topics.items():
-            first_lines = list(topic.phases.values()) or [topic.session_line or ""]
-            bodies = [topic.lines, *(v.lines for v in topic.variants.values())]
-            for first, body in itertools.product(first_lines, bodies):
-                lines = [first, *body, c.disclosure if name in c.health_topics else "", topic.watch or ""]
-                candidates.append((f"topic {name}", lines))
+        for topic in c.topics.values():
+            candidates += [(f"topic {topic.name}", lines) for lines in self._wordings(topic)]
         return candidates
+
+    def _wordings(self, topic: Topic) -> list[list[str]]:
+        """Each first line (phase or session line) with each body (the lines or a variant's)."""
+        first_lines = list(topic.phases.values()) or [topic.session_line or ""]
+        bodies = [topic.lines, *(v.lines for v in topic.variants.values())]
+        return [
+            self.topic_lines(topic, body, first) for first, body in itertools.product(first_lines, bodies)
+        ]
 
     def validate(self) -> None:
         """Render every reply once with sample values: limits and line counts are checked at start-up."""

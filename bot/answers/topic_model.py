@@ -121,6 +121,15 @@ def _count_features(
     return doc_counts, counts, totals
 
 
+def _check_enough(topics: Sequence[str], doc_counts: Sequence[int]) -> None:
+    thin = [t for t, n in zip(topics, doc_counts, strict=True) if n < MIN_EXAMPLES_PER_TOPIC]
+    if thin:
+        raise ContentError(
+            f"bot/content/{EXAMPLES_FILE}: too few examples (fewer than {MIN_EXAMPLES_PER_TOPIC}) "
+            f"for {', '.join(thin)}"
+        )
+
+
 class TopicModel:
     """Multinomial naive Bayes over binary word, word-pair and character n-gram features."""
 
@@ -130,12 +139,7 @@ class TopicModel:
         self.topics: tuple[str, ...] = tuple(topics)
         k = len(self.topics)
         doc_counts, counts, totals = _count_features(examples, self.topics)
-        thin = [t for t, n in zip(self.topics, doc_counts, strict=True) if n < MIN_EXAMPLES_PER_TOPIC]
-        if thin:
-            raise ContentError(
-                f"bot/content/{EXAMPLES_FILE}: too few examples (fewer than {MIN_EXAMPLES_PER_TOPIC}) "
-                f"for {', '.join(thin)}"
-            )
+        _check_enough(self.topics, doc_counts)
         vocab = len(counts)
         denominators = [math.log(totals[i] + ALPHA * vocab) for i in range(k)]
         # Stored per feature as the log-likelihood minus the topic's "unseen feature" value, so that a
@@ -203,26 +207,29 @@ class TopicModel:
         return Prediction(best, p_best, second, p_best - p_second)
 
 
+def _example(line: str, number: int, known: set[str], where: str) -> tuple[str, str]:
+    try:
+        item = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ContentError(f"{where} line {number}: not valid JSON ({exc.msg})") from exc
+    if not isinstance(item, Mapping):
+        raise ContentError(f"{where} line {number}: must be a JSON object")
+    text, topic = item.get("text"), item.get("topic")
+    if not isinstance(text, str) or not text.strip():
+        raise ContentError(f"{where} line {number}: 'text' must be a non-empty string")
+    if topic not in known:
+        raise ContentError(f"{where} line {number}: unknown topic {topic!r}")
+    return text, str(topic)
+
+
 def parse_examples(raw: str, topics: Sequence[str], where: str) -> list[tuple[str, str]]:
     """Read the examples file: one {"text", "topic"} object a line; blank lines and '//' lines skipped."""
     known = set(topics)
-    out: list[tuple[str, str]] = []
-    for number, line in enumerate(raw.splitlines(), start=1):
-        line = line.strip()
-        if not line or line.startswith("//"):
-            continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ContentError(f"{where} line {number}: not valid JSON ({exc.msg})") from exc
-        if not isinstance(item, Mapping):
-            raise ContentError(f"{where} line {number}: must be a JSON object")
-        text, topic = item.get("text"), item.get("topic")
-        if not isinstance(text, str) or not text.strip():
-            raise ContentError(f"{where} line {number}: 'text' must be a non-empty string")
-        if topic not in known:
-            raise ContentError(f"{where} line {number}: unknown topic {topic!r}")
-        out.append((text, str(topic)))
+    out = [
+        _example(line.strip(), number, known, where)
+        for number, line in enumerate(raw.splitlines(), start=1)
+        if line.strip() and not line.strip().startswith("//")
+    ]
     if not out:
         raise ContentError(f"{where}: no examples")
     return out

@@ -202,14 +202,20 @@ class Triage:
         holds, required = self._requirements(rule, msg)
         if not holds or not self._timing_holds(rule, msg):
             return None
-        evidence = self._pattern_evidence(rule, msg)
-        if evidence is None and not rule.any and not rule.all:
-            evidence = required
-        elif evidence is not None and required is not None:
-            evidence = f"{required} + {evidence}"
+        evidence = _joined(required, self._pattern_evidence(rule, msg), bool(rule.any or rule.all))
         if evidence is None or self._excluded(rule, msg):
             return None
         return evidence
+
+
+def _joined(required: str | None, matched: str | None, has_patterns: bool) -> str | None:
+    """A rule's evidence: what its requirements found, then the words its patterns matched. A rule with
+    patterns needs a match; one without fires on its requirements alone."""
+    if not has_patterns:
+        return required
+    if matched is None or required is None:
+        return matched
+    return f"{required} + {matched}"
 
 
 Requirement = Callable[[Triage, Message], "str | None"]
