@@ -85,17 +85,6 @@ class Matcher:
             return False
         return count_resolved or not resolved(start, end, msg, self._fillers)
 
-    def _by_clause(
-        self, part: Part, msg: Message, ignore_negation: bool, count_resolved: bool, active_only: bool
-    ) -> dict[int, tuple[int, int]]:
-        """The first (live, unless active_only is off) place the part occurs, per clause."""
-        by_clause: dict[int, tuple[int, int]] = {}
-        for hit in self.occurrences(part, msg):
-            if active_only and not self._live(part, hit, msg, ignore_negation, count_resolved):
-                continue
-            by_clause.setdefault(msg.clause[hit[0]], (hit[0], hit[1]))
-        return by_clause
-
     def match(
         self,
         pattern: Pattern,
@@ -108,16 +97,14 @@ class Matcher:
         """The matched words if every part occurs (actively) in one clause, else None."""
         per_part: list[dict[int, tuple[int, int]]] = []
         for part in pattern.parts:
-            by_clause = self._by_clause(part, msg, ignore_negation, count_resolved, active_only)
+            by_clause: dict[int, tuple[int, int]] = {}  # the first (live) place the part occurs, per clause
+            for hit in self.occurrences(part, msg):
+                if not active_only or self._live(part, hit, msg, ignore_negation, count_resolved):
+                    by_clause.setdefault(msg.clause[hit[0]], (hit[0], hit[1]))
             if not by_clause:
                 return None
             per_part.append(by_clause)
-        common = set(per_part[0]).intersection(*per_part[1:])
-        if not common:
-            return None
-        c = min(common)
-        spans = sorted(by_clause[c] for by_clause in per_part)
-        return " ... ".join(" ".join(msg.tokens[s : e + 1]) for s, e in spans)
+        return _words_in_one_clause(per_part, msg)
 
     def any_live(self, patterns: Iterable[Pattern], msg: Message) -> bool:
         return any(self.match(p, msg) is not None for p in patterns)
@@ -130,3 +117,13 @@ class Matcher:
                     continue
                 return " ".join(phrase)
         return None
+
+
+def _words_in_one_clause(per_part: list[dict[int, tuple[int, int]]], msg: Message) -> str | None:
+    """The words of every part in the first clause where all of them occur ("chest ... tight")."""
+    common = set(per_part[0]).intersection(*per_part[1:])
+    if not common:
+        return None
+    c = min(common)
+    spans = sorted(by_clause[c] for by_clause in per_part)
+    return " ... ".join(" ".join(msg.tokens[s : e + 1]) for s, e in spans)

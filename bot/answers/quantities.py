@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from bot.answers.language import Language, alternation
+from bot.answers.normalise import find_phrase
 from bot.answers.vocabulary import Vocabulary, number_table
 from bot.content import ContentError, require_positive, require_table, require_texts
 
@@ -377,8 +378,7 @@ class Quantities:
 
 
 def _contains(tokens: Sequence[str], phrase: Sequence[str]) -> bool:
-    n = len(phrase)
-    return any(tuple(tokens[i : i + n]) == tuple(phrase) for i in range(len(tokens) - n + 1))
+    return next(iter(find_phrase(tokens, phrase)), None) is not None
 
 
 def load_ranges(vocabulary: Mapping[str, Any], where: str) -> Ranges:
