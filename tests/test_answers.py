@@ -1136,3 +1136,17 @@ def test_emergency_reply_may_open_in_bold_but_not_with_stray_tag_letters() -> No
     answers["red_flag_replies"]["emergency"][0] = "bb>Call 911 now. {why}"
     with pytest.raises(ContentError, match=r"Call 911 now"):
         AnswerEngine.from_data(answers, red_flags, CLINIC)
+
+
+def test_routing_policies_are_content_in_their_order() -> None:
+    answers, red_flags = _content()
+    text = "A bit sore around the tailbone area, sitting in the car was meh, walking feels good"
+    result = AnswerEngine.from_data(answers, red_flags, CLINIC).answer(text, 24)
+    assert (result.topic, result.picked_by) == ("soreness", "soreness")
+    answers["routing"]["policies"].remove("sore_after_visit")  # the movement keywords now stand
+    result = AnswerEngine.from_data(answers, red_flags, CLINIC).answer(text, 24)
+    assert (result.topic, result.picked_by) == ("movement", "rules")
+    for bad in (["tie", "tie"], ["tie", "guess"]):
+        answers["routing"]["policies"] = bad
+        with pytest.raises(ContentError, match=r"routing.*'policies' may list each of good_news_while_sore"):
+            AnswerEngine.from_data(answers, red_flags, CLINIC)

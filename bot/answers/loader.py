@@ -10,6 +10,7 @@ from bot.answers.english import ENGLISH
 from bot.answers.language import Language
 from bot.answers.patterns import PatternCompiler
 from bot.answers.quantities import AgeWords, PainScoreWords, Ranges, load_ranges
+from bot.answers.routing import POLICIES
 from bot.answers.rule_loader import load_rules
 from bot.answers.schema import ANSWERS_FILE, RED_FLAGS_FILE, ROUTINE_TOPICS, Topic
 from bot.answers.templates import COMMON_FIELDS, RED_FLAG_FIELDS, check_reply
@@ -196,6 +197,10 @@ class AnswerContent:
         self.general_topic_strong_hits = _count(routing, "general_topic_strong_hits", where)
         self.short_message_words = _count(routing, "short_message_words", where)
         self.weights = Weights.load(routing, where)
+        self.policies = require_texts(routing, "policies", where)
+        unknown_policies = [p for p in self.policies if p not in POLICIES]
+        if unknown_policies or len(set(self.policies)) != len(self.policies):
+            raise ContentError(f"{where}: 'policies' may list each of {', '.join(POLICIES)} once")
         fallback = require_table(routing, "fallback", where)
         fw = f"{where}.fallback"
         self.fallback_min_probability = _probability(fallback, "min_probability", fw)

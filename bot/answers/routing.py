@@ -8,7 +8,7 @@ in the days after a session, and good news that mentions soreness (see [routing]
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
@@ -48,13 +48,7 @@ class Router:
         self._model = model
         w = content.weights
         self._weights = ((w.strong, w.strong_inactive, True), (w.keyword, w.keyword_inactive, False))
-        self._policies: tuple[Callable[[Message, RulePick], Pick | None], ...] = (
-            self._good_news_while_sore,
-            self._tie,
-            self._scores_after_visit,
-            self._unsure,
-            self._sore_after_visit,
-        )
+        self._policies = tuple(POLICIES[name] for name in content.policies)
 
     def score(self, topic: Topic, msg: Message) -> tuple[int, int]:
         """(score, how many strong keywords are live). Strong keywords outweigh plain ones; negated or
@@ -138,12 +132,12 @@ class Router:
             return decided, "decisive"
         found = self._rule_pick(msg)
         for policy in self._policies:
-            picked = policy(msg, found)
+            picked = policy(self, msg, found)
             if picked is not None:
                 return picked
         return found.name, "rules"
 
-    # ------------------------------------------------------------------ policies, in order
+    # ------------------------------------------------------------------ policies ([routing] policies)
 
     def _good_news_while_sore(self, msg: Message, found: RulePick) -> Pick | None:
         """Good news with a live soreness word ("a little achy but I can finally bend down") is about the
@@ -184,3 +178,15 @@ class Router:
         if guess.topic == SORENESS or guess.probability < self._c.fallback_clear_probability:
             return SORENESS, SORENESS
         return None
+
+
+Policy = Callable[[Router, Message, RulePick], "Pick | None"]
+# The steps [routing] `policies` in answers.toml may list, tried in the order listed there once no
+# decisive pattern settled the topic: the first that picks a topic wins, else the keyword rules' topic.
+POLICIES: Final[Mapping[str, Policy]] = {
+    "good_news_while_sore": Router._good_news_while_sore,
+    "tie": Router._tie,
+    "scores_after_visit": Router._scores_after_visit,
+    "unsure": Router._unsure,
+    "sore_after_visit": Router._sore_after_visit,
+}
