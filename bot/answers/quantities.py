@@ -191,11 +191,21 @@ class PainScoreWords:
             rank = self._nearest(self.tenses, before, after)
         return 1 if rank is None else rank
 
+    @staticmethod
+    def _part(
+        found: list[_Found], i: int, bounds: list[tuple[int, int]], length: int
+    ) -> tuple[int, int, int]:
+        """A score's part of the sentence: from the boundary (or score) before it to the boundary after
+        it, and where the next score starts."""
+        start, end = found[i][0], found[i][1]
+        left = max([b for _, b in bounds if b <= start] + [found[i - 1][1] if i else 0])
+        right_score = found[i + 1][0] if i + 1 < len(found) else length
+        right = min([a for a, _ in bounds if a >= end] + [right_score])
+        return left, right, right_score
+
     def _score(self, text: str, found: list[_Found], i: int, bounds: list[tuple[int, int]]) -> PainScore:
         start, end, value, rank = found[i]
-        left = max([b for _, b in bounds if b <= start] + [found[i - 1][1] if i else 0])
-        right_score = found[i + 1][0] if i + 1 < len(found) else len(text)
-        right = min([a for a, _ in bounds if a >= end] + [right_score])
+        left, right, right_score = self._part(found, i, bounds, len(text))
         before, after = text[left:start], text[end:right]
         # Direction words reach past "and" ("an 8 and climbing"), up to the next score or punctuation.
         stop = next((k for k in range(end, right_score) if text[k] in ",.;!?\n"), right_score)
