@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 from datetime import timedelta
@@ -134,6 +135,10 @@ async def _post_init(app: ClinicApplication) -> None:
     # Catch-up after downtime happens here; the gate drops what is too late and waits out quiet hours.
     # Planning only adds rows that are not yet due, so it can follow behind.
     await services.scheduler.deliver_now()
+    # What start-up built (the answer engine's model, PTB, the content) lives as long as the bot: keep
+    # it out of the garbage collector's full passes, which would otherwise stall the event loop for
+    # tens of milliseconds now and then (most often while planning allocates).
+    gc.freeze()
     services.scheduler.plan_in_background()
 
 
@@ -168,3 +173,4 @@ async def _post_shutdown(app: ClinicApplication) -> None:
     services: Services = app.bot_data[SERVICES_KEY]
     await services.scheduler.stop()
     await services.db.close()
+    gc.unfreeze()

@@ -289,6 +289,10 @@ class Alert:
     handled_by: int | None
 
 
+# One encoder for every payload (json.dumps would build a new one per call when sorting keys).
+_payload_json = json.JSONEncoder(sort_keys=True).encode
+
+
 def _opt_time(text: str | None) -> datetime | None:
     return from_db(text) if text is not None else None
 
@@ -649,7 +653,7 @@ class Database:
                 patient_id,
                 send.kind,
                 send.key,
-                json.dumps(send.payload, sort_keys=True),
+                _payload_json(send.payload),
                 to_db(send.due_at),
                 to_db(now),
                 to_db(send.expires_at) if send.expires_at else None,
@@ -722,7 +726,7 @@ class Database:
                             patient_id,
                             send.kind,
                             send.key,
-                            json.dumps(send.payload, sort_keys=True),
+                            _payload_json(send.payload),
                             to_db(send.due_at),
                             created,
                             to_db(send.expires_at) if send.expires_at else None,
