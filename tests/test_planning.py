@@ -4,7 +4,10 @@ first; chunk size, stops and restarts change nothing about what gets planned."""
 from __future__ import annotations
 
 import asyncio
+import os
 import random
+import signal
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,7 +16,10 @@ from bot.clock import from_db, to_db
 from bot.config import Settings
 from bot.db import Database
 from bot.reminders import DUE_SOON
-from tests.harness import PATIENT_ID, Bot, FakeClock, make_settings, running_bot
+from tests import factories
+from tests.fake_telegram import FakeTelegram
+from tests.harness import ADMIN_ID, PATIENT_ID, TOKEN, Bot, FakeClock, make_settings, running_bot
+from tests.http_bot_api import LocalBotApi
 
 # Monday 2 March 2026, 17:00 UTC: 09:00 in Los Angeles, 12:00 in New York, 17:00 in London,
 # 22:30 in Kolkata and 04:00 on Tuesday in Sydney, so some patients have reminders due within the hour
@@ -226,3 +232,33 @@ async def test_one_pass_at_a_time_and_none_after_stop(tmp_path: Path) -> None:
         await scheduler.stop()
         scheduler.plan_in_background()
         assert not scheduler.planning
+
+
+async def test_python_m_bot_answers_at_once_and_stops_cleanly_while_planning(tmp_path: Path) -> None:
+    """The real entry point with thousands of patients to plan: it answers a patient at once, and
+    SIGTERM in the middle of the pass exits 0 without a traceback or a pending-task warning."""
+    database = tmp_path / "clinic.sqlite3"
+    await seed(database, patients=3000)
+    fake = FakeTelegram()
+    async with LocalBotApi(fake) as server:
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": server.url,
+            "DATABASE_PATH": str(database),
+            "ADMIN_IDS": str(ADMIN_ID),
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", cwd=tmp_path, env=env, stderr=asyncio.subprocess.PIPE
+        )
+        try:
+            await server.updates.put(factories.text_update_json("/contact", user_id=PATIENT_ID))
+            await server.wait_for(lambda f: bool(f.sent(PATIENT_ID)), timeout=30)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    log = stderr.decode()
+    assert process.returncode == 0, log
+    assert "Traceback" not in log and "Warning" not in log and "Task was destroyed" not in log, log
+    assert "planning stopped for shutdown" in log or "planned" in log, log
