@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.clock import from_db, to_db
 from bot.config import Settings
-from bot.db import Database
+from bot.db import Database, PlannedSend
 from bot.reminders import DUE_SOON
 from tests import factories
 from tests.fake_telegram import FakeTelegram
@@ -262,3 +262,21 @@ async def test_python_m_bot_answers_at_once_and_stops_cleanly_while_planning(tmp
     assert process.returncode == 0, log
     assert "Traceback" not in log and "Warning" not in log and "Task was destroyed" not in log, log
     assert "planning stopped for shutdown" in log or "planned" in log, log
+
+
+async def test_messages_to_one_patient_stay_a_second_apart(bot: Bot) -> None:
+    """Two messages due at once for one patient: one now, the other a second later, across passes."""
+    number = await bot.enrolled_patient()
+    bot.telegram.clear()
+    for day in range(2):
+        now = bot.clock.now()
+        await bot.db.enqueue(
+            now, number, [PlannedSend("aftercare", f"pair:{day}:{i}", {}, now) for i in range(2)]
+        )
+        await bot.tick(seconds=0)
+        assert len(bot.telegram.texts(PATIENT_ID)) == 2 * day + 1
+        await bot.tick(seconds=0.5)
+        assert len(bot.telegram.texts(PATIENT_ID)) == 2 * day + 1
+        await bot.tick(seconds=0.5)
+        assert len(bot.telegram.texts(PATIENT_ID)) == 2 * day + 2
+        bot.clock.advance(hours=1)
