@@ -24,6 +24,11 @@ from bot.clock import from_db, to_db
 from bot.localtime import hhmm, parse_hhmm
 
 # Each migration runs in its own transaction and moves PRAGMA user_version to its index + 1.
+#
+# Query plans: with a day's reminders planned the outbox holds hundreds of thousands of pending rows,
+# and without statistics SQLite would pick the (status, due_at) index for any "status = 'pending'"
+# test and walk all of them. Queries that find rows by id, patient or key write "+status" to keep
+# that index out of the choice.
 MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE patients (
@@ -673,7 +678,7 @@ class Database:
         kinds = tuple(kinds)
         async with self.transaction() as conn:
             await conn.execute(
-                "DELETE FROM outbox WHERE patient_id = ? AND status IN ('pending', 'cancelled') "
+                "DELETE FROM outbox WHERE patient_id = ? AND +status IN ('pending', 'cancelled') "
                 f"AND due_at > ? AND kind IN ({','.join('?' * len(kinds))})",
                 (patient_id, to_db(now), *kinds),
             )
@@ -816,7 +821,7 @@ class Database:
         if not ids:
             return set()
         rows = await self._all(
-            f"SELECT id FROM outbox WHERE status = 'pending' AND id IN ({','.join('?' * len(ids))})", ids
+            f"SELECT id FROM outbox WHERE id IN ({','.join('?' * len(ids))}) AND +status = 'pending'", ids
         )
         return {int(row[0]) for row in rows}
 
@@ -830,7 +835,7 @@ class Database:
 
     async def upcoming(self, patient_id: int, limit: int = 10) -> list[OutboxItem]:
         rows = await self._all(
-            "SELECT * FROM outbox WHERE patient_id = ? AND status = 'pending' ORDER BY due_at, id LIMIT ?",
+            "SELECT * FROM outbox WHERE patient_id = ? AND +status = 'pending' ORDER BY due_at, id LIMIT ?",
             (patient_id, limit),
         )
         return [_outbox_item(row) for row in rows]
@@ -1075,7 +1080,7 @@ class Database:
             prefix = f"broadcast:{broadcast_id}:"
             await conn.execute(
                 "UPDATE outbox SET status = 'cancelled', last_error = 'broadcast cancelled' "
-                "WHERE idempotency_key >= ? AND idempotency_key < ? AND status = 'pending'",
+                "WHERE idempotency_key >= ? AND idempotency_key < ? AND +status = 'pending'",
                 (prefix, prefix[:-1] + ";"),
             )
             await self.audit(conn, now, staff_id, "broadcast_cancel", detail=f"broadcast={broadcast_id}")
@@ -1201,7 +1206,7 @@ class Database:
         """Everything stored about one patient, table by table (for /mydata)."""
         queries = {
             "sessions": "SELECT session_at, areas FROM sessions WHERE patient_id = ? ORDER BY session_at",
-            "upcoming": "SELECT kind, due_at FROM outbox WHERE patient_id = ? AND status = 'pending' "
+            "upcoming": "SELECT kind, due_at FROM outbox WHERE patient_id = ? AND +status = 'pending' "
             "ORDER BY due_at",
             "checkins": "SELECT answered_at, step, answer FROM checkin_answers WHERE patient_id = ? "
             "ORDER BY answered_at",

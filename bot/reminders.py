@@ -29,7 +29,7 @@ FRESH_AFTERCARE = timedelta(hours=1)
 # A planning pass writes what falls due this soon for everyone first, then the rest.
 DUE_SOON = timedelta(hours=2)
 # Patients per planning transaction: small enough that a chunk never holds up answers for long.
-PLAN_CHUNK = 100
+PLAN_CHUNK = 50
 
 log = logging.getLogger(__name__)
 
