@@ -15,7 +15,7 @@ from typing import Any
 from bot.clock import from_db, to_db
 from bot.config import Settings
 from bot.db import Database, PlannedSend
-from bot.reminders import DUE_SOON
+from bot.reminders import DUE_SOON, Grace, plan_reminders
 from tests import factories
 from tests.fake_telegram import FakeTelegram
 from tests.harness import ADMIN_ID, PATIENT_ID, TOKEN, Bot, FakeClock, make_settings, running_bot
@@ -118,6 +118,15 @@ async def test_chunked_pass_plans_exactly_what_one_big_pass_plans(tmp_path: Path
         async with running_bot(settings, clock=clock, plan_chunk=chunk) as bot:
             first_day = await outbox(bot)
             chunks_first_day = bot.services.scheduler.chunks_planned
+            # The same as planning every patient at once with the plain planner.
+            whole: set[str] = set()
+            for number in range(1, PATIENTS + 1):
+                patient = await bot.db.patient(number)
+                prefs = await bot.db.prefs(number, "UTC")
+                if patient is not None and patient.status == "active":
+                    sends = plan_reminders(bot.services.content.reminders, number, prefs, START, Grace())
+                    whole.update(send.key for send in sends)
+            assert {row["idempotency_key"] for row in first_day} == whole
             clock.advance(days=1)
             await bot.services.scheduler.plan_all()
             results.append((first_day, await outbox(bot), await planned_through(bot), chunks_first_day))
