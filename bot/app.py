@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 from collections.abc import Callable, Coroutine
@@ -29,7 +30,7 @@ from bot.handlers.menus import publish_menus
 from bot.handlers.sending import telegram_alert_poster, telegram_sender
 from bot.outbox import Dispatcher
 from bot.ratelimit import ClinicRateLimiter
-from bot.reminders import Grace
+from bot.reminders import PLAN_CHUNK, Grace
 from bot.renderers import Renderers
 from bot.scheduler import Scheduler
 from bot.services import SERVICES_KEY, ClinicApplication, ClinicContext, Services
@@ -53,8 +54,10 @@ def build_application(
     request: BaseRequest | None = None,
     clock: Clock | None = None,
     content: Content | None = None,
+    plan_chunk: int = PLAN_CHUNK,
 ) -> ClinicApplication:
-    """Build the bot. Tests pass a fake ``request`` (Telegram's side) and a fake ``clock``."""
+    """Build the bot. Tests pass a fake ``request`` (Telegram's side) and a fake ``clock``, and may
+    plan in smaller chunks (``plan_chunk`` patients per transaction) to see a pass in steps."""
     # Opt in to PTB's coming behaviour: durations such as RetryAfter.retry_after are timedeltas.
     # Without it every 429 raises a deprecation warning (see bot.ratelimit.retry_seconds).
     os.environ.setdefault("PTB_TIMEDELTA", "true")
@@ -115,7 +118,9 @@ def build_application(
         content=content,
         db=db,
         access=access,
-        scheduler=Scheduler(db, dispatcher, content.reminders, clock, grace, armer(WAKE_JOB, _wake)),
+        scheduler=Scheduler(
+            db, dispatcher, content.reminders, clock, grace, armer(WAKE_JOB, _wake), plan_chunk
+        ),
         engine=engine,
         flood=FloodGuard(
             clock, settings.flood_max_per_minute, timedelta(seconds=settings.flood_pause_seconds)
@@ -135,14 +140,14 @@ def build_application(
 
 
 async def _post_init(app: ClinicApplication) -> None:
-    """Open the database, load staff, publish menus, plan ahead and send what fell due while down."""
+    """Open the database, load staff, publish menus, send what fell due while down, and start planning
+    ahead behind the bot (which answers updates meanwhile)."""
     services: Services = app.bot_data[SERVICES_KEY]
     await services.db.open()
     await services.access.load(services.db)
     await publish_menus(
         app.bot, services.content.menus, services.access.staff_ids, services.settings.admin_ids
     )
-    await services.scheduler.plan_all()
     if app.job_queue is not None:
         # Safety nets: the wake-up job does the real work; these catch anything it could miss.
         app.job_queue.run_repeating(_tick, interval=TICK_SECONDS, first=TICK_SECONDS, name="tick")
@@ -154,7 +159,13 @@ async def _post_init(app: ClinicApplication) -> None:
             _broadcast_progress, interval=PROGRESS_SECONDS, first=PROGRESS_SECONDS, name="broadcast-progress"
         )
     # Catch-up after downtime happens here; the gate drops what is too late and waits out quiet hours.
+    # Planning only adds rows that are not yet due, so it can follow behind.
     await services.scheduler.deliver_now()
+    # What start-up built (the answer engine's model, PTB, the content) lives as long as the bot: keep
+    # it out of the garbage collector's full passes, which would otherwise stall the event loop for
+    # tens of milliseconds now and then (most often while planning allocates).
+    gc.freeze()
+    services.scheduler.plan_in_background()
 
 
 async def _wake(context: ClinicContext) -> None:
@@ -192,9 +203,12 @@ async def _purge(context: ClinicContext) -> None:
 
 
 async def _plan(context: ClinicContext) -> None:
-    await context.services.scheduler.plan_all()
+    """The periodic pass (plans reach tomorrow as each time zone's day turns over), behind the bot."""
+    context.services.scheduler.plan_in_background()
 
 
 async def _post_shutdown(app: ClinicApplication) -> None:
     services: Services = app.bot_data[SERVICES_KEY]
+    await services.scheduler.stop()
     await services.db.close()
+    gc.unfreeze()

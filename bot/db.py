@@ -93,6 +93,11 @@ async def _never_reuse_ids(conn: aiosqlite.Connection) -> None:
 # Each migration runs in its own transaction and moves PRAGMA user_version to its index + 1. A migration
 # is SQL text, or a coroutine for what SQL alone cannot say; coroutines run with foreign keys off (so a
 # table can be rebuilt without cascading deletes) and must leave PRAGMA foreign_key_check clean.
+#
+# Query plans: with a day's reminders planned the outbox holds hundreds of thousands of pending rows,
+# and without statistics SQLite would pick the (status, due_at) index for any "status = 'pending'"
+# test and walk all of them. Queries that find rows by id, patient or key write "+status" to keep
+# that index out of the choice.
 Migration = str | Callable[[aiosqlite.Connection], Awaitable[None]]
 MIGRATIONS: tuple[Migration, ...] = (
     """
@@ -321,6 +326,17 @@ class PlannedSend:
 
 
 @dataclass(frozen=True)
+class PlannedChunk:
+    """What one step of a planning pass did: the last patient it looked at (None when there were no
+    more), how many patients it planned, how many rows it added, and the earliest due time it wrote."""
+
+    last_id: int | None
+    patients: int
+    added: int
+    earliest: datetime | None
+
+
+@dataclass(frozen=True)
 class Prefs:
     """A patient's reminder settings; times are wall-clock times in their own time zone."""
 
@@ -375,6 +391,10 @@ class Alert:
     urgency: str
     category: str
     handled_by: int | None
+
+
+# One encoder for every payload (json.dumps would build a new one per call when sorting keys).
+_payload_json = json.JSONEncoder(sort_keys=True).encode
 
 
 def _opt_time(text: str | None) -> datetime | None:
@@ -756,7 +776,7 @@ class Database:
                 patient_id,
                 send.kind,
                 send.key,
-                json.dumps(send.payload, sort_keys=True),
+                _payload_json(send.payload),
                 to_db(send.due_at),
                 to_db(now),
                 to_db(send.expires_at) if send.expires_at else None,
@@ -776,7 +796,7 @@ class Database:
         kinds = tuple(kinds)
         async with self.transaction() as conn:
             await conn.execute(
-                "DELETE FROM outbox WHERE patient_id = ? AND status IN ('pending', 'cancelled') "
+                "DELETE FROM outbox WHERE patient_id = ? AND +status IN ('pending', 'cancelled') "
                 f"AND due_at > ? AND kind IN ({','.join('?' * len(kinds))})",
                 (patient_id, to_db(now), *kinds),
             )
@@ -786,22 +806,56 @@ class Database:
                 "UPDATE prefs SET planned_through = ? WHERE patient_id = ?", (planned_through, patient_id)
             )
 
-    async def extend_plans(self, now: datetime, plans: list[tuple[int, list[PlannedSend], str]]) -> int:
-        """Add newly planned reminders for many patients at once; returns how many rows were added."""
-        rows = [
-            (
-                patient_id,
-                send.kind,
-                send.key,
-                json.dumps(send.payload, sort_keys=True),
-                to_db(send.due_at),
-                to_db(now),
-                to_db(send.expires_at) if send.expires_at else None,
-            )
-            for patient_id, sends, _ in plans
-            for send in sends
-        ]
+    async def plan_chunk(
+        self,
+        now: datetime,
+        after_id: int,
+        limit: int,
+        through: dict[str, str],
+        plan: Callable[[int, Prefs], list[PlannedSend]],
+        *,
+        mark_planned: bool,
+    ) -> PlannedChunk:
+        """One step of a planning pass, in one short transaction.
+
+        Reads the next ``limit`` active patients after ``after_id`` (by number) who want reminders and
+        are not planned through ``through[their time zone]``, writes what ``plan`` gives for each, and
+        with ``mark_planned`` records them as planned that far. Reading and writing in one transaction
+        means a patient who changes their settings meanwhile never gets a plan made from the old ones.
+        """
+        if not through:
+            return PlannedChunk(None, 0, 0, None)
+        cases = " ".join("WHEN ? THEN ?" for _ in through)
+        zones = [value for pair in through.items() for value in pair]
         async with self.transaction() as conn:
+            async with conn.execute(
+                "SELECT prefs.* FROM prefs JOIN patients ON patients.id = prefs.patient_id "
+                "WHERE prefs.patient_id > ? AND patients.status = 'active' "
+                "AND (prefs.posture_on = 1 OR prefs.exercise_on = 1) "
+                f"AND COALESCE(prefs.planned_through, '') < CASE prefs.timezone {cases} END "
+                "ORDER BY prefs.patient_id LIMIT ?",
+                (after_id, *zones, limit),
+            ) as cur:
+                chosen = [(int(row["patient_id"]), _prefs(row)) for row in await cur.fetchall()]
+            if not chosen:
+                return PlannedChunk(None, 0, 0, None)
+            created = to_db(now)
+            rows = []
+            earliest: datetime | None = None
+            for patient_id, prefs in chosen:
+                for send in plan(patient_id, prefs):
+                    rows.append(
+                        (
+                            patient_id,
+                            send.kind,
+                            send.key,
+                            _payload_json(send.payload),
+                            to_db(send.due_at),
+                            created,
+                            to_db(send.expires_at) if send.expires_at else None,
+                        )
+                    )
+                    earliest = send.due_at if earliest is None else min(earliest, send.due_at)
             before = conn.total_changes
             await conn.executemany(
                 "INSERT INTO outbox (patient_id, kind, idempotency_key, payload, due_at, created_at, "
@@ -809,11 +863,12 @@ class Database:
                 rows,
             )
             added = conn.total_changes - before
-            await conn.executemany(
-                "UPDATE prefs SET planned_through = ? WHERE patient_id = ?",
-                [(through, patient_id) for patient_id, _, through in plans],
-            )
-        return added
+            if mark_planned:
+                await conn.executemany(
+                    "UPDATE prefs SET planned_through = ? WHERE patient_id = ?",
+                    [(through[prefs.timezone], patient_id) for patient_id, prefs in chosen],
+                )
+        return PlannedChunk(chosen[-1][0], len(chosen), added, earliest)
 
     # --- preferences ------------------------------------------------------------------------------
 
@@ -847,12 +902,12 @@ class Database:
             )
         return await self.prefs(patient_id, default_timezone)
 
-    async def patients_wanting_reminders(self) -> list[tuple[int, Prefs]]:
+    async def reminder_timezones(self) -> list[str]:
+        """The time zones of patients who want reminders: a handful, however many patients there are."""
         rows = await self._all(
-            "SELECT prefs.* FROM prefs JOIN patients ON patients.id = prefs.patient_id "
-            "WHERE patients.status = 'active' AND (prefs.posture_on = 1 OR prefs.exercise_on = 1)"
+            "SELECT DISTINCT timezone FROM prefs WHERE posture_on = 1 OR exercise_on = 1 ORDER BY timezone"
         )
-        return [(row["patient_id"], _prefs(row)) for row in rows]
+        return [str(row[0]) for row in rows]
 
     async def session(self, session_id: int) -> Session | None:
         row = await self._one("SELECT * FROM sessions WHERE id = ?", (session_id,))
@@ -884,7 +939,7 @@ class Database:
         if not ids:
             return set()
         rows = await self._all(
-            f"SELECT id FROM outbox WHERE status = 'pending' AND id IN ({','.join('?' * len(ids))})", ids
+            f"SELECT id FROM outbox WHERE id IN ({','.join('?' * len(ids))}) AND +status = 'pending'", ids
         )
         return {int(row[0]) for row in rows}
 
@@ -898,7 +953,7 @@ class Database:
 
     async def upcoming(self, patient_id: int, limit: int = 10) -> list[OutboxItem]:
         rows = await self._all(
-            "SELECT * FROM outbox WHERE patient_id = ? AND status = 'pending' ORDER BY due_at, id LIMIT ?",
+            "SELECT * FROM outbox WHERE patient_id = ? AND +status = 'pending' ORDER BY due_at, id LIMIT ?",
             (patient_id, limit),
         )
         return [_outbox_item(row) for row in rows]
@@ -1150,7 +1205,7 @@ class Database:
             prefix = f"broadcast:{broadcast_id}:"
             await conn.execute(
                 "UPDATE outbox SET status = 'cancelled', last_error = 'broadcast cancelled' "
-                "WHERE idempotency_key >= ? AND idempotency_key < ? AND status = 'pending'",
+                "WHERE idempotency_key >= ? AND idempotency_key < ? AND +status = 'pending'",
                 (prefix, prefix[:-1] + ";"),
             )
             await self.audit(conn, now, staff_id, "broadcast_cancel", detail=f"broadcast={broadcast_id}")
@@ -1276,7 +1331,7 @@ class Database:
         """Everything stored about one patient, table by table (for /mydata)."""
         queries = {
             "sessions": "SELECT session_at, areas FROM sessions WHERE patient_id = ? ORDER BY session_at",
-            "upcoming": "SELECT kind, due_at FROM outbox WHERE patient_id = ? AND status = 'pending' "
+            "upcoming": "SELECT kind, due_at FROM outbox WHERE patient_id = ? AND +status = 'pending' "
             "ORDER BY due_at",
             "checkins": "SELECT answered_at, step, answer FROM checkin_answers WHERE patient_id = ? "
             "ORDER BY answered_at",

@@ -175,6 +175,15 @@ class Dispatcher:
             )
         finally:
             self._in_flight.difference_update(item.id for item in claimed)
+            self._forget_spacing()
+
+    def _forget_spacing(self) -> None:
+        """Drop send times older than the spacing: they can hold nothing back any more, and kept
+        they would grow to one entry for every patient ever messaged."""
+        now = self._clock.now()
+        stale = [chat for chat, at in self._last_sent.items() if now - at >= PER_CHAT_SPACING]
+        for chat in stale:
+            del self._last_sent[chat]
 
     async def _deliver_in_order(
         self, items: list[OutboxItem], report: DeliveryReport, priority: Priority
