@@ -5,8 +5,12 @@ Run from the repository root:  python benchmarks/bench_broadcast.py [--patients 
 The fake answers each call after 20-60 ms, refuses with 429 (retry_after 3 s) whenever more than 30
 messages reached it in the last second, and answers 403 for patients who blocked the bot. The real
 Application runs with its real JobQueue and rate limiter; in the middle of the broadcast a patient
-asks a question through the same Application. Reported: sustained rate as a fraction of 30 messages
-a second, 429s received, duplicates, lost messages, and the reply time of the patient's question.
+asks a question through the same Application. Then, still mid-broadcast and through the Application's
+own update queue (one update at a time, as in production): one patient sends 30 red-flag messages
+while the staff group answers every post with 429 (retry_after 30 s), other patients send red flags,
+and staff record ten sessions with /session. Reported: sustained rate as a fraction of 30 messages a
+second, 429s received, duplicates, lost messages, the reply time of the patient's question, and the
+p50/p99 time to the other patients' 911 answers and to the /session aftercare (target p99 under 1 s).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import itertools
 import random
 import sys
 import tempfile
@@ -43,6 +48,13 @@ TOKEN = "123456:BENCHtokenBENCHtokenBENCHtokenBEN"  # not a real token
 START = datetime(2026, 3, 3, 19, 0, tzinfo=UTC)
 FIRST_CHAT = 10_000_000
 LIMIT_PER_SECOND = 30
+STAFF = 42  # an admin, who records sessions in a private chat with the bot
+STAFF_GROUP = -1_000_777
+RED_FLAG = "crushing chest pain and my left arm feels heavy"
+FLOOD_MESSAGES = 30
+FLOODER = 50  # the patient who sends the red-flag stream
+ASKERS = 40  # other patients, each sending one red flag during the stream (from patient 101 on)
+SESSIONS = 10  # patients whose copy went out early get a session recorded (from patient 11 on)
 
 
 class LoadedTelegram(FakeTelegram):
@@ -58,6 +70,8 @@ class LoadedTelegram(FakeTelegram):
         self.first_at: float | None = None
         self.last_at = 0.0
         self.replies: dict[int, float] = {}
+        self.received: dict[int, list[tuple[float, str]]] = collections.defaultdict(list)
+        self.group_refusals = 0
         self.rng = random.Random(3)
 
     async def do_request(self, url: str, method: str, request_data: Any = None, *args: Any, **kw: Any) -> Any:
@@ -65,6 +79,9 @@ class LoadedTelegram(FakeTelegram):
         return await super().do_request(url, method, request_data, *args, **kw)
 
     def handle(self, call: ApiCall) -> tuple[int, bytes]:
+        if call.chat_id == STAFF_GROUP and call.method in {"sendMessage", "editMessageText"}:
+            self.group_refusals += 1  # the staff group is at its 20-a-minute limit throughout
+            return _error(429, "Too Many Requests: retry after 30", retry_after=30)
         if call.method != "sendMessage":
             return super().handle(call)
         now = time.monotonic()
@@ -84,7 +101,60 @@ class LoadedTelegram(FakeTelegram):
             self.copies[chat] += 1
         elif status == 200:
             self.replies[chat] = now
+            self.received[chat].append((now, call.text))
         return status, body
+
+    def first_after(self, chat: int, since: float, marker: str) -> float:
+        """Seconds from ``since`` until ``chat`` received a message containing ``marker``."""
+        times = [at for at, text in self.received[chat] if at >= since and marker in text]
+        return min(times) - since if times else float("nan")
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(int(share * len(ordered)), len(ordered) - 1)] if ordered else float("nan")
+
+
+async def put_at(app: Any, delay: float, text: str, user_id: int) -> float:
+    """Hand an update to the Application's own queue after ``delay`` seconds; return when it was put."""
+    await asyncio.sleep(delay)
+    put = time.monotonic()
+    await app.update_queue.put(Update.de_json(text_update_json(text, user_id=user_id), app.bot))
+    return put
+
+
+def reachable(first: int, count: int, blocked: set[int]) -> list[int]:
+    """``count`` patient numbers from ``first`` on, skipping those who blocked the bot."""
+    numbers = (p for p in itertools.count(first) if FIRST_CHAT + p not in blocked)
+    return list(itertools.islice(numbers, count))
+
+
+async def stream_and_sessions(app: Any, telegram: LoadedTelegram) -> tuple[list[float], list[float]]:
+    """The red-flag stream, other patients' red flags and ten /session sends, all at once."""
+    askers = reachable(101, ASKERS, telegram.blocked)
+    treated = reachable(11, SESSIONS, telegram.blocked)
+    flood = [put_at(app, i * 0.33, RED_FLAG, FIRST_CHAT + FLOODER) for i in range(FLOOD_MESSAGES)]
+    asking = [put_at(app, 0.1 + n * 0.25, RED_FLAG, FIRST_CHAT + p) for n, p in enumerate(askers)]
+    recording = [put_at(app, 0.2 + n * 1.0, f"/session {p} neck", STAFF) for n, p in enumerate(treated)]
+    times = await asyncio.gather(*flood, *asking, *recording)
+    asked, recorded = times[len(flood) : len(flood) + len(asking)], times[len(flood) + len(asking) :]
+    await asyncio.sleep(3)  # let the last answers arrive
+    emergency = [telegram.first_after(FIRST_CHAT + p, at, "911") for p, at in zip(askers, asked, strict=True)]
+    aftercare = [
+        telegram.first_after(FIRST_CHAT + p, at, "Your aftercare")
+        for p, at in zip(treated, recorded, strict=True)
+    ]
+    return emergency, aftercare
+
+
+def latency_line(what: str, seconds: list[float]) -> str:
+    ms = [s * 1000 for s in seconds]
+    missing = sum(1 for s in ms if s != s)  # NaN: never arrived
+    found = [s for s in ms if s == s]
+    return (
+        f"{what}: p50 {percentile(found, 0.5):.0f} ms, p99 {percentile(found, 0.99):.0f} ms "
+        f"over {len(found)} ({missing} missing; target p99 under 1 s)"
+    )
 
 
 async def seed(path: Path, patients: int) -> None:
@@ -118,9 +188,13 @@ async def run(patients: int, blocked_count: int) -> None:
         blocked = {FIRST_CHAT + i for i in rng.sample(range(1, patients + 1), blocked_count)}
         telegram = LoadedTelegram(blocked)
         clock = RunningClock(START)
-        app = build_application(
-            Settings(telegram_bot_token=TOKEN, database_path=path), request=telegram, clock=clock
+        settings = Settings(
+            telegram_bot_token=TOKEN,
+            database_path=path,
+            admin_ids=frozenset({STAFF}),
+            staff_chat_id=STAFF_GROUP,
         )
+        app = build_application(settings, request=telegram, clock=clock)
         await app.initialize()
         assert app.post_init is not None and app.post_shutdown is not None
         await app.post_init(app)
@@ -141,6 +215,8 @@ async def run(patients: int, blocked_count: int) -> None:
             Update.de_json(text_update_json("is it normal to be this sore?", user_id=asker), app.bot)
         )
         reply_seconds = telegram.replies.get(asker, float("nan")) - asked
+        emergency, aftercare = await stream_and_sessions(app, telegram)
+        mid_broadcast = (await services.db.broadcast_counts(1))["pending"] > 0
 
         while True:
             counts = await services.db.broadcast_counts(1)
@@ -165,6 +241,13 @@ async def run(patients: int, blocked_count: int) -> None:
     print(f"duplicates: {duplicates}, lost: {lost}")
     print(f"patients marked blocked: {counts['blocked']}, failed: {counts['failed']}")
     print(f"reply to a patient's question mid-broadcast: {reply_seconds * 1000:.0f} ms (target under 2 s)")
+    when = "mid-broadcast" if mid_broadcast else "after the broadcast (too few patients to overlap)"
+    print(
+        f"{when}, one patient sending {FLOOD_MESSAGES} red flags, "
+        f"the staff group refusing with 429 ({telegram.group_refusals} refusals):"
+    )
+    print(latency_line("  911 answer to another patient's red flag", emergency))
+    print(latency_line("  /session aftercare delivered", aftercare))
 
 
 def main() -> None:

@@ -3,7 +3,10 @@
 Run from the repository root:  python benchmarks/bench_scheduler.py [--patients N] [--probe-sends N]
 
 Measures, against the fake Bot API (no network):
-- start-up time of the real Application with a fresh plan to make (and again with nothing new to plan),
+- start-up time of the real Application with a fresh plan to make (and again with nothing new to plan):
+  the time until it answers updates; the plan itself is made behind it,
+- the longest event-loop stall while that plan is made: a probe task asks to wake every few
+  milliseconds and notes how late it wakes,
 - peak memory (max RSS) of the process,
 - lateness: how long after its due time each message is handed to Telegram, with the real JobQueue
   waking the sender (probe messages spread over the next ~20 seconds, below Telegram's 30/s limit).
@@ -19,6 +22,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -70,24 +74,27 @@ async def seed(path: Path, patients: int) -> None:
     await db.open()
     await db.close()
     rng = random.Random(7)
+
+    def prefs() -> Iterator[tuple[object, ...]]:
+        for i in range(1, patients + 1):
+            work = rng.choice(WORK)
+            yield (i, rng.choice(ZONES), "00:00", "00:00", work[0], work[1], rng.choice(EXERCISE))
+
+    # Rows are generated as they are written, so that seeding adds nothing to the peak memory.
     async with aiosqlite.connect(path) as conn:
         now = to_db(START - timedelta(days=30))
         await conn.executemany(
             "INSERT INTO patients (id, display_name, telegram_user_id, chat_id, status, created_at, "
             "joined_at, status_changed_at) VALUES (?, ?, ?, ?, 'active', ?, ?, ?)",
-            [
+            (
                 (i, f"Patient {i}", 10_000_000 + i, 10_000_000 + i, now, now, now)
                 for i in range(1, patients + 1)
-            ],
+            ),
         )
-        rows = []
-        for i in range(1, patients + 1):
-            work = rng.choice(WORK)
-            rows.append((i, rng.choice(ZONES), "00:00", "00:00", work[0], work[1], rng.choice(EXERCISE)))
         await conn.executemany(
             "INSERT INTO prefs (patient_id, timezone, quiet_start, quiet_end, posture_on, work_start, "
             "work_end, exercise_on, exercise_time) VALUES (?, ?, ?, ?, 1, ?, ?, 1, ?)",
-            rows,
+            prefs(),
         )
         await conn.commit()
 
@@ -99,6 +106,33 @@ async def start(settings: Settings, telegram: FakeTelegram, clock: RunningClock)
     assert app.post_init is not None
     await app.post_init(app)
     return app, time.perf_counter() - began
+
+
+class StallProbe:
+    """Asks to wake every few milliseconds and notes the latest it woke: how long the event loop was
+    busy with something else (here, planning) while an update could have been waiting."""
+
+    def __init__(self, every: float = 0.005) -> None:
+        self.every = every
+        self.longest = 0.0
+        self._task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            expected = time.perf_counter() + self.every
+            await asyncio.sleep(self.every)
+            self.longest = max(self.longest, time.perf_counter() - expected)
+
+    async def stop(self) -> float:
+        self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
+        return self.longest
+
+
+async def count_outbox(services: Services) -> int:
+    async with services.db.conn.execute("SELECT COUNT(*) FROM outbox") as cur:
+        row = await cur.fetchone()
+    return int(row[0]) if row else 0
 
 
 async def stop(app: Any) -> None:
@@ -119,9 +153,21 @@ async def run(patients: int, probes: int) -> None:
         clock = RunningClock(START)
         telegram = TimedTelegram(clock)
         app, first_start = await start(settings, telegram, clock)
+        # From here the bot answers updates; the plan is being made behind it.
+        probe = StallProbe()
+        began = time.perf_counter()
+        await app.start()
         services: Services = app.bot_data[SERVICES_KEY]
-        planned = await services.db.table_rows("outbox")
-        print(f"start-up with a fresh plan: {first_start:.2f} s ({len(planned):,} reminders planned)")
+        await services.scheduler.planned()
+        planning = time.perf_counter() - began
+        stall = await probe.stop()
+        planned = await count_outbox(services)
+        print(f"start-up with a fresh plan: {first_start:.2f} s ({planned:,} reminders planned)")
+        print(
+            f"longest event-loop stall during planning: {stall * 1000:.0f} ms "
+            f"(the plan took {planning:.1f} s behind the running bot, "
+            f"{services.scheduler.chunks_planned} chunks of {services.scheduler.plan_chunk} patients)"
+        )
         await stop(app)
 
         clock = RunningClock(START)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
+from collections.abc import Callable, Coroutine
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from telegram import LinkPreviewOptions
@@ -12,6 +15,7 @@ from telegram.constants import ParseMode
 from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
+from bot.alert_desk import AlertDesk
 from bot.answers import AnswerEngine
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
@@ -20,12 +24,13 @@ from bot.db import Database
 from bot.flood import FloodGuard
 from bot.handlers import register_handlers
 from bot.handlers.access import Access
+from bot.handlers.alerts import alert_message
 from bot.handlers.console import refresh_broadcasts
 from bot.handlers.menus import publish_menus
-from bot.handlers.sending import telegram_sender
+from bot.handlers.sending import telegram_alert_poster, telegram_sender
 from bot.outbox import Dispatcher
 from bot.ratelimit import ClinicRateLimiter
-from bot.reminders import Grace
+from bot.reminders import PLAN_CHUNK, Grace
 from bot.renderers import OUTBOX_KINDS, Renderers
 from bot.scheduler import Scheduler
 from bot.services import SERVICES_KEY, ClinicApplication, ClinicContext, Services
@@ -33,6 +38,7 @@ from bot.services import SERVICES_KEY, ClinicApplication, ClinicContext, Service
 log = logging.getLogger(__name__)
 
 WAKE_JOB = "wake"
+ALERT_WAKE_JOB = "alert-wake"
 TICK_SECONDS = 60
 PLAN_SECONDS = 10 * 60
 # Progress edits in a staff group count against Telegram's 20 messages a minute per group.
@@ -48,8 +54,10 @@ def build_application(
     request: BaseRequest | None = None,
     clock: Clock | None = None,
     content: Content | None = None,
+    plan_chunk: int = PLAN_CHUNK,
 ) -> ClinicApplication:
-    """Build the bot. Tests pass a fake ``request`` (Telegram's side) and a fake ``clock``."""
+    """Build the bot. Tests pass a fake ``request`` (Telegram's side) and a fake ``clock``, and may
+    plan in smaller chunks (``plan_chunk`` patients per transaction) to see a pass in steps."""
     # Opt in to PTB's coming behaviour: durations such as RetryAfter.retry_after are timedeltas.
     # Without it every 429 raises a deprecation warning (see bot.ratelimit.retry_seconds).
     os.environ.setdefault("PTB_TIMEDELTA", "true")
@@ -84,14 +92,25 @@ def build_application(
         exercise=timedelta(minutes=settings.exercise_grace_minutes),
     )
 
-    def arm(delay_seconds: float) -> None:
-        """One wake-up job at a time, at the next due message; late is fine, never skipped."""
-        queue = app.job_queue
-        if queue is None:
-            return
-        for job in queue.get_jobs_by_name(WAKE_JOB):
-            job.schedule_removal()
-        queue.run_once(_wake, when=delay_seconds, name=WAKE_JOB, job_kwargs={"misfire_grace_time": None})
+    def armer(
+        name: str, callback: Callable[[ClinicContext], Coroutine[Any, Any, None]]
+    ) -> Callable[[float], None]:
+        def arm(delay_seconds: float) -> None:
+            """One wake-up job of a kind at a time, at the next due send; late is fine, never skipped."""
+            queue = app.job_queue
+            if queue is None:
+                return
+            for job in queue.get_jobs_by_name(name):
+                job.schedule_removal()
+            queue.run_once(callback, when=delay_seconds, name=name, job_kwargs={"misfire_grace_time": None})
+
+        return arm
+
+    def staff_chats() -> list[int]:
+        """Alerts go to the staff group, or to each admin when there is none."""
+        if settings.staff_chat_id is not None:
+            return [settings.staff_chat_id]
+        return sorted(access.admin_ids)
 
     services = Services(
         settings=settings,
@@ -99,10 +118,20 @@ def build_application(
         content=content,
         db=db,
         access=access,
-        scheduler=Scheduler(db, dispatcher, content.reminders, clock, grace, arm),
+        scheduler=Scheduler(
+            db, dispatcher, content.reminders, clock, grace, armer(WAKE_JOB, _wake), plan_chunk
+        ),
         engine=engine,
         flood=FloodGuard(
             clock, settings.flood_max_per_minute, timedelta(seconds=settings.flood_pause_seconds)
+        ),
+        alerts=AlertDesk(
+            db,
+            clock,
+            telegram_alert_poster(app.bot),
+            partial(alert_message, content.texts, settings.clinic_zone),
+            staff_chats,
+            armer(ALERT_WAKE_JOB, _flush_alerts),
         ),
     )
     app.bot_data[SERVICES_KEY] = services
@@ -111,17 +140,17 @@ def build_application(
 
 
 async def _post_init(app: ClinicApplication) -> None:
-    """Open the database, load staff, publish menus, plan ahead and send what fell due while down."""
+    """Open the database, load staff, publish menus, send what fell due while down, and start planning
+    ahead behind the bot (which answers updates meanwhile)."""
     services: Services = app.bot_data[SERVICES_KEY]
     await services.db.open()
     await services.access.load(services.db)
     await publish_menus(
         app.bot, services.content.menus, services.access.staff_ids, services.settings.admin_ids
     )
-    await services.scheduler.plan_all()
     if app.job_queue is not None:
         # Safety nets: the wake-up job does the real work; these catch anything it could miss.
-        app.job_queue.run_repeating(_wake, interval=TICK_SECONDS, first=TICK_SECONDS, name="tick")
+        app.job_queue.run_repeating(_tick, interval=TICK_SECONDS, first=TICK_SECONDS, name="tick")
         app.job_queue.run_repeating(_plan, interval=PLAN_SECONDS, first=PLAN_SECONDS, name="plan")
         app.job_queue.run_repeating(
             _purge, interval=PURGE_SECONDS, first=PURGE_FIRST_SECONDS, name="retention"
@@ -130,11 +159,27 @@ async def _post_init(app: ClinicApplication) -> None:
             _broadcast_progress, interval=PROGRESS_SECONDS, first=PROGRESS_SECONDS, name="broadcast-progress"
         )
     # Catch-up after downtime happens here; the gate drops what is too late and waits out quiet hours.
+    # Planning only adds rows that are not yet due, so it can follow behind.
     await services.scheduler.deliver_now()
+    # What start-up built (the answer engine's model, PTB, the content) lives as long as the bot: keep
+    # it out of the garbage collector's full passes, which would otherwise stall the event loop for
+    # tens of milliseconds now and then (most often while planning allocates).
+    gc.freeze()
+    services.scheduler.plan_in_background()
 
 
 async def _wake(context: ClinicContext) -> None:
     await context.services.scheduler.deliver_now()
+
+
+async def _tick(context: ClinicContext) -> None:
+    """The safety net behind both wake-up jobs."""
+    await context.services.scheduler.deliver_now()
+    await context.services.alerts.flush()
+
+
+async def _flush_alerts(context: ClinicContext) -> None:
+    await context.services.alerts.flush()
 
 
 async def _broadcast_progress(context: ClinicContext) -> None:
@@ -158,9 +203,12 @@ async def _purge(context: ClinicContext) -> None:
 
 
 async def _plan(context: ClinicContext) -> None:
-    await context.services.scheduler.plan_all()
+    """The periodic pass (plans reach tomorrow as each time zone's day turns over), behind the bot."""
+    context.services.scheduler.plan_in_background()
 
 
 async def _post_shutdown(app: ClinicApplication) -> None:
     services: Services = app.bot_data[SERVICES_KEY]
+    await services.scheduler.stop()
     await services.db.close()
+    gc.unfreeze()

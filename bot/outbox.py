@@ -16,6 +16,7 @@ from typing import Protocol
 
 from bot.clock import Clock
 from bot.db import OutboxItem, OutboxStore, Patient, PatientStore, PrefsStore
+from bot.priority import Priority
 from bot.reminders import Decision, gate
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,9 @@ class SendFailed(Exception):
 
 
 class Sender(Protocol):
-    async def __call__(self, chat_id: int, message: OutgoingMessage) -> None:
+    async def __call__(
+        self, chat_id: int, message: OutgoingMessage, priority: Priority = Priority.BULK
+    ) -> None:
         """Send one message; raise RecipientGone, RetryLater or SendFailed when it did not go out."""
         ...
 
@@ -149,15 +152,20 @@ class Dispatcher:
         return report
 
     async def deliver_items(self, keys: list[str]) -> DeliveryReport:
-        """Send these rows now if they are due (used right after staff record a session)."""
+        """Send these rows now if they are due (used right after staff record a session).
+
+        They go as replies: ahead of a running broadcast, never waiting for its capacity.
+        """
         report = DeliveryReport()
         if self._held():
             return report
         items = [i for i in await self._db.outbox_by_keys(keys) if i.due_at <= self._clock.now()]
-        await self._deliver_many(items, report)
+        await self._deliver_many(items, report, Priority.REPLY)
         return report
 
-    async def _deliver_many(self, items: list[OutboxItem], report: DeliveryReport) -> None:
+    async def _deliver_many(
+        self, items: list[OutboxItem], report: DeliveryReport, priority: Priority = Priority.BULK
+    ) -> None:
         """Claim the rows, then send the ones still pending.
 
         The claim is in memory; the re-read after it catches a row another path (a pass, or an
@@ -171,19 +179,38 @@ class Dispatcher:
             for item in claimed:
                 if item.id in pending:
                     by_patient.setdefault(item.patient_id, []).append(item)
-            await asyncio.gather(*(self._deliver_in_order(group, report) for group in by_patient.values()))
+            await asyncio.gather(
+                *(self._deliver_in_order(group, report, priority) for group in by_patient.values())
+            )
         finally:
             self._in_flight.difference_update(item.id for item in claimed)
+            self._forget_spacing()
 
-    async def _deliver_in_order(self, items: list[OutboxItem], report: DeliveryReport) -> None:
-        """One patient's rows, one after another (the order they fell due in)."""
+    def _forget_spacing(self) -> None:
+        """Drop send times older than the spacing: they can hold nothing back any more, and kept
+        they would grow to one entry for every patient ever messaged."""
+        now = self._clock.now()
+        stale = [chat for chat, at in self._last_sent.items() if now - at >= PER_CHAT_SPACING]
+        for chat in stale:
+            del self._last_sent[chat]
+
+    async def _deliver_in_order(
+        self, items: list[OutboxItem], report: DeliveryReport, priority: Priority
+    ) -> None:
+        """One patient's rows, one after another (the order they fell due in).
+
+        Bulk sends share a few slots; a send ahead of them (aftercare after /session) takes none.
+        """
         for item in items:
             if self._held():
                 return
-            async with self._slots:
-                await self._deliver(item, report)
+            if priority.waits:
+                async with self._slots:
+                    await self._deliver(item, report, priority)
+            else:
+                await self._deliver(item, report, priority)
 
-    async def _deliver(self, item: OutboxItem, report: DeliveryReport) -> None:
+    async def _deliver(self, item: OutboxItem, report: DeliveryReport, priority: Priority) -> None:
         now = self._clock.now()
         patient = await self._db.patient(item.patient_id)
         renderer = self._renderers.get(item.kind)
@@ -218,7 +245,7 @@ class Dispatcher:
             return
         self._last_sent[patient.chat_id] = now
         try:
-            await self._sender(patient.chat_id, message)
+            await self._sender(patient.chat_id, message, priority)
         except RecipientGone:
             log.info("patient #%s is unreachable; marking blocked", patient.id)
             await self._db.mark_attempt_failed(item.id, "recipient gone", None)

@@ -7,13 +7,17 @@ whether a row goes out now, waits for the morning, or is dropped as too late.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from functools import partial
 from typing import Any, Protocol
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.clock import Clock
 from bot.content.reminders import ReminderContent
-from bot.db import OutboxItem, OutboxStore, PlannedSend, Prefs, PrefsStore, SessionStore
+from bot.db import OutboxItem, OutboxStore, PlannedChunk, PlannedSend, PlanningStore, Prefs, SessionStore
 from bot.localtime import at_local, local_date, quiet_until, slots_between
 
 CHECKIN = "checkin"
@@ -22,13 +26,19 @@ EXERCISE = "exercise"
 REMINDER_KINDS = frozenset({POSTURE, EXERCISE})
 # Aftercare right after a visit goes out even in quiet hours: the patient has just left the clinic.
 FRESH_AFTERCARE = timedelta(hours=1)
+# A planning pass writes what falls due this soon for everyone first, then the rest.
+DUE_SOON = timedelta(hours=2)
+# Patients per planning transaction: small enough that a chunk never holds up answers for long.
+PLAN_CHUNK = 50
+
+log = logging.getLogger(__name__)
 
 
 class CheckinStore(SessionStore, OutboxStore, Protocol):
     """What answering a check-in needs from storage."""
 
 
-class PlanStore(OutboxStore, PrefsStore, Protocol):
+class PlanStore(OutboxStore, PlanningStore, Protocol):
     """What planning reminders needs from storage."""
 
 
@@ -48,7 +58,7 @@ def was_sent(item: OutboxItem) -> bool:
 
 
 def wants_reminders(prefs: Prefs) -> bool:
-    """Whether any reminder is switched on (the storage's ``patients_wanting_reminders`` filter)."""
+    """Whether any reminder is switched on: the rule the storage's planning queries apply in SQL."""
     return prefs.posture_on or prefs.exercise_on
 
 
@@ -87,15 +97,24 @@ def plan_checkin(
 
 
 def plan_reminders(
-    content: ReminderContent, patient_id: int, prefs: Prefs, now: datetime, grace: Grace, days: int = 2
+    content: ReminderContent,
+    patient_id: int,
+    prefs: Prefs,
+    now: datetime,
+    grace: Grace,
+    days: int = 2,
+    before: datetime | None = None,
 ) -> list[PlannedSend]:
-    """Posture and exercise reminders for today and the next ``days - 1`` local days, not yet due."""
+    """Posture and exercise reminders for today and the next ``days - 1`` local days, not yet due
+    (and, given ``before``, only those due before it)."""
     zone = zone_of(prefs)
     today = local_date(now, zone)
     planned: list[PlannedSend] = []
     posture_slots = slots_between(prefs.work_start, prefs.work_end, prefs.posture_every_minutes)
     for offset in range(days):
         day = today + timedelta(days=offset)
+        if before is not None and at_local(day, time.min, zone) >= before:
+            break
         candidates: list[tuple[str, str, dict[str, Any], datetime]] = []
         if prefs.posture_on and day.weekday() < 5:
             for index, slot in enumerate(posture_slots):
@@ -119,7 +138,7 @@ def plan_reminders(
                 )
             )
         for kind, key, payload, due in candidates:
-            if due <= now or is_paused(prefs, due):
+            if due <= now or is_paused(prefs, due) or (before is not None and due >= before):
                 continue
             if quiet_until(due, zone, prefs.quiet_start, prefs.quiet_end) is not None:
                 continue
@@ -222,19 +241,41 @@ async def plan_patient(
 ) -> None:
     """Rebuild a patient's future posture and exercise reminders after their settings changed."""
     sends = plan_reminders(content, patient_id, prefs, now, grace)
-    through = (local_date(now, zone_of(prefs)) + timedelta(days=1)).isoformat()
-    await db.replan(now, patient_id, REMINDER_KINDS, sends, through)
+    await db.replan(now, patient_id, REMINDER_KINDS, sends, planned_through(now, zone_of(prefs)))
 
 
-async def extend_all_plans(db: PlanStore, content: ReminderContent, now: datetime, grace: Grace) -> int:
-    """Plan today and tomorrow for every patient who wants reminders and isn't planned that far yet.
+def planned_through(now: datetime, zone: ZoneInfo) -> str:
+    """How far a patient's plan reaches once planned: tomorrow in their time zone."""
+    return (local_date(now, zone) + timedelta(days=1)).isoformat()
 
-    Runs at start-up and every few minutes; patients already planned through tomorrow cost nothing.
+
+async def plan_in_chunks(
+    db: PlanningStore, content: ReminderContent, clock: Clock, grace: Grace, chunk_size: int = PLAN_CHUNK
+) -> AsyncGenerator[PlannedChunk, None]:
+    """Plan today and tomorrow for every patient who wants reminders and isn't planned that far yet,
+    ``chunk_size`` patients at a time; yields after each chunk, which is its own transaction.
+
+    Two sweeps by patient number: the first writes only what falls due within :data:`DUE_SOON`, so
+    nobody's next reminder waits behind the rest of the list; the second writes the rest and marks each
+    patient planned. Stopping between chunks (or a crash) loses nothing and the next pass doubles
+    nothing: the idempotency keys skip what is already there. Patients already planned through
+    tomorrow cost nothing but a database scan, so this runs at start-up and every few minutes.
     """
-    plans: list[tuple[int, list[PlannedSend], str]] = []
-    for patient_id, prefs in await db.patients_wanting_reminders():
-        through = (local_date(now, zone_of(prefs)) + timedelta(days=1)).isoformat()
-        if prefs.planned_through is not None and prefs.planned_through >= through:
-            continue
-        plans.append((patient_id, plan_reminders(content, patient_id, prefs, now, grace), through))
-    return await db.extend_plans(now, plans) if plans else 0
+    zones: dict[str, ZoneInfo] = {}
+    for name in await db.reminder_timezones():
+        try:
+            zones[name] = ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            log.error("cannot plan reminders in unknown time zone %r", name)
+    for horizon in (DUE_SOON, None):
+        after = 0
+        while True:
+            now = clock.now()
+            before = now + horizon if horizon is not None else None
+            plan = partial(plan_reminders, content, now=now, grace=grace, before=before)
+            through = {name: planned_through(now, zone) for name, zone in zones.items()}
+            chunk = await db.plan_chunk(now, after, chunk_size, through, plan, mark_planned=horizon is None)
+            if chunk.last_id is None:
+                break
+            after = chunk.last_id
+            yield chunk

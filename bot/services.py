@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
+from bot.alert_desk import AlertDesk
 from bot.clock import Clock
 from bot.config import Settings
 from bot.content import Content
@@ -31,6 +32,7 @@ class Services:
     scheduler: Scheduler
     engine: AnswerEngine
     flood: FloodGuard
+    alerts: AlertDesk
 
 
 class ClinicContext(CallbackContext[ExtBot[str], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

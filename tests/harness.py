@@ -12,6 +12,7 @@ from typing import Any
 from bot.app import build_application
 from bot.config import Settings
 from bot.db import Database
+from bot.reminders import PLAN_CHUNK
 from bot.services import SERVICES_KEY, ClinicApplication, Services
 from tests import factories
 from tests.fake_telegram import FakeTelegram
@@ -70,9 +71,11 @@ class Bot:
         return await self.db.table_rows(table)
 
     async def tick(self, **elapsed: float) -> None:
-        """Let time pass, then let the scheduler send what fell due (as its wake-up job would)."""
+        """Let time pass, then let the scheduler send what fell due and the alert desk post what waited
+        (as their wake-up jobs would)."""
         self.clock.advance(**elapsed)
         await self.services.scheduler.deliver_now()
+        await self.services.alerts.flush()
 
     async def outbox(self, kind: str) -> list[dict[str, Any]]:
         return [row for row in await self.rows("outbox") if row["kind"] == kind]
@@ -112,12 +115,21 @@ def make_settings(tmp_path: Any, **overrides: Any) -> Settings:
 
 @asynccontextmanager
 async def running_bot(
-    settings: Settings, telegram: FakeTelegram | None = None, clock: FakeClock | None = None
+    settings: Settings,
+    telegram: FakeTelegram | None = None,
+    clock: FakeClock | None = None,
+    *,
+    wait_for_plans: bool = True,
+    plan_chunk: int = PLAN_CHUNK,
 ) -> AsyncIterator[Bot]:
-    """Start the bot the way run_polling does (initialize, post_init), without polling."""
+    """Start the bot the way run_polling does (initialize, post_init), without polling.
+
+    Planning runs behind the bot; unless ``wait_for_plans`` is False, the start-up pass is let finish
+    first so that tests begin from a settled plan.
+    """
     telegram = telegram or FakeTelegram()
     clock = clock or FakeClock()
-    app = build_application(settings, request=telegram, clock=clock)
+    app = build_application(settings, request=telegram, clock=clock, plan_chunk=plan_chunk)
     bot = Bot(app, telegram, clock)
 
     async def record_error(update: object, context: Any) -> None:
@@ -127,6 +139,8 @@ async def running_bot(
     await app.initialize()
     assert app.post_init is not None
     await app.post_init(app)
+    if wait_for_plans:
+        await bot.services.scheduler.planned()
     try:
         yield bot
     finally:

@@ -18,8 +18,8 @@ from bot.answers import (
     answer,
     packaged_topic_model,
 )
+from bot.answers.topic_model import TopicModel
 from bot.content import ClinicProfile, ContentError, load_clinic, read_toml
-from bot.topic_model import TopicModel
 
 CLINIC = ClinicProfile(
     name="Test & Spine Clinic",
@@ -1080,3 +1080,73 @@ def test_one_sided_neck_pain_unlike_before_with_swallowing_is_an_emergency(engin
     assert engine.answer(calm, 20).urgency == "routine"
     pressure = "I like strong pressure on the right side of my neck, can you tell my therapist?"
     assert engine.answer(pressure).urgency == "routine"
+
+
+# ------------------------------------------------------------------------------ content as data
+
+
+def test_plausible_age_limit_comes_from_the_content() -> None:
+    answers, red_flags = _content()
+    text = "I'm 80 and bumped my back on the door, now a sharp pain"
+    result = AnswerEngine.from_data(answers, red_flags, CLINIC).answer(text)
+    assert (result.rule, result.evidence) == (
+        "urgent.possible_fracture_older_age",
+        "age 80 + bumped + sharp + back",
+    )
+    answers["vocabulary"]["ranges"]["max_age"] = 79  # "80" can no longer be an age
+    assert AnswerEngine.from_data(answers, red_flags, CLINIC).answer(text).urgency == "routine"
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value", "message"),
+    [
+        ("ranges", "body_temperature_c", [43, 34], r"ranges.*body_temperature_c.*lowest first"),
+        ("ranges", "counted_day", [1], r"counted_day.*two numbers"),
+        ("ranges", "max_age", 0, r"max_age.*positive number"),
+        ("routing", "short_message_words", 0, r"short_message_words.*whole number"),
+        ("routing", "general_topic_strong_hits", True, r"general_topic_strong_hits.*whole number"),
+        ("routing", "weights", {"strong": 6, "keyword": 2}, r"weights.*strong_inactive"),
+    ],
+)
+def test_bad_ranges_and_routing_weights_are_rejected(
+    section: str, key: str, value: Any, message: str
+) -> None:
+    answers, red_flags = _content()
+    table = answers["vocabulary"]["ranges"] if section == "ranges" else answers["routing"]
+    table[key] = value
+    with pytest.raises(ContentError, match=message):
+        AnswerEngine.from_data(answers, red_flags, CLINIC)
+
+
+def test_content_names_a_language_the_engine_reads() -> None:
+    answers, red_flags = _content()
+    answers["language"] = "xx"
+    with pytest.raises(ContentError, match=r"answers.toml: unknown language 'xx' \(the engine reads en\)"):
+        AnswerEngine.from_data(answers, red_flags, CLINIC)
+    del answers["language"]
+    with pytest.raises(ContentError, match=r"'language'"):
+        AnswerEngine.from_data(answers, red_flags, CLINIC)
+
+
+def test_emergency_reply_may_open_in_bold_but_not_with_stray_tag_letters() -> None:
+    """The "Call 911 now" check strips a leading <b> tag, not any of the letters '<', 'b' and '>'."""
+    answers, red_flags = _content()
+    answers["red_flag_replies"]["emergency"][0] = "<b>Call 911 now.</b> {why}"
+    AnswerEngine.from_data(answers, red_flags, CLINIC)
+    answers["red_flag_replies"]["emergency"][0] = "bb>Call 911 now. {why}"
+    with pytest.raises(ContentError, match=r"Call 911 now"):
+        AnswerEngine.from_data(answers, red_flags, CLINIC)
+
+
+def test_routing_policies_are_content_in_their_order() -> None:
+    answers, red_flags = _content()
+    text = "A bit sore around the tailbone area, sitting in the car was meh, walking feels good"
+    result = AnswerEngine.from_data(answers, red_flags, CLINIC).answer(text, 24)
+    assert (result.topic, result.picked_by) == ("soreness", "soreness")
+    answers["routing"]["policies"].remove("sore_after_visit")  # the movement keywords now stand
+    result = AnswerEngine.from_data(answers, red_flags, CLINIC).answer(text, 24)
+    assert (result.topic, result.picked_by) == ("movement", "rules")
+    for bad in (["tie", "tie"], ["tie", "guess"]):
+        answers["routing"]["policies"] = bad
+        with pytest.raises(ContentError, match=r"routing.*'policies' may list each of good_news_while_sore"):
+            AnswerEngine.from_data(answers, red_flags, CLINIC)

@@ -7,10 +7,11 @@ one clear line, long before a patient could receive a broken message.
 from __future__ import annotations
 
 import html
+import math
 import re
 import string
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -61,6 +62,34 @@ def require_str_list(table: dict[str, Any], key: str, where: str) -> tuple[str, 
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ContentError(f"{where}: '{key}' must be a list of strings")
     return tuple(value)
+
+
+def require_texts(table: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
+    """A non-empty list of non-empty strings (reply lines, word lists, sources)."""
+    values = require_str_list(dict(table), key, where)
+    if not values or any(not v.strip() for v in values):
+        raise ContentError(f"{where}: '{key}' must be a non-empty list of non-empty strings")
+    return values
+
+
+def require_table(data: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:
+    value = data.get(key)
+    if not isinstance(value, dict):
+        raise ContentError(f"{where}: missing table [{key}]")
+    return value
+
+
+def require_positive(table: Mapping[str, Any], key: str, where: str) -> float:
+    """A finite number above zero (hours, degrees, centimetres), never a bool."""
+    value = table.get(key)
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value <= 0
+    ):
+        raise ContentError(f"{where}: '{key}' must be a positive number")
+    return float(value)
 
 
 @dataclass(frozen=True)
@@ -167,6 +196,7 @@ TEXT_KEYS: dict[str, frozenset[str]] = {
             "nothing_stored",
             "flood_notice",
             "new_link_notice",
+            "flood_paused_toast",
         )
     },
     "stop.done": frozenset(),
@@ -205,6 +235,8 @@ TEXT_KEYS: dict[str, frozenset[str]] = {
     "staff.alert_already": frozenset(),
     "staff.alert_gone": frozenset(),
     "staff.alert_erased": frozenset({"number"}),
+    "staff.alert_repeat": frozenset({"time"}),
+    "staff.alert_repeats": frozenset({"count", "time"}),
     "staff.patient_usage": frozenset(),
     "staff.patient_nothing": frozenset(),
     "staff.patient_upcoming_line": frozenset({"when", "what"}),

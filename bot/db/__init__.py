@@ -18,6 +18,7 @@ from bot.db.broadcasts import BroadcastQueries
 from bot.db.connection import Connection
 from bot.db.outbox import OutboxQueries
 from bot.db.patients import PatientQueries
+from bot.db.planning import PlanningQueries
 from bot.db.prefs import PrefsQueries
 from bot.db.privacy import PrivacyQueries
 from bot.db.rows import (
@@ -29,6 +30,7 @@ from bot.db.rows import (
     OutboxKinds,
     Patient,
     PatientSummary,
+    PlannedChunk,
     PlannedSend,
     Prefs,
     Scrub,
@@ -43,6 +45,7 @@ from bot.db.stores import (
     BroadcastStore,
     OutboxStore,
     PatientStore,
+    PlanningStore,
     PrefsStore,
     PrivacyStore,
     SessionStore,
@@ -57,6 +60,7 @@ class Database(
     StaffQueries,
     OutboxQueries,
     PrefsQueries,
+    PlanningQueries,
     SessionQueries,
     BroadcastQueries,
     AlertQueries,
@@ -89,7 +93,9 @@ __all__ = [
     "Patient",
     "PatientStore",
     "PatientSummary",
+    "PlannedChunk",
     "PlannedSend",
+    "PlanningStore",
     "Prefs",
     "PrefsStore",
     "PrivacyStore",

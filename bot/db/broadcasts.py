@@ -122,7 +122,7 @@ class BroadcastQueries(Connection):
                     return False
             await conn.execute(
                 "UPDATE outbox SET status = 'cancelled', last_error = 'broadcast cancelled' "
-                "WHERE idempotency_key >= ? AND idempotency_key < ? AND status = 'pending'",
+                "WHERE idempotency_key >= ? AND idempotency_key < ? AND +status = 'pending'",
                 self._key_range(broadcast_id),
             )
             await record_audit(conn, now, staff_id, "broadcast_cancel", detail=f"broadcast={broadcast_id}")

@@ -59,10 +59,3 @@ class PrefsQueries(Connection):
                 f"UPDATE prefs SET {assignments} WHERE patient_id = ?", (*stored.values(), patient_id)
             )
         return await self.prefs(patient_id, default_timezone)
-
-    async def patients_wanting_reminders(self) -> list[tuple[int, Prefs]]:
-        rows = await self._all(
-            "SELECT prefs.* FROM prefs JOIN patients ON patients.id = prefs.patient_id "
-            "WHERE patients.status = 'active' AND (prefs.posture_on = 1 OR prefs.exercise_on = 1)"
-        )
-        return [(row["patient_id"], prefs_from_row(row)) for row in rows]

@@ -21,7 +21,8 @@ SCRUB_PAUSE_SECONDS = 0.05
 
 _EXPORT = {
     "sessions": "SELECT session_at, areas FROM sessions WHERE patient_id = ? ORDER BY session_at",
-    "upcoming": "SELECT kind, due_at FROM outbox WHERE patient_id = ? AND status = 'pending' ORDER BY due_at",
+    "upcoming": "SELECT kind, due_at FROM outbox WHERE patient_id = ? AND +status = 'pending' "
+    "ORDER BY due_at",
     "checkins": "SELECT answered_at, step, answer FROM checkin_answers WHERE patient_id = ? "
     "ORDER BY answered_at",
     "questions": "SELECT topic, COUNT(*) AS count, MAX(asked_at) AS last FROM questions "

@@ -95,6 +95,17 @@ class PlannedSend:
 
 
 @dataclass(frozen=True)
+class PlannedChunk:
+    """What one step of a planning pass did: the last patient it looked at (None when there were no
+    more), how many patients it planned, how many rows it added, and the earliest due time it wrote."""
+
+    last_id: int | None
+    patients: int
+    added: int
+    earliest: datetime | None
+
+
+@dataclass(frozen=True)
 class Prefs:
     """A patient's reminder settings; times are wall-clock times in their own time zone."""
 

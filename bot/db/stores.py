@@ -20,6 +20,7 @@ from bot.db.rows import (
     OutboxItem,
     Patient,
     PatientSummary,
+    PlannedChunk,
     PlannedSend,
     Prefs,
     Scrub,
@@ -79,8 +80,6 @@ class OutboxStore(Protocol):
         planned_through: str | None,
     ) -> None: ...
 
-    async def extend_plans(self, now: datetime, plans: list[tuple[int, list[PlannedSend], str]]) -> int: ...
-
     async def due_outbox(self, now: datetime, limit: int = 100) -> list[OutboxItem]: ...
 
     async def outbox_by_keys(self, keys: list[str]) -> list[OutboxItem]: ...
@@ -109,7 +108,20 @@ class PrefsStore(Protocol):
 
     async def update_prefs(self, patient_id: int, default_timezone: str, **changes: object) -> Prefs: ...
 
-    async def patients_wanting_reminders(self) -> list[tuple[int, Prefs]]: ...
+
+class PlanningStore(Protocol):
+    async def plan_chunk(
+        self,
+        now: datetime,
+        after_id: int,
+        limit: int,
+        through: dict[str, str],
+        plan: Callable[[int, Prefs], list[PlannedSend]],
+        *,
+        mark_planned: bool,
+    ) -> PlannedChunk: ...
+
+    async def reminder_timezones(self) -> list[str]: ...
 
 
 class SessionStore(Protocol):
@@ -219,6 +231,7 @@ class Store(
     StaffStore,
     OutboxStore,
     PrefsStore,
+    PlanningStore,
     SessionStore,
     BroadcastStore,
     AlertStore,

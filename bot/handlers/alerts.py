@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from telegram import Bot, Message, Update
 from telegram.error import TelegramError
 
+from bot.content import Texts
 from bot.db import Erasure, Patient
 from bot.handlers.common import remove_buttons
-from bot.handlers.sending import keyboard
 from bot.outbox import Button, OutgoingMessage
 from bot.services import ClinicContext, Services
 
@@ -20,10 +21,20 @@ ALERT_PREFIX = "alert:"
 
 
 def alert_message(
-    services: Services, alert_id: int, patient: Patient, urgency: str, category: str, created_at: datetime
+    texts: Texts,
+    zone: ZoneInfo,
+    alert_id: int,
+    patient: Patient,
+    urgency: str,
+    category: str,
+    created_at: datetime,
+    repeats: int = 0,
+    last_at: datetime | None = None,
 ) -> OutgoingMessage:
-    """The staff alert: patient, urgency, matched category, what the patient was told; never their words."""
-    texts = services.content.texts
+    """The staff alert: patient, urgency, matched category, what the patient was told; never their words.
+
+    ``repeats`` counts the further messages of the same kind grouped into this alert since.
+    """
     text = texts.render(
         "staff.alert",
         urgency_label=texts.render(f"staff.alert_urgency_{urgency}"),
@@ -31,8 +42,16 @@ def alert_message(
         name=patient.display_name,
         category=category,
         advice=texts.render(f"staff.alert_advice_{urgency}"),
-        time=created_at.astimezone(services.settings.clinic_zone).strftime("%a %b %d, %H:%M"),
+        time=created_at.astimezone(zone).strftime("%a %b %d, %H:%M"),
     )
+    if repeats:
+        last = (last_at or created_at).astimezone(zone).strftime("%H:%M")
+        more = (
+            texts.render("staff.alert_repeat", time=last)
+            if repeats == 1
+            else texts.render("staff.alert_repeats", count=repeats, time=last)
+        )
+        text = f"{text}\n{more}"
     return OutgoingMessage(
         text, ((Button(texts.render("staff.alert_button"), f"{ALERT_PREFIX}{alert_id}"),),)
     )
@@ -41,24 +60,11 @@ def alert_message(
 async def alert_staff(
     context: ClinicContext, patient: Patient, urgency: str, category: str, rule: str
 ) -> None:
-    """Record an alert and tell staff (the staff group, or each admin when there is none)."""
-    services = context.services
-    now = services.clock.now()
-    alert_id = await services.db.create_alert(now, patient.id, urgency, category, rule)
-    log.info("alert %s: patient #%s %s (%s)", alert_id, patient.id, urgency, rule)
-    outgoing = alert_message(services, alert_id, patient, urgency, category, now)
-    recipients = (
-        [services.settings.staff_chat_id]
-        if services.settings.staff_chat_id is not None
-        else sorted(services.access.admin_ids)
-    )
-    for chat_id in recipients:
-        try:
-            sent = await context.bot.send_message(chat_id, outgoing.text, reply_markup=keyboard(outgoing))
-            await services.db.add_alert_message(alert_id, chat_id, sent.message_id)
-        except TelegramError as exc:
-            # The alert stays open in the database for /alerts to show.
-            log.error("could not deliver alert %s to chat %s: %s", alert_id, chat_id, type(exc).__name__)
+    """Record an alert and tell staff (the staff group, or each admin when there is none).
+
+    The alert desk groups repeats and never waits: a staff chat at Telegram's limit gets it later.
+    """
+    await context.services.alerts.report(patient, urgency, category, rule)
 
 
 async def alert_handled_button(update: Update, context: ClinicContext) -> None:
@@ -83,6 +89,7 @@ async def alert_handled_button(update: Update, context: ClinicContext) -> None:
         await query.answer(texts.render("staff.alert_already"))
         await remove_buttons(update)
         return
+    services.alerts.handled(alert.id)
     await query.answer(texts.render("staff.alert_done"))
     handled = texts.render(
         "staff.alert_handled",

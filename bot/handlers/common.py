@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
+from typing import cast
 
 from telegram import Message, Update
-from telegram.error import BadRequest
+from telegram.error import BadRequest, RetryAfter
+from telegram.ext import ExtBot
 
 from bot.db import Patient
 from bot.enrollment import InviteStatus, accept_invite, open_invite
 from bot.handlers.sending import keyboard
 from bot.outbox import Button, OutgoingMessage
 from bot.patient_settings import SettingsScreens
+from bot.priority import Priority
 from bot.services import ClinicContext
 
 log = logging.getLogger(__name__)
@@ -19,13 +22,23 @@ log = logging.getLogger(__name__)
 JOIN_PREFIX = "join:"
 
 
-async def reply(update: Update, text: str, message: OutgoingMessage | None = None) -> None:
-    """Answer in the chat the update came from."""
+async def reply(
+    update: Update, text: str, message: OutgoingMessage | None = None, priority: Priority = Priority.REPLY
+) -> None:
+    """Answer in the chat the update came from.
+
+    Never waits: a reply Telegram refuses with a 429 is re-sent by the rate limiter in the background,
+    and the handler carries on (the staff alert after a 911 answer must not be skipped).
+    """
     chat = update.effective_chat
     if chat is None:
         return
     markup = keyboard(message) if message else None
-    await chat.send_message(text, reply_markup=markup)
+    try:
+        bot = cast(ExtBot[str], chat.get_bot())  # the Application's bot is always an ExtBot
+        await bot.send_message(chat.id, text, reply_markup=markup, rate_limit_args=priority.value)
+    except RetryAfter:
+        log.info("a reply to chat %s waits for Telegram's limit; it is re-sent in the background", chat.id)
 
 
 async def own_patient(update: Update, context: ClinicContext) -> Patient | None:

@@ -24,6 +24,7 @@ from bot.handlers.sending import keyboard
 from bot.handlers.staff import command_text, deliver_invite, patient_number, record_and_report
 from bot.outbox import Button, OutgoingMessage
 from bot.patient_settings import SettingsScreens, clock_time, window_text
+from bot.priority import Priority
 from bot.reminders import zone_of
 from bot.services import ClinicContext, Services
 
@@ -372,8 +373,18 @@ async def alerts_command(update: Update, context: ClinicContext) -> None:
     for alert, created in alerts:
         patient = await services.db.patient(alert.patient_id)
         if patient is not None and chat is not None:
-            message = alert_message(services, alert.id, patient, alert.urgency, alert.category, created)
-            sent = await chat.send_message(message.text, reply_markup=keyboard(message))
+            message = alert_message(
+                texts,
+                services.settings.clinic_zone,
+                alert.id,
+                patient,
+                alert.urgency,
+                alert.category,
+                created,
+            )
+            sent = await context.bot.send_message(
+                chat.id, message.text, reply_markup=keyboard(message), rate_limit_args=Priority.REPLY.value
+            )
             # Remembered like the first post, so it is closed too if the patient is erased.
             await services.db.add_alert_message(alert.id, chat.id, sent.message_id)
     remaining = await services.db.count_open_alerts() - len(alerts)

@@ -16,11 +16,16 @@ from bot.handlers.alerts import alert_staff
 from bot.handlers.common import reply
 from bot.handlers.console import staff_typed
 from bot.handlers.reminders import typed_zone
+from bot.priority import Priority
 from bot.services import ClinicContext
 
 log = logging.getLogger(__name__)
 
 ESCALATED = frozenset({"emergency", "urgent"})
+
+
+def reply_priority(urgency: str) -> Priority:
+    return Priority.EMERGENCY if urgency == "emergency" else Priority.REPLY
 
 
 async def hours_since_last_session(context: ClinicContext, patient: Patient) -> float | None:
@@ -49,7 +54,7 @@ async def on_text(update: Update, context: ClinicContext) -> None:
     if patient is None:
         # Not enrolled: safety replies still go out, and staff can preview answers.
         if result.urgency in ESCALATED or services.access.is_staff(user.id):
-            await reply(update, result.reply)
+            await reply(update, result.reply, priority=reply_priority(result.urgency))
         else:
             await reply(update, services.content.texts.render("fallback.stranger_text"))
         return
@@ -63,9 +68,13 @@ async def on_text(update: Update, context: ClinicContext) -> None:
     )
     if earlier is not None:
         # Pushback after a 911 instruction ("it's probably nothing") is not answered with home advice.
-        await reply(update, services.content.texts.render("fallback.emergency_repeat", category=earlier))
+        await reply(
+            update,
+            services.content.texts.render("fallback.emergency_repeat", category=earlier),
+            priority=Priority.EMERGENCY,
+        )
     else:
-        await reply(update, result.reply)
+        await reply(update, result.reply, priority=reply_priority(result.urgency))
     await services.db.log_question(now, patient.id, result.topic, result.urgency)
     if result.urgency in ESCALATED:
         await alert_staff(context, patient, result.urgency, result.category or result.rule, result.rule)

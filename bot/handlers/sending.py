@@ -8,8 +8,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import ExtBot
 
+from bot.alert_desk import AlertPoster
 from bot.outbox import OutgoingMessage, RecipientGone, RetryLater, Sender, SendFailed
-from bot.ratelimit import BULK, retry_seconds
+from bot.priority import Priority
+from bot.ratelimit import retry_seconds
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +30,10 @@ def is_chat_gone(exc: BadRequest) -> bool:
 
 
 def telegram_sender(bot: ExtBot[str]) -> Sender:
-    async def send(chat_id: int, message: OutgoingMessage) -> None:
+    async def send(chat_id: int, message: OutgoingMessage, priority: Priority = Priority.BULK) -> None:
         try:
             await bot.send_message(
-                chat_id, message.text, reply_markup=keyboard(message), rate_limit_args=BULK
+                chat_id, message.text, reply_markup=keyboard(message), rate_limit_args=priority.value
             )
         except Forbidden as exc:
             raise RecipientGone(str(exc)) from exc
@@ -50,3 +52,34 @@ def telegram_sender(bot: ExtBot[str]) -> Sender:
             raise SendFailed(type(exc).__name__) from exc
 
     return send
+
+
+def telegram_alert_poster(bot: ExtBot[str]) -> AlertPoster:
+    """Post or update a staff alert; a 429 becomes RetryLater (the desk holds that chat), never a wait."""
+
+    async def post(chat_id: int, message: OutgoingMessage, message_id: int | None) -> int:
+        markup = keyboard(message)
+        try:
+            if message_id is None:
+                sent = await bot.send_message(
+                    chat_id, message.text, reply_markup=markup, rate_limit_args=Priority.ALERT.value
+                )
+                return sent.message_id
+            await bot.edit_message_text(
+                message.text,
+                chat_id=chat_id,
+                message_id=message_id,
+                reply_markup=markup,
+                rate_limit_args=Priority.ALERT.value,
+            )
+            return message_id
+        except RetryAfter as exc:
+            raise RetryLater(retry_seconds(exc)) from exc
+        except BadRequest as exc:
+            if message_id is not None and "not modified" in exc.message.lower():
+                return message_id
+            raise SendFailed(f"bad request: {exc.message}") from exc
+        except TelegramError as exc:
+            raise SendFailed(type(exc).__name__) from exc
+
+    return post

@@ -82,11 +82,3 @@ async def test_replanning_replaces_future_rows_of_those_kinds_only(db: Database)
     keys = {r["idempotency_key"] for r in await db.table_rows("outbox")}
     assert keys == {"checkin", "due-now", "new-exercise"}
     assert (await db.prefs(patient_id, "UTC")).planned_through == "2026-03-03"
-
-
-async def test_extending_plans_adds_only_new_rows_and_records_how_far(db: Database) -> None:
-    ada, bob = await joined_patient(db, "Ada", 2001), await joined_patient(db, "Bob", 2002)
-    plans = [(ada, [send(POSTURE, "a:1", 1)], "2026-03-03"), (bob, [send(EXERCISE, "b:1", 1)], "2026-03-04")]
-    assert await db.extend_plans(NOW, plans) == 2
-    assert await db.extend_plans(NOW, plans) == 0
-    assert (await db.prefs(bob, "UTC")).planned_through == "2026-03-04"

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 
 from bot.db import Database, Prefs
-from bot.reminders import is_paused, wants_reminders, zone_of
+from bot.reminders import is_paused, zone_of
 from tests.db.conftest import NOW, joined_patient
 
 
@@ -34,17 +34,6 @@ async def test_unknown_or_bookkeeping_settings_are_refused(db: Database) -> None
         await db.update_prefs(1, "UTC", planned_through="2026-03-03")
     with pytest.raises(ValueError, match="unknown settings"):
         await db.update_prefs(1, "UTC")
-
-
-async def test_only_active_patients_with_a_reminder_on_are_planned(db: Database) -> None:
-    ada, bob, cy = [await joined_patient(db, name, uid) for name, uid in [("Ada", 1), ("Bob", 2), ("Cy", 3)]]
-    await db.update_prefs(ada, "UTC", posture_on=True)
-    await db.update_prefs(bob, "UTC", exercise_on=True)
-    await db.set_patient_status(NOW, bob, "stopped")
-    wanting = await db.patients_wanting_reminders()
-    assert [patient_id for patient_id, _ in wanting] == [ada]
-    assert all(wants_reminders(prefs) for _, prefs in wanting)
-    assert not wants_reminders(await db.prefs(cy, "UTC"))
 
 
 def test_a_pause_lasts_until_its_end_in_the_patients_own_zone() -> None:

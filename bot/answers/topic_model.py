@@ -1,7 +1,7 @@
 """A small, deterministic topic classifier: the fallback for ROUTINE topics when the keyword rules are
 not confident (no topic rule fired, only weak cues, or a tie).
 
-It never decides urgency. Red-flag rules in ``bot/answers.py`` run first and keep all their authority;
+It never decides urgency. Red-flag rules in ``bot/answers`` run first and keep all their authority;
 this model only chooses among routine topics for a message that the rules already found routine.
 
 Method: multinomial naive Bayes over binary features (each feature counted once per message):
@@ -98,6 +98,38 @@ class Prediction:
         return self.topic, self.runner_up
 
 
+def _count_features(
+    examples: Sequence[tuple[str, str]], topics: Sequence[str]
+) -> tuple[list[int], dict[str, list[int]], list[int]]:
+    """Per topic: how many examples, how many carry each feature, and the features in all."""
+    index = {t: i for i, t in enumerate(topics)}
+    k = len(topics)
+    doc_counts = [0] * k
+    counts: dict[str, list[int]] = {}
+    totals = [0] * k
+    for text, topic in examples:
+        ti = index.get(topic)
+        if ti is None:
+            raise ContentError(f"bot/content/{EXAMPLES_FILE}: unknown topic '{topic}'")
+        doc_counts[ti] += 1
+        for feat in features(text):
+            row = counts.get(feat)
+            if row is None:
+                row = counts[feat] = [0] * k
+            row[ti] += 1
+            totals[ti] += 1
+    return doc_counts, counts, totals
+
+
+def _check_enough(topics: Sequence[str], doc_counts: Sequence[int]) -> None:
+    thin = [t for t, n in zip(topics, doc_counts, strict=True) if n < MIN_EXAMPLES_PER_TOPIC]
+    if thin:
+        raise ContentError(
+            f"bot/content/{EXAMPLES_FILE}: too few examples (fewer than {MIN_EXAMPLES_PER_TOPIC}) "
+            f"for {', '.join(thin)}"
+        )
+
+
 class TopicModel:
     """Multinomial naive Bayes over binary word, word-pair and character n-gram features."""
 
@@ -105,28 +137,9 @@ class TopicModel:
         if not topics:
             raise ContentError(f"bot/content/{EXAMPLES_FILE}: no topics to learn")
         self.topics: tuple[str, ...] = tuple(topics)
-        index = {t: i for i, t in enumerate(self.topics)}
         k = len(self.topics)
-        doc_counts = [0] * k
-        counts: dict[str, list[int]] = {}
-        totals = [0] * k
-        for text, topic in examples:
-            ti = index.get(topic)
-            if ti is None:
-                raise ContentError(f"bot/content/{EXAMPLES_FILE}: unknown topic '{topic}'")
-            doc_counts[ti] += 1
-            for feat in features(text):
-                row = counts.get(feat)
-                if row is None:
-                    row = counts[feat] = [0] * k
-                row[ti] += 1
-                totals[ti] += 1
-        thin = [t for t, n in zip(self.topics, doc_counts, strict=True) if n < MIN_EXAMPLES_PER_TOPIC]
-        if thin:
-            raise ContentError(
-                f"bot/content/{EXAMPLES_FILE}: too few examples (fewer than {MIN_EXAMPLES_PER_TOPIC}) "
-                f"for {', '.join(thin)}"
-            )
+        doc_counts, counts, totals = _count_features(examples, self.topics)
+        _check_enough(self.topics, doc_counts)
         vocab = len(counts)
         denominators = [math.log(totals[i] + ALPHA * vocab) for i in range(k)]
         # Stored per feature as the log-likelihood minus the topic's "unseen feature" value, so that a
@@ -194,26 +207,29 @@ class TopicModel:
         return Prediction(best, p_best, second, p_best - p_second)
 
 
+def _example(line: str, number: int, known: set[str], where: str) -> tuple[str, str]:
+    try:
+        item = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ContentError(f"{where} line {number}: not valid JSON ({exc.msg})") from exc
+    if not isinstance(item, Mapping):
+        raise ContentError(f"{where} line {number}: must be a JSON object")
+    text, topic = item.get("text"), item.get("topic")
+    if not isinstance(text, str) or not text.strip():
+        raise ContentError(f"{where} line {number}: 'text' must be a non-empty string")
+    if topic not in known:
+        raise ContentError(f"{where} line {number}: unknown topic {topic!r}")
+    return text, str(topic)
+
+
 def parse_examples(raw: str, topics: Sequence[str], where: str) -> list[tuple[str, str]]:
     """Read the examples file: one {"text", "topic"} object a line; blank lines and '//' lines skipped."""
     known = set(topics)
-    out: list[tuple[str, str]] = []
-    for number, line in enumerate(raw.splitlines(), start=1):
-        line = line.strip()
-        if not line or line.startswith("//"):
-            continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ContentError(f"{where} line {number}: not valid JSON ({exc.msg})") from exc
-        if not isinstance(item, Mapping):
-            raise ContentError(f"{where} line {number}: must be a JSON object")
-        text, topic = item.get("text"), item.get("topic")
-        if not isinstance(text, str) or not text.strip():
-            raise ContentError(f"{where} line {number}: 'text' must be a non-empty string")
-        if topic not in known:
-            raise ContentError(f"{where} line {number}: unknown topic {topic!r}")
-        out.append((text, str(topic)))
+    out = [
+        _example(line.strip(), number, known, where)
+        for number, line in enumerate(raw.splitlines(), start=1)
+        if line.strip() and not line.strip().startswith("//")
+    ]
     if not out:
         raise ContentError(f"{where}: no examples")
     return out

@@ -1,0 +1,192 @@
+"""What each word of a message is doing: its clause, and whether it is negated ("no numbness"),
+hypothetical ("what if I get dizzy"), a set phrase that only looks negative ("no doubt"), or part of
+something that has passed ("the tingling went away"). Each is one pass over the words."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.answers.language import Language
+from bot.answers.normalise import find_phrase
+from bot.answers.quantities import PainScore
+from bot.answers.vocabulary import Vocabulary
+
+
+@dataclass
+class Clauses:
+    """Words without punctuation, each with its clause and whether a comma or a new clause precedes it."""
+
+    tokens: list[str]
+    clause: list[int]
+    comma_before: list[bool]
+    clause_start: list[bool]
+
+
+@dataclass
+class Message:
+    """A message read once: words, clauses, which words are negated/hypothetical, and timing cues."""
+
+    tokens: list[str]
+    clause: list[int]
+    comma_before: list[bool]
+    clause_start: list[bool]
+    negated: list[bool]
+    hypothetical: list[bool]
+    pseudo: list[bool]
+    slot_positions: dict[int, list[int]]
+    resolution_cues: list[tuple[int, int]]  # (clause, end position)
+    reactivations: list[tuple[int, int, bool]]  # (clause, position, strong)
+    session_hours: float | None
+    stated_hours: float | None
+    measured_temps: list[tuple[float, str]]
+    text: str = ""  # the message as sent (up to MAX_INPUT_CHARS), for the topic classifier
+    pain_score: bool = False  # states a pain score ("a 4 today", "3/10")
+    pain_scores: tuple[PainScore, ...] = ()  # each score with its time rank, in order
+    age: float | None = None  # the oldest age stated ("I'm 78", "my mum is 85")
+
+
+def split_clauses(raw_tokens: Sequence[str], vocab: Vocabulary, language: Language) -> Clauses:
+    """Sentence punctuation and clause breakers ("but", "although") start a new clause."""
+    out = Clauses([], [], [], [])
+    current = 0
+    pending_comma = False
+    new_clause = True
+    for tok in raw_tokens:
+        if tok in language.boundary_tokens:
+            current += 0 if new_clause else 1
+            new_clause, pending_comma = True, False
+            continue
+        if tok == ",":
+            pending_comma = True
+            continue
+        if tok in vocab.clause_breakers and not new_clause:
+            current += 1
+            new_clause = True
+        out.tokens.append(tok)
+        out.clause.append(current)
+        out.comma_before.append(pending_comma)
+        out.clause_start.append(new_clause)
+        pending_comma = new_clause = False
+    return out
+
+
+def pseudo_negations(tokens: Sequence[str], vocab: Vocabulary) -> list[bool]:
+    """Words inside a phrase that looks negative and is not ("no doubt", "not only")."""
+    pseudo = [False] * len(tokens)
+    for phrase in vocab.pseudo_negations:
+        for i in find_phrase(tokens, phrase):
+            for k in range(i, min(len(tokens), i + len(phrase))):
+                pseudo[k] = True
+    return pseudo
+
+
+def _continues_list(c: Clauses, j: int, joiners: frozenset[str]) -> bool:
+    """After a comma, is this still a list ("no numbness, tingling or weakness")?"""
+    for k in range(j, min(len(c.tokens), j + 3)):
+        if c.clause[k] != c.clause[j]:
+            return False
+        if c.tokens[k] in joiners or (k > j and c.comma_before[k]):
+            return True
+    return False
+
+
+def _negation_ends(c: Clauses, i: int, j: int, vocab: Vocabulary, language: Language) -> bool:
+    """Does the negation cue at i stop before word j?"""
+    if c.clause[j] != c.clause[i] or c.tokens[j] in vocab.negation_terminators:
+        return True
+    if c.comma_before[j] and not _continues_list(c, j, language.list_joiners):
+        return True  # "not dizzy, arm feels weak": the comma ended the negated list
+    return c.tokens[j - 1] in language.negation_joiners and c.tokens[j] in vocab.negation_breakers
+
+
+def negations(c: Clauses, pseudo: Sequence[bool], vocab: Vocabulary, language: Language) -> list[bool]:
+    """Words within the negation window after a negation cue, in its clause and list."""
+    n = len(c.tokens)
+    negated = [False] * n
+    for i, tok in enumerate(c.tokens):
+        if tok not in vocab.negation_cues or pseudo[i]:
+            continue
+        for j in range(i + 1, min(n, i + 1 + vocab.negation_window)):
+            if _negation_ends(c, i, j, vocab, language):
+                break
+            negated[j] = True
+    return negated
+
+
+def hypotheticals(c: Clauses, vocab: Vocabulary) -> list[bool]:
+    """Words from a hypothetical cue ("what if", "in case") to the end of its clause."""
+    n = len(c.tokens)
+    hypothetical = [False] * n
+    for phrase in vocab.hypothetical_cues:
+        for i in find_phrase(c.tokens, phrase):
+            j = i
+            while j < n and c.clause[j] == c.clause[i]:
+                hypothetical[j] = True
+                j += 1
+    return hypothetical
+
+
+def _is_resolution(c: Clauses, i: int, after: int, vocab: Vocabulary) -> bool:
+    n = len(c.tokens)
+    if after < n and c.clause[after] == c.clause[i] and c.tokens[after] in vocab.resolution_not_before:
+        return False  # "all my muscles stopped WORKING", "the bruise has gone ALL the way down"
+    # "asleep from yesterday UNTIL now, normal?"
+    return not (i > 0 and c.clause[i - 1] == c.clause[i] and c.tokens[i - 1] in vocab.resolution_not_after)
+
+
+def resolutions(
+    c: Clauses, negated: list[bool], pseudo: list[bool], hypothetical: list[bool], vocab: Vocabulary
+) -> list[tuple[int, int]]:
+    """(clause, position) of each live "went away", "is gone", "stopped"."""
+    found: list[tuple[int, int]] = []
+    for phrase in vocab.resolution_cues:
+        for i in find_phrase(c.tokens, phrase):
+            if not _is_resolution(c, i, i + len(phrase), vocab):
+                continue
+            if not negated[i] and not pseudo[i] and not hypothetical[i]:
+                found.append((c.clause[i], i))
+    return found
+
+
+def reactivations(
+    c: Clauses, negated: list[bool], vocab: Vocabulary, language: Language
+) -> list[tuple[int, int, bool]]:
+    """(clause, position, strong) of each "came back" or "still"; "still" is weak (its clause only)."""
+    found: list[tuple[int, int, bool]] = []
+    for phrase in vocab.reactivation_cues:
+        for i in find_phrase(c.tokens, phrase):
+            if not negated[i]:
+                found.append((c.clause[i], i, phrase not in language.weak_reactivations))
+    return found
+
+
+def _over_later_in_clause(msg: Message, c: int, start: int, pos: int) -> bool:
+    """ "numb but it went away": over, unless "it came back" (or "still" between the two)."""
+    return not any(
+        (rc == c and (strong or start < rp < pos)) or (rc == c + 1 and strong)
+        for rc, rp, strong in msg.reactivations
+    )
+
+
+def _over_in_next_clause(msg: Message, c: int, pos: int, fillers: frozenset[str]) -> bool:
+    """ "The tingling. It went away": the next clause says it is over, with only filler words before."""
+    if any(rc in (c, c + 1) and strong for rc, _, strong in msg.reactivations):
+        return False
+    first = next(i for i, cl in enumerate(msg.clause) if cl == c + 1)
+    return all(msg.tokens[k] in fillers for k in range(first, pos))
+
+
+def resolved(start: int, end: int, msg: Message, fillers: frozenset[str]) -> bool:
+    """Is the symptom over ("the tingling I had is gone", "numb but it went away")?
+
+    Not when it "came back", or is "still" there.
+    """
+    c = msg.clause[start]
+    for cue_clause, pos in msg.resolution_cues:
+        if cue_clause == c and pos > end:
+            if _over_later_in_clause(msg, c, start, pos):
+                return True
+        elif cue_clause == c + 1 and _over_in_next_clause(msg, c, pos, fillers):
+            return True
+    return False

@@ -1,0 +1,221 @@
+"""The answer engine's facade: read the message, triage it, route it to a topic, render the reply."""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from bot.answers.context import (
+    Message,
+    hypotheticals,
+    negations,
+    pseudo_negations,
+    reactivations,
+    resolutions,
+    split_clauses,
+)
+from bot.answers.loader import AnswerContent
+from bot.answers.matcher import Matcher
+from bot.answers.normalise import Normaliser
+from bot.answers.quantities import Quantities
+from bot.answers.replies import Replies
+from bot.answers.routing import SMALLTALK, SORENESS, Router
+from bot.answers.schema import ANSWERS_FILE, MAX_INPUT_CHARS, RED_FLAGS_FILE, ROUTINE_TOPICS, Answer, Topic
+from bot.answers.spelling import Speller
+from bot.answers.topic_model import TopicModel
+from bot.answers.triage import Triage
+from bot.content import ClinicProfile, load_clinic, read_toml
+
+
+class AnswerEngine:
+    """Answers one message at a time; built once from validated content and the clinic profile."""
+
+    def __init__(
+        self, content: AnswerContent, clinic: ClinicProfile, topic_model: TopicModel | None = None
+    ) -> None:
+        self._c = content
+        self._model = topic_model if topic_model is not None else packaged_topic_model()
+        t = content.thresholds
+        self._speller = Speller(content.compiler, content.vocab)
+        self._normaliser = Normaliser(
+            content.vocab, content.language, self._speller, t.pain_score_high, t.large_size_cm
+        )
+        self._quantities = Quantities(content.vocab, content.language, content.ranges)
+        matcher = self._matcher = Matcher(content.vocab)
+        self._triage = Triage(content, matcher)
+        self._router = Router(content, matcher, self._model)
+        self._replies = Replies(content, clinic)
+        self._replies.validate()
+
+    @classmethod
+    def load(cls, clinic: ClinicProfile | None = None, topic_model: TopicModel | None = None) -> AnswerEngine:
+        """Load and validate all content; a bad file raises ContentError naming the file and key."""
+        content = AnswerContent(read_toml(ANSWERS_FILE), read_toml(RED_FLAGS_FILE))
+        return cls(content, clinic if clinic is not None else load_clinic(), topic_model)
+
+    @classmethod
+    def from_data(
+        cls,
+        answers: Mapping[str, Any],
+        red_flags: Mapping[str, Any],
+        clinic: ClinicProfile,
+        topic_model: TopicModel | None = None,
+    ) -> AnswerEngine:
+        """Build from already-parsed content (for tests of content validation and for overrides)."""
+        return cls(AnswerContent(answers, red_flags), clinic, topic_model)
+
+    @property
+    def rule_ids(self) -> tuple[str, ...]:
+        return tuple(r.id for r in self._c.rules)
+
+    def answer(self, text: str, hours_since_session: float | None = None) -> Answer:
+        """Answer one message. Never raises: on an internal error it returns a safe fallback."""
+        try:
+            return self._answer(text if isinstance(text, str) else "", _clean_hours(hours_since_session))
+        except Exception:  # a patient must always get a reply with the way to reach us
+            reply = self._replies.render(self._c.topics["out_of_scope"].lines, {})
+            return Answer(
+                topic="out_of_scope", urgency="routine", reply=reply, rule="fallback.error", category=None
+            )
+
+    def _answer(self, text: str, session_hours: float | None) -> Answer:
+        msg = self.read(text, session_hours)
+        if msg is None:
+            return self._wordless(text)
+        red_flag = self._triage.first_red_flag(msg)
+        if red_flag is not None:
+            rule, evidence = red_flag
+            reply = self._replies.red_flag(rule)
+            return Answer("red_flag", rule.urgency, reply, rule.id, rule.category, evidence=evidence)
+        return self._routine(msg)
+
+    def _wordless(self, text: str) -> Answer:
+        """Only emoji or punctuation: "👍" is an acknowledgement, "💧?" a question; nothing at all is help."""
+        if not text.strip():
+            return Answer(
+                "bot_help", "routine", self._replies.render(self._c.empty_lines, {}), "input.empty", None
+            )
+        guess = self._model.predict(text)
+        name = guess.topic if guess.probability >= self._c.fallback_min_probability else SMALLTALK
+        if name == SORENESS:  # its answer needs a message read in words (phases, variants)
+            name = SMALLTALK
+        topic = self._c.topics[name]
+        reply = self._replies.render(self._replies.topic_lines(topic, topic.lines), {})
+        return Answer(name, "routine", reply, f"topic.{name}", None, picked_by="classifier")
+
+    # ------------------------------------------------------------------ reading
+
+    def read(self, text: str, session_hours: float | None) -> Message | None:
+        """The message read once (words, clauses, context, quantities), or None when it has no words."""
+        norm = self._normaliser
+        vocab, lang = self._c.vocab, self._c.language
+        expanded = norm.expanded(text)
+        c = split_clauses(norm.tokens(expanded), vocab, lang)
+        if not any(t.isalpha() for t in c.tokens):
+            return None
+        pseudo = pseudo_negations(c.tokens, vocab)
+        negated = negations(c, pseudo, vocab, lang)
+        hypothetical = hypotheticals(c, vocab)
+        return Message(
+            tokens=c.tokens,
+            clause=c.clause,
+            comma_before=c.comma_before,
+            clause_start=c.clause_start,
+            negated=negated,
+            hypothetical=hypothetical,
+            pseudo=pseudo,
+            slot_positions=self._slot_positions(c.tokens),
+            resolution_cues=resolutions(c, negated, pseudo, hypothetical, vocab),
+            reactivations=reactivations(c, negated, vocab, lang),
+            session_hours=session_hours,
+            stated_hours=self._quantities.stated_hours(c.tokens),
+            measured_temps=self._quantities.temperatures(c.tokens),
+            text=text[:MAX_INPUT_CHARS],
+            pain_score=lang.any_pain_score.search(norm.fold(text)) is not None,
+            pain_scores=self._c.pain_words.read(expanded, session_hours is not None),
+            age=self._c.ages.oldest(expanded),
+        )
+
+    def _slot_positions(self, tokens: list[str]) -> dict[int, list[int]]:
+        """Where each pattern slot occurs in the message: the index every pattern is matched on."""
+        positions: dict[int, list[int]] = {}
+        for i, tok in enumerate(tokens):
+            for sid in self._speller.slots_for(tok):
+                positions.setdefault(sid, []).append(i)
+        return positions
+
+    # ------------------------------------------------------------------ routine topics
+
+    def _routine(self, msg: Message) -> Answer:
+        name, picked_by = self._router.pick(msg)
+        topic = self._c.topics[name]
+        extra = {"ago": self._replies.ago(msg.session_hours)} if msg.session_hours is not None else {}
+        first, variant = self._first_line(topic, msg)
+        body, chosen = self._body(topic, msg)
+        reply = self._replies.render(self._replies.topic_lines(topic, body, first), extra)
+        return Answer(
+            name, "routine", reply, f"topic.{name}", None, variant=chosen or variant, picked_by=picked_by
+        )
+
+    def _first_line(self, topic: Topic, msg: Message) -> tuple[str | None, str | None]:
+        """(first line, variant): the soreness phase, or a topic's line about the session."""
+        if topic.name == SORENESS:
+            phase = self._soreness_phase(msg)
+            return topic.phases[phase], phase
+        if topic.session_line and msg.session_hours is not None:
+            return topic.session_line, None
+        return None, None
+
+    def _body(self, topic: Topic, msg: Message) -> tuple[tuple[str, ...], str | None]:
+        """The topic's lines, or the variant whose keywords match most ("blood thinner", "thanks")."""
+        body: tuple[str, ...] = topic.lines
+        best_hits = 0
+        chosen: str | None = None
+        for vname, option in topic.variants.items():
+            hits = sum(1 for p in option.keywords if self._matcher.match(p, msg) is not None)
+            if hits > best_hits:
+                body, best_hits, chosen = option.lines, hits, vname
+        return body, chosen
+
+    def _soreness_phase(self, msg: Message) -> str:
+        hours = msg.session_hours
+        t = self._c.thresholds
+        if hours is None:
+            return "none"
+        if hours < t.sore_high:
+            return "early"
+        if hours < t.not_easing:
+            return "mid"
+        return "late_improving" if self._triage.improving(msg) else "late"
+
+
+def _clean_hours(value: object) -> float | None:
+    """Hours since the session, or None when unknown or nonsense (negative, NaN, not a number)."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        hours = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    if not math.isfinite(hours) or hours < 0:
+        return None
+    return hours
+
+
+@functools.cache
+def packaged_topic_model() -> TopicModel:
+    """The topic classifier trained on the packaged examples, once per process."""
+    return TopicModel.load(ROUTINE_TOPICS)
+
+
+@functools.cache
+def default_engine() -> AnswerEngine:
+    """The engine for the packaged content and clinic profile, loaded once per process."""
+    return AnswerEngine.load()
+
+
+def answer(text: str, hours_since_session: float | None = None) -> Answer:
+    """Answer one patient message with the default engine (see :meth:`AnswerEngine.answer`)."""
+    return default_engine().answer(text, hours_since_session)

@@ -1,0 +1,103 @@
+"""English: the grammar the message reader needs (its word lists are in bot/content/answers.toml)."""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from bot.answers.language import Language, Regexes
+
+_NUMBER_WORDS: Final = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+_SCORE_NUMBER: Final = r"(10|[0-9]|zero|one|two|three|four|five|six|seven|eight|nine|ten)"
+
+# Any pain score, for the soreness-aware fallback: "4/10", "on a scale of 1-10", "my traps are a 4",
+# "like a 3" (a small number after "is a", "like a"..., not followed by a unit: "a 5 minute walk").
+_ANY_PAIN_SCORE: Final = re.compile(
+    r"\b\d{1,2}\s*(?:/|out of|outta)\s*10\b|\bscale of\b"
+    r"|\b(?:is|are|was|were|like|at|about|around|maybe|still|now|today|only)\s+(?:a|an)\s+(?:10|[0-9])\b"
+    r"(?![.,:/]\d)(?!\s*(?:am|pm|min|mins|minutes?|hours?|hrs?|days?|weeks?|months?|years?|kg|lbs?|cm|mm|"
+    r"inch|inches|%|x|times|percent|year|oclock)\b)"
+)
+
+
+def _pain_score_regexes(lead: str, bare: str, not_after: str) -> Regexes:
+    """ "6/10" or "6 out of 10"; "a 6" after a lead word ("was a 4", "at a two"); "from 3 to 7", "3 -> 7"."""
+    number = _SCORE_NUMBER
+    slash = re.compile(rf"\b{number}\s*(?:/|out of|outta)\s*10\b")
+    single = re.compile(
+        rf"\b(?:{lead})\s+(?:a|an)\s+{number}\b{not_after}|\b(?:{bare})\s+(?:at\s+)?{number}\b{not_after}"
+        rf"|(?:^|[,.;!?(]\s*)(?:a|an)\s+{number}\b{not_after}"
+    )
+    pair = re.compile(
+        rf"\bfrom\s+(?:(?:a|an)\s+)?{number}(?:\s*/\s*10)?\s+"
+        rf"(?:(?:up|down|all the way up|all the way down)\s+)?"
+        rf"to\s+(?:(?:a|an)\s+)?{number}\b{not_after}"
+        rf"|\b{number}(?:\s*/\s*10)?\s*(?:->|=>|→|>|to a|to an)\s*{number}\b{not_after}"
+    )
+    return slash, single, pair
+
+
+def _age_regexes(who: str, not_after: str) -> Regexes:
+    """ "I'm 78", "85 years old", "at 74", "(80, osteoporosis)"; last, "in my 80s" (read in decades)."""
+    return (
+        re.compile(rf"\b(?:{who})\s+(\d{{2,3}})\b{not_after}"),
+        re.compile(
+            r"\b(\d{2,3})\s*(?:-\s*)?(?:years?|yrs?)(?:\s*-\s*|\s+)old\b|\b(\d{2,3})\s*(?:yo|y/o|y\.o\.)(?![a-z])"
+        ),
+        re.compile(rf"(?:^|[.,;!?(]\s*)at\s+(\d{{2,3}})\b{not_after}"),
+        re.compile(r"\((\d{2,3})\s*[,)]"),
+        re.compile(r"\bin (?:my|his|her|their) ([1-9])0s\b"),
+    )
+
+
+def _size_cm(value: float, unit: str) -> float:
+    if unit.startswith(("in", '"')):
+        return value * 2.54
+    return value / 10 if unit.startswith(("mm", "milli")) else value
+
+
+ENGLISH: Final = Language(
+    code="en",
+    contractions=(
+        (re.compile(r"\b(?:can|could)n?'t\b"), " cannot "),
+        (re.compile(r"\bwon'?t\b"), " will not "),
+        (re.compile(r"n't\b"), " not"),
+        (re.compile(r"\bit's\b"), "it is"),
+        (re.compile(r"'m\b"), " am"),
+        (re.compile(r"'re\b"), " are"),
+        (re.compile(r"'ve\b"), " have"),
+        (re.compile(r"'ll\b"), " will"),
+        (re.compile(r"'d\b"), " would"),
+        (re.compile(r"'s\b"), ""),
+    ),
+    negation_word="not",
+    cannot_word="cannot",
+    shorthands=((re.compile(r"\bw/o\b"), " without "), (re.compile(r"\bw/"), " with ")),
+    symbols={"&": " and ", "-": " ", "_": " "},
+    token=re.compile(r"\d+(?:\.\d+)?|[a-z]+|[.!?;\n]|,"),
+    boundary_tokens=frozenset({".", "!", "?", ";", "\n"}),
+    weekdays=("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
+    # "38,6": a decimal comma (two or three digits, then one) is read as a decimal point.
+    decimal_comma=re.compile(r"\b(\d{2,3}),(\d)\b(?!,\d)"),
+    slash_score=re.compile(r"\b(\d{1,2})\s*(?:/|out of|outta)\s*10\b"),
+    any_pain_score=_ANY_PAIN_SCORE,
+    clock_time=re.compile(r"\b\d{1,2}[:.]\d{2}\s*(?:am|pm)\b|\b\d{1,2}:\d{2}\b|\b\d{1,2}\s*(?:am|pm)\b"),
+    # "10 cm across", "3 inches": a size, read as large or small against [thresholds.large_bruise].
+    size=re.compile(
+        r"\b(\d+(?:\.\d+)?)\s*(cm|centimet(?:er|re)s?|mm|millimet(?:er|re)s?|inch|inches|in\b|\")"
+    ),
+    size_cm=_size_cm,
+    fever_reading=re.compile(r"(?:3[89]|4[0-2])\.\d|10[0-7]\.\d"),
+    score_number=_SCORE_NUMBER,
+    score_words={w: float(i) for i, w in enumerate(_NUMBER_WORDS)},
+    list_joiners=frozenset({"or", "nor", "and"}),
+    negation_joiners=frozenset({"and", "or", "with"}),
+    weak_reactivations=frozenset({("still",)}),
+    articles=frozenset({"a", "an"}),
+    duration_link="of",
+    duration_fillers=frozenset({"more", "or", "full", "whole", "long"}),
+    counted_units=frozenset({"day", "week"}),
+    fever_qualifier="high",
+    pain_score_regexes=_pain_score_regexes,
+    age_regexes=_age_regexes,
+)

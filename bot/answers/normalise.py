@@ -1,0 +1,193 @@
+"""From the text as typed to the words the rules read: folding, contractions, numbers made words,
+spelling, rewrites, and figures of speech ("feels like a bruise", "traffic is killing me")."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Final
+
+from bot.answers.language import Language, fold
+from bot.answers.schema import MAX_INPUT_CHARS
+from bot.answers.spelling import Speller
+from bot.answers.vocabulary import Phrase, Rewrite, Vocabulary
+
+# "feels like a deep bruise": words after a simile cue that are read as a feeling.
+SIMILE_REACH: Final = 4
+# "traffic is killing me": words before a figure of speech searched for a subject that is not the body.
+IDIOM_REACH: Final = 4
+PAIN_SCORE_HIGH: Final = " painscorehigh "
+CLOCK_TIME: Final = " clocktime "
+SIZE_LARGE: Final = " sizelarge "
+SIZE_SMALL: Final = " sizesmall "
+
+
+def find_phrase(tokens: Sequence[str], phrase: Sequence[str], start: int = 0) -> Iterable[int]:
+    n = len(phrase)
+    first = phrase[0]
+    for i in range(start, len(tokens) - n + 1):
+        if tokens[i] == first and all(tokens[i + k] == phrase[k] for k in range(1, n)):
+            yield i
+
+
+def replace_phrases(tokens: list[str], replacements: Sequence[Rewrite]) -> list[str]:
+    """Replace word sequences (longest listed first) in one left-to-right pass."""
+    firsts = {phrase[0] for phrase, _ in replacements}
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        found = None
+        if tokens[i] in firsts:
+            found = next((r for r in replacements if tuple(tokens[i : i + len(r[0])]) == r[0]), None)
+        if found is None:
+            out.append(tokens[i])
+            i += 1
+        else:
+            out.extend(found[1])
+            i += len(found[0])
+    return out
+
+
+class Normaliser:
+    """Turns a message into words: one instance per engine (its speller caches corrections)."""
+
+    def __init__(
+        self, vocab: Vocabulary, language: Language, speller: Speller, pain_score_high: float, large_cm: float
+    ) -> None:
+        self._vocab = vocab
+        self._lang = language
+        self._speller = speller
+        self._pain_score_high = pain_score_high
+        self._large_cm = large_cm
+        self._cannot = tuple((form, (language.cannot_word,)) for form in vocab.cannot_forms)
+
+    def fold(self, text: str) -> str:
+        return fold(text, MAX_INPUT_CHARS)
+
+    def expanded(self, text: str) -> str:
+        """Folded text with contractions spelt out and celebration emoji read as words ("🎉" -> "yay")."""
+        folded = self.fold(text)
+        for emoji, word in self._vocab.emoji_words.items():
+            if emoji in folded:
+                folded = folded.replace(emoji, f" . {word} . ")  # an emoji ends its sentence
+        for regex, replacement in self._lang.contractions:
+            folded = regex.sub(replacement, folded)
+        return folded
+
+    def _numbers_as_words(self, expanded: str) -> str:
+        lang = self._lang
+        folded = expanded.replace("'", "")
+        for regex, replacement in lang.shorthands:
+            folded = regex.sub(replacement, folded)
+        folded = lang.decimal_comma.sub(r"\1.\2", folded)
+        for symbol, replacement in lang.symbols.items():
+            folded = folded.replace(symbol, replacement)
+        high = self._pain_score_high
+        folded = lang.slash_score.sub(lambda m: PAIN_SCORE_HIGH if float(m.group(1)) >= high else " ", folded)
+        folded = lang.clock_time.sub(CLOCK_TIME, folded)
+        return lang.size.sub(self._size_word, folded)
+
+    def _size_word(self, match: re.Match[str]) -> str:
+        cm = self._lang.size_cm(float(match.group(1)), match.group(2))
+        return SIZE_LARGE if cm >= self._large_cm else SIZE_SMALL
+
+    def tokens(self, expanded: str) -> list[str]:
+        """The words of the message, corrected and rewritten, with sentence punctuation kept."""
+        vocab = self._vocab
+        tokens: list[str] = []
+        for tok in self._lang.token.findall(self._numbers_as_words(expanded)):
+            if tok in vocab.not_contractions:
+                tokens.extend((vocab.not_contractions[tok], self._lang.negation_word))
+            elif tok in vocab.rewrites:
+                tokens.extend(vocab.rewrites[tok])
+            else:
+                tokens.append(self._speller.correct(tok))
+        tokens = replace_phrases(tokens, vocab.phrase_rewrites)
+        tokens = replace_phrases(tokens, self._cannot)
+        tokens = self._rewrite_similes(tokens)
+        tokens = self._rewrite_exertion(tokens)
+        return self._defuse_idioms(tokens)
+
+    def _is_simile(self, tokens: list[str], i: int) -> bool:
+        vocab = self._vocab
+        before = tokens[max(0, i - SIMILE_REACH) : i]
+        simile = any(
+            tuple(before[k : k + len(cue)]) == cue for cue in vocab.simile_cues for k in range(len(before))
+        )
+        seen = any(t in vocab.simile_visual for t in tokens[max(0, i - SIMILE_REACH - 2) : i + 3])
+        return simile and not seen
+
+    def _rewrite_similes(self, tokens: list[str]) -> list[str]:
+        """'Feels like a deep bruise': a word after 'like' / 'as if' describes a feeling, not a sight,
+        unless the patient says how it looks ('looks like a bruise')."""
+        rewrites = self._vocab.simile_rewrites
+        if not rewrites.keys() & set(tokens):
+            return tokens
+        out: list[str] = []
+        for i, tok in enumerate(tokens):
+            replacement = rewrites.get(tok)
+            if replacement is not None and self._is_simile(tokens, i):
+                out.extend(replacement)
+            else:
+                out.append(tok)
+        return out
+
+    def _rewrite_exertion(self, tokens: list[str]) -> list[str]:
+        """'Feels like I did 100 squats', 'like the day after leg day': a workout named after a simile cue
+        describes how sore the patient feels, not an activity they ask about. Not after a wish or a plan
+        ('I feel like I should go to the gym'): a blocker word between the cue and the workout keeps it."""
+        vocab = self._vocab
+        if not vocab.exertion_words.intersection(tokens):
+            return tokens
+        out = list(tokens)
+        stops = vocab.exertion_blockers | self._lang.boundary_tokens
+        for cue in vocab.exertion_cues:
+            for start in find_phrase(tokens, cue):
+                end = start + len(cue)
+                for k in range(end, min(len(tokens), end + SIMILE_REACH)):
+                    if tokens[k] in stops:
+                        break
+                    if tokens[k] in vocab.exertion_words:
+                        out[k] = vocab.exertion_replacement[0]
+        return out
+
+    def _idiom_at(self, tokens: list[str], i: int) -> Phrase | None:
+        """The figure of speech starting at i, when its subject (just before it) is not the body."""
+        phrase = next(
+            (
+                p
+                for p in self._vocab.idiom_phrases
+                if tokens[i] == p[0] and tuple(tokens[i : i + len(p)]) == p
+            ),
+            None,
+        )
+        if phrase is None or not self._vocab.idiom_subjects.intersection(
+            self._same_sentence_before(tokens, i)
+        ):
+            return None
+        return phrase
+
+    def _same_sentence_before(self, tokens: list[str], i: int) -> list[str]:
+        """The few words before position i, from the start of its sentence at the earliest."""
+        before = tokens[max(0, i - IDIOM_REACH) : i]
+        while any(t in self._lang.boundary_tokens for t in before):
+            before = before[1:]
+        return before
+
+    def _defuse_idioms(self, tokens: list[str]) -> list[str]:
+        """'Traffic is killing me', 'my boss will murder me': a figure of speech whose subject is not
+        the body (one of the idiom subjects within the few words before it) is read as plain annoyance."""
+        firsts = {phrase[0] for phrase in self._vocab.idiom_phrases}
+        if not firsts.intersection(tokens):
+            return tokens
+        out: list[str] = []
+        i = 0
+        while i < len(tokens):
+            phrase = self._idiom_at(tokens, i)
+            if phrase is None:
+                out.append(tokens[i])
+                i += 1
+            else:
+                out.extend(self._vocab.idiom_replacement)
+                i += len(phrase)
+        return out

@@ -1,0 +1,192 @@
+"""Which routine topic a message is about, once every red-flag rule has passed it by.
+
+The keyword rules decide when they are confident: a decisive pattern, or a live strong keyword of one
+topic that no other topic ties. Otherwise the topic classifier (trained on the examples in
+bot/content/topic_examples.jsonl) picks among the routine topics. Two policies sit on top: soreness
+in the days after a session, and good news that mentions soreness (see [routing] in answers.toml).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final
+
+from bot.answers.context import Message
+from bot.answers.matcher import Matcher
+from bot.answers.schema import Topic
+from bot.answers.topic_model import TopicModel
+
+if TYPE_CHECKING:
+    from bot.answers.loader import AnswerContent
+
+SORENESS: Final = "soreness"
+SMALLTALK: Final = "smalltalk"
+NO_TOPIC: Final = "out_of_scope"
+
+Pick = tuple[str, str]  # (topic, how it was picked)
+
+
+@dataclass(frozen=True)
+class RulePick:
+    """What the keyword rules found: the best topic, its score, whether a strong keyword of it is
+    live, the topics tied with it, and each topic's (score, live strong keywords)."""
+
+    name: str
+    score: int
+    live: bool
+    tied: tuple[str, ...]
+    scores: dict[str, tuple[int, int]]
+
+
+class Router:
+    """Picks the routine topic; one per engine."""
+
+    def __init__(self, content: AnswerContent, matcher: Matcher, model: TopicModel) -> None:
+        self._c = content
+        self._m = matcher
+        self._model = model
+        w = content.weights
+        self._weights = ((w.strong, w.strong_inactive, True), (w.keyword, w.keyword_inactive, False))
+        self._policies = tuple(POLICIES[name] for name in content.policies)
+
+    def score(self, topic: Topic, msg: Message) -> tuple[int, int]:
+        """(score, how many strong keywords are live). Strong keywords outweigh plain ones; negated or
+        resolved mentions still hint at the topic ("the headache is gone, is that normal?") but count less."""
+        keywords = topic.keywords
+        strong = topic.strong
+        if len(msg.tokens) > self._c.short_message_words:
+            # "ok", "good" say nothing about the topic of a longer message; "hi" and "thanks" count a little
+            keywords = topic.courtesy if topic.name == SMALLTALK else (*keywords, *topic.courtesy)
+        else:
+            strong = (*strong, *topic.courtesy)
+        score = live_strong = 0
+        for (active_weight, inactive_weight, is_strong), patterns in zip(
+            self._weights, (strong, keywords), strict=True
+        ):
+            for pattern in patterns:
+                if self._m.match(pattern, msg) is not None:
+                    score += active_weight
+                    live_strong += is_strong
+                elif self._m.match(pattern, msg, active_only=False) is not None:
+                    score += inactive_weight
+        return score, live_strong
+
+    def _rule_pick(self, msg: Message) -> RulePick:
+        c = self._c
+        scores = {name: self.score(c.topics[name], msg) for name in c.order}
+        eligible = self._eligible(scores)
+        best_name, best_score = NO_TOPIC, 0
+        for name, score in eligible.items():
+            if score > best_score:
+                best_name, best_score = name, score
+        tied = tuple(n for n, sc in eligible.items() if best_score > 0 and sc == best_score)
+        return RulePick(best_name, best_score, scores[best_name][1] > 0, tied, scores)
+
+    def _eligible(self, scores: dict[str, tuple[int, int]]) -> dict[str, int]:
+        """Each topic's score, in routing order, without general topics that give way to a specific one.
+
+        "can I take ibuprofen for the soreness" is about medication, unless the message is plainly about
+        the general topic ("how long is soreness supposed to last? asking before I book more"): enough of
+        its strong keywords. "hi, I'm sore" is soreness: smalltalk is not specific."""
+        c = self._c
+        specific = any(
+            live > 0
+            for name, (_, live) in scores.items()
+            if name not in c.general_topics and name != SMALLTALK
+        )
+        return {
+            name: scores[name][0]
+            for name in c.order
+            if not (specific and name in c.general_topics and scores[name][1] < c.general_topic_strong_hits)
+        }
+
+    def soreness_cue(self, msg: Message, *, scores_only: bool = False) -> bool:
+        """A body part with an ache / pain / tightness word or a pain score, in the days after a session
+        (with scores_only: any pain score the message gives, in those days)."""
+        c = self._c
+        hours = msg.session_hours
+        if hours is None or hours > c.soreness_window:
+            return False
+        if scores_only:
+            return bool(msg.pain_scores)
+        if self._m.any_live(c.soreness_cues, msg):
+            return True
+        return msg.pain_score and self._m.any_live(c.soreness_body, msg)
+
+    def _decisive(self, msg: Message) -> str | None:
+        """A topic settled before scoring ("remind me to stretch", "will I be sore after my first visit?")."""
+        for name in self._c.order:
+            topic = self._c.topics[name]
+            if self._m.any_live(topic.decisive, msg) or any(
+                all(self._m.any_live(group, msg) for group in groups) for groups in topic.decisive_all
+            ):
+                return name
+        return None
+
+    def pick(self, msg: Message) -> Pick:
+        """(topic, how it was picked). It never sees red flags: this runs only after every red-flag rule
+        has passed the message by."""
+        decided = self._decisive(msg)
+        if decided is not None:
+            return decided, "decisive"
+        found = self._rule_pick(msg)
+        for policy in self._policies:
+            picked = policy(self, msg, found)
+            if picked is not None:
+                return picked
+        return found.name, "rules"
+
+    # ------------------------------------------------------------------ policies ([routing] policies)
+
+    def _good_news_while_sore(self, msg: Message, found: RulePick) -> Pick | None:
+        """Good news with a live soreness word ("a little achy but I can finally bend down") is about the
+        soreness, unless the classifier sees another tied topic; "finally no soreness!" (negated) stays
+        smalltalk."""
+        if SMALLTALK not in (found.name, *found.tied) or not found.live or found.scores[SORENESS][1] <= 0:
+            return None
+        if len(found.tied) <= 1:
+            return SORENESS, SORENESS
+        return self._model.predict(msg.text, (SORENESS, *found.tied)).topic, "tie"
+
+    def _tie(self, msg: Message, found: RulePick) -> Pick | None:
+        """A tie: the classifier chooses among the tied topics."""
+        if len(found.tied) <= 1:
+            return None
+        return self._model.predict(msg.text, found.tied).topic, "tie"
+
+    def _scores_after_visit(self, msg: Message, found: RulePick) -> Pick | None:
+        """ "it was a 6 last night, a 3 this morning" in the days after a visit."""
+        if found.score == 0 and msg.pain_scores and self.soreness_cue(msg, scores_only=True):
+            return SORENESS, SORENESS
+        return None
+
+    def _unsure(self, msg: Message, found: RulePick) -> Pick | None:
+        """No topic rule fired, or only weak cues: the classifier's topic when it is likely enough."""
+        if found.score != 0 and found.live:
+            return None
+        guess = self._model.predict(msg.text)
+        if found.score == 0 or guess.probability >= self._c.fallback_min_probability:
+            return guess.topic, "classifier"
+        return found.name, "rules"
+
+    def _sore_after_visit(self, msg: Message, found: RulePick) -> Pick | None:
+        """Sore body part in the days after a session: soreness, unless the other topic clearly applies."""
+        if found.name in (SORENESS, SMALLTALK) or not self.soreness_cue(msg):
+            return None
+        guess = self._model.predict(msg.text, (SORENESS, found.name))
+        if guess.topic == SORENESS or guess.probability < self._c.fallback_clear_probability:
+            return SORENESS, SORENESS
+        return None
+
+
+Policy = Callable[[Router, Message, RulePick], "Pick | None"]
+# The steps [routing] `policies` in answers.toml may list, tried in the order listed there once no
+# decisive pattern settled the topic: the first that picks a topic wins, else the keyword rules' topic.
+POLICIES: Final[Mapping[str, Policy]] = {
+    "good_news_while_sore": Router._good_news_while_sore,
+    "tie": Router._tie,
+    "scores_after_visit": Router._scores_after_visit,
+    "unsure": Router._unsure,
+    "sore_after_visit": Router._sore_after_visit,
+}

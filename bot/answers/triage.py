@@ -1,0 +1,230 @@
+"""Red flags: which rule of red_flags.toml, if any, a message meets, and on which words.
+
+A rule fires when its named requirements hold (a registry of small checks: fever, a rising pain
+score...), its timing gates pass (minimum time elapsed, persistence, improving), its patterns match
+live words, and no `unless` pattern matches. Rules are tried in file order, emergencies first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Final
+
+from bot.answers.context import Message
+from bot.answers.matcher import Matcher
+from bot.answers.normalise import find_phrase
+from bot.answers.quantities import OLDER_THAN_ANY, PainScore
+from bot.answers.schema import Rule
+from bot.answers.templates import fmt_number
+
+if TYPE_CHECKING:
+    from bot.answers.loader import AnswerContent
+
+RISING: Final = "rising"
+FALLING: Final = "falling"
+STEADY: Final = "steady"
+
+
+def _one_score_trend(score: PainScore, shown: str) -> tuple[str, str]:
+    """One score goes the way its words say ("an 8 and climbing", "down to a 2"), else holds steady."""
+    if score.rising_cue and not score.falling_cue:
+        return RISING, f"pain score {shown} and rising"
+    if score.falling_cue and not score.rising_cue:
+        return FALLING, f"pain score down to {shown}"
+    return STEADY, f"pain score {shown}"
+
+
+class Triage:
+    """Checks rules against a read message; one per engine."""
+
+    def __init__(self, content: AnswerContent, matcher: Matcher) -> None:
+        self._c = content
+        self._t = content.thresholds
+        self._m = matcher
+
+    def first_red_flag(self, msg: Message) -> tuple[Rule, str] | None:
+        """The first rule the message meets, with its evidence."""
+        for rule in self._c.rules:
+            evidence = self.rule_evidence(rule, msg)
+            if evidence is not None:
+                return rule, evidence
+        return None
+
+    # ------------------------------------------------------------------ named requirements
+
+    def fever(self, msg: Message) -> str | None:
+        """A measured temperature at or above the fever threshold, or the word (unless a lower reading)."""
+        f_limit, c_limit = self._t.fever_f, self._t.fever_c
+        high = [t for t in msg.measured_temps if t[0] >= (f_limit if t[1] == "F" else c_limit)]
+        if high:
+            value, unit = high[0]
+            return f"temperature {fmt_number(value)} {unit}"
+        word = self._m.any_phrase(self._c.vocab.fever_words, msg, skip_pseudo=False)
+        if word is None:
+            return None
+        if msg.measured_temps and self._c.language.fever_qualifier not in msg.tokens:
+            return None  # a measured temperature below the threshold outranks the word "fever"
+        return word
+
+    def older_age(self, msg: Message) -> str | None:
+        if msg.age is None or msg.age < self._t.older_age:
+            return None
+        return "age " + (fmt_number(msg.age) if msg.age < OLDER_THAN_ANY else "older")
+
+    def pain_trend(self, msg: Message) -> tuple[str | None, str]:
+        """("rising" | "falling" | "steady" | None, evidence) from the pain scores the message states:
+        the earliest score (by time words, else tense, else order) against the latest one."""
+        if not msg.pain_scores:
+            return None, ""
+        ordered = sorted(msg.pain_scores, key=lambda p: (p.rank, p.position))
+        shown = " -> ".join(fmt_number(p.value) for p in ordered)
+        if len(ordered) == 1:
+            return _one_score_trend(ordered[0], shown)
+        return self._change(ordered), f"pain score {shown}"
+
+    def _change(self, ordered: list[PainScore]) -> str:
+        """A change smaller than [thresholds.pain_score] rise counts only with a cue ("and climbing")."""
+        rise = self._t.pain_score_rise
+        delta = ordered[-1].value - ordered[0].value
+        if delta >= rise or (delta > 0 and any(p.rising_cue for p in ordered)):
+            return RISING
+        if delta <= -rise or (delta < 0 and any(p.falling_cue for p in ordered)):
+            return FALLING
+        return STEADY
+
+    def pain_score_rising(self, msg: Message) -> str | None:
+        trend, shown = self.pain_trend(msg)
+        return shown if trend == RISING else None
+
+    def pain_score_lingering(self, msg: Message) -> str | None:
+        """The latest score is not low, has not come down, and the patient says it has lasted ("still",
+        "4 days in") or gives two scores that have not fallen."""
+        trend, shown = self.pain_trend(msg)
+        if trend not in (STEADY, RISING):
+            return None
+        latest = max(msg.pain_scores, key=lambda p: (p.rank, p.position))
+        if latest.value < self._t.pain_score_lingering or self.improving(msg):
+            return None
+        if len(msg.pain_scores) > 1 or self.persisting(msg):
+            return shown + " and not easing"
+        return None
+
+    # ------------------------------------------------------------------ timing
+
+    def improving(self, msg: Message) -> bool:
+        return (
+            self._m.any_phrase(self._c.vocab.improvement_cues, msg, skip_pseudo=True) is not None
+            or bool(msg.resolution_cues)
+            or self.pain_trend(msg)[0] == FALLING
+        )
+
+    def persisting(self, msg: Message) -> bool:
+        if msg.stated_hours is not None:
+            return True
+        return any(
+            not msg.hypothetical[i]
+            for phrase in self._c.vocab.persistence_cues
+            for i in find_phrase(msg.tokens, phrase)
+        )
+
+    def _long_enough(self, rule: Rule, msg: Message) -> bool:
+        """`min_elapsed`: the stated duration, else the time since the session, reaches the threshold."""
+        if rule.min_elapsed is None:
+            return True
+        elapsed = msg.stated_hours if msg.stated_hours is not None else msg.session_hours
+        return elapsed is not None and elapsed >= rule.min_elapsed
+
+    def _lasting(self, rule: Rule, msg: Message) -> bool:
+        """`persistence`: the patient says it has lasted (or a session is known, if so allowed)."""
+        if rule.persistence is None or self.persisting(msg):
+            return True
+        return rule.persistence == "required_without_session" and msg.session_hours is not None
+
+    def _not_too_late(self, rule: Rule, msg: Message) -> bool:
+        """`max_session_hours`: not within that many hours of a known session."""
+        latest, hours = rule.max_session_hours, msg.session_hours
+        return latest is None or hours is None or hours >= latest
+
+    def _timing_holds(self, rule: Rule, msg: Message) -> bool:
+        return (
+            self._long_enough(rule, msg)
+            and self._lasting(rule, msg)
+            and self._not_too_late(rule, msg)
+            and not (rule.unless_improving and self.improving(msg))
+        )
+
+    # ------------------------------------------------------------------ patterns
+
+    def _requirements(self, rule: Rule, msg: Message) -> tuple[bool, str | None]:
+        """(all hold, their evidence joined) for the rule's `requires`."""
+        if not rule.requires:
+            return True, None
+        found: list[str] = []
+        for name in rule.requires:
+            evidence = REQUIREMENTS[name](self, msg)
+            if evidence is None:
+                return False, None
+            found.append(evidence)
+        return True, " + ".join(found)
+
+    def _all_groups(self, rule: Rule, msg: Message) -> str | None:
+        found: list[str] = []
+        for group in rule.all:
+            hit = next(
+                (
+                    m
+                    for p in group
+                    if (m := self._m.match(p, msg, count_resolved=rule.count_resolved)) is not None
+                ),
+                None,
+            )
+            if hit is None:
+                return None
+            found.append(hit)
+        return " + ".join(found)
+
+    def _pattern_evidence(self, rule: Rule, msg: Message) -> str | None:
+        for pattern in rule.any:
+            evidence = self._m.match(
+                pattern, msg, ignore_negation=rule.ignore_negation, count_resolved=rule.count_resolved
+            )
+            if evidence is not None:
+                return evidence
+        return self._all_groups(rule, msg) if rule.all else None
+
+    def _excluded(self, rule: Rule, msg: Message) -> bool:
+        if any(self._m.match(p, msg) is not None for p in rule.unless_except):
+            return False  # "my husband's had a fever SINCE HIS MASSAGE": he is a patient too
+        return any(self._m.match(p, msg, active_only=False) is not None for p in rule.unless)
+
+    def rule_evidence(self, rule: Rule, msg: Message) -> str | None:
+        """The words (and checks) that make the rule fire on this message, or None."""
+        holds, required = self._requirements(rule, msg)
+        if not holds or not self._timing_holds(rule, msg):
+            return None
+        evidence = _joined(required, self._pattern_evidence(rule, msg), bool(rule.any or rule.all))
+        if evidence is None or self._excluded(rule, msg):
+            return None
+        return evidence
+
+
+def _joined(required: str | None, matched: str | None, has_patterns: bool) -> str | None:
+    """A rule's evidence: what its requirements found, then the words its patterns matched. A rule with
+    patterns needs a match; one without fires on its requirements alone."""
+    if not has_patterns:
+        return required
+    if matched is None or required is None:
+        return matched
+    return f"{required} + {matched}"
+
+
+Requirement = Callable[[Triage, Message], "str | None"]
+# Named checks a red-flag rule may require (`requires = [...]` in red_flags.toml): a fever (word or
+# measured temperature), a pain score that went up, one that has not come down, a stated age at or
+# above [thresholds.older_age]. A new check is one small method and one entry here.
+REQUIREMENTS: Final[Mapping[str, Requirement]] = {
+    "fever": Triage.fever,
+    "pain_score_rising": Triage.pain_score_rising,
+    "pain_score_lingering": Triage.pain_score_lingering,
+    "older_age": Triage.older_age,
+}

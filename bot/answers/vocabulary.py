@@ -1,0 +1,206 @@
+"""The word lists the message reader uses ([vocabulary] in answers.toml), validated once at load."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bot.content import ContentError, require_positive, require_str, require_table, require_texts
+
+Phrase = tuple[str, ...]
+Rewrite = tuple[Phrase, Phrase]
+
+
+def words(value: str) -> Phrase:
+    return tuple(value.lower().split())
+
+
+def phrases(table: Mapping[str, Any], key: str, where: str) -> tuple[Phrase, ...]:
+    return tuple(words(v) for v in require_texts(table, key, where))
+
+
+def word_set(table: Mapping[str, Any], key: str, where: str) -> frozenset[str]:
+    return frozenset(require_texts(table, key, where))
+
+
+def number_table(data: Mapping[str, Any], key: str, where: str) -> dict[str, float]:
+    raw = require_table(data, key, where)
+    return {k: require_positive(raw, k, f"{where}.{key}") for k in raw}
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    rewrites: Mapping[str, Phrase]
+    phrase_rewrites: tuple[Rewrite, ...]
+    not_contractions: Mapping[str, str]
+    cannot_forms: tuple[Phrase, ...]
+    negation_cues: frozenset[str]
+    negation_window: int
+    pseudo_negations: tuple[Phrase, ...]
+    negation_breakers: frozenset[str]
+    negation_terminators: frozenset[str]
+    clause_breakers: frozenset[str]
+    resolution_cues: tuple[Phrase, ...]
+    resolution_fillers: frozenset[str]
+    resolution_not_before: frozenset[str]
+    resolution_not_after: frozenset[str]
+    reactivation_cues: tuple[Phrase, ...]
+    persistence_cues: tuple[Phrase, ...]
+    improvement_cues: tuple[Phrase, ...]
+    hypothetical_cues: tuple[Phrase, ...]
+    fever_words: tuple[Phrase, ...]
+    temperature_context: frozenset[str]
+    temperature_not_body: frozenset[str]
+    temperature_not_after: frozenset[str]
+    simile_cues: tuple[Phrase, ...]
+    simile_visual: frozenset[str]
+    simile_rewrites: Mapping[str, Phrase]
+    exertion_cues: tuple[Phrase, ...]
+    exertion_words: frozenset[str]
+    exertion_blockers: frozenset[str]
+    exertion_replacement: Phrase
+    number_words: Mapping[str, float]
+    duration_units: Mapping[str, float]
+    duration_phrases: tuple[tuple[Phrase, float], ...]
+    duration_not_before: frozenset[str]
+    duration_not_after: tuple[Phrase, ...]
+    fuzzy_targets: frozenset[str]
+    never_correct: frozenset[str]
+    idiom_phrases: tuple[Phrase, ...]
+    idiom_subjects: frozenset[str]
+    idiom_replacement: Phrase
+    emoji_words: Mapping[str, str]
+
+    @classmethod
+    def load(cls, v: Mapping[str, Any], where: str) -> Vocabulary:
+        rewrites, phrase_rewrites = _rewrites(v, where)
+        return cls(
+            rewrites=rewrites,
+            phrase_rewrites=tuple(sorted(phrase_rewrites, key=lambda kv: -len(kv[0]))),
+            not_contractions=_contractions(v, where),
+            negation_window=_negation_window(v, where),
+            simile_rewrites={
+                k.lower(): words(str(val)) for k, val in require_table(v, "simile_rewrites", where).items()
+            },
+            duration_phrases=tuple(
+                (words(k), h) for k, h in number_table(v, "duration_phrases", where).items()
+            ),
+            number_words=number_table(v, "number_words", where),
+            duration_units=number_table(v, "duration_units", where),
+            **_phrase_lists(v, where),
+            **_word_sets(v, where),
+            **_exertion(v, where),
+            **_idioms(v, where),
+            emoji_words=_emoji(v, where),
+        )
+
+
+_PHRASE_KEYS = (
+    "cannot_forms",
+    "pseudo_negations",
+    "resolution_cues",
+    "reactivation_cues",
+    "persistence_cues",
+    "improvement_cues",
+    "hypothetical_cues",
+    "fever_words",
+    "simile_cues",
+    "duration_not_after",
+)
+_WORD_SET_KEYS = (
+    "negation_cues",
+    "negation_breakers",
+    "negation_terminators",
+    "clause_breakers",
+    "resolution_fillers",
+    "resolution_not_before",
+    "resolution_not_after",
+    "temperature_context",
+    "temperature_not_body",
+    "temperature_not_after",
+    "simile_visual",
+    "duration_not_before",
+    "fuzzy_targets",
+    "never_correct",
+)
+
+
+def _phrase_lists(v: Mapping[str, Any], where: str) -> dict[str, Any]:
+    return {key: phrases(v, key, where) for key in _PHRASE_KEYS}
+
+
+def _word_sets(v: Mapping[str, Any], where: str) -> dict[str, Any]:
+    return {key: word_set(v, key, where) for key in _WORD_SET_KEYS}
+
+
+def _rewrites(v: Mapping[str, Any], where: str) -> tuple[dict[str, Phrase], list[Rewrite]]:
+    """One-word rewrites and phrase rewrites; clinical words join one or the other by their length."""
+    rewrites = {key.lower(): words(value) for key, value in _strings(v, "rewrites", where).items()}
+    phrase_rewrites = [(words(k), words(value)) for k, value in _strings(v, "phrase_rewrites", where).items()]
+    # Clinical words ("paraesthesia", "lower limb"): one word joins the rewrites, several the phrases.
+    for key, value in _strings(v, "clinical", where).items():
+        found = words(key)
+        if len(found) > 1:
+            phrase_rewrites.append((found, words(value)))
+        elif found[0] in rewrites:
+            raise ContentError(f"{where}: clinical.{key} is already in rewrites")
+        else:
+            rewrites[found[0]] = words(value)
+    return rewrites, phrase_rewrites
+
+
+def _strings(v: Mapping[str, Any], key: str, where: str) -> dict[str, str]:
+    """A table of non-empty words to non-empty strings."""
+    table = require_table(v, key, where)
+    for name, value in table.items():
+        if not isinstance(value, str) or not value.strip() or not name.strip():
+            raise ContentError(f"{where}: {key}.{name} must be a non-empty string")
+    return table
+
+
+def _contractions(v: Mapping[str, Any], where: str) -> dict[str, str]:
+    raw = require_table(v, "not_contractions", where)
+    contractions = {k: str(val) for k, val in raw.items() if isinstance(val, str)}
+    if len(contractions) != len(raw):
+        raise ContentError(f"{where}: not_contractions values must be strings")
+    return contractions
+
+
+def _negation_window(v: Mapping[str, Any], where: str) -> int:
+    window = v.get("negation_window")
+    if not isinstance(window, int) or isinstance(window, bool) or not 1 <= window <= 10:
+        raise ContentError(f"{where}: 'negation_window' must be a whole number from 1 to 10")
+    return window
+
+
+def _exertion(v: Mapping[str, Any], where: str) -> dict[str, Any]:
+    exertion = require_table(v, "exertion", where)
+    ew = f"{where}.exertion"
+    replacement = words(require_str(exertion, "replacement", ew))
+    if len(replacement) != 1:
+        raise ContentError(f"{ew}: 'replacement' must be one word")
+    return {
+        "exertion_cues": phrases(exertion, "cues", ew),
+        "exertion_words": word_set(exertion, "words", ew),
+        "exertion_blockers": word_set(exertion, "blockers", ew),
+        "exertion_replacement": replacement,
+    }
+
+
+def _idioms(v: Mapping[str, Any], where: str) -> dict[str, Any]:
+    idioms = require_table(v, "idioms", where)
+    iw = f"{where}.idioms"
+    replacement = words(require_str(idioms, "replacement", iw))
+    if not replacement:
+        raise ContentError(f"{iw}: 'replacement' must not be empty")
+    return {
+        "idiom_phrases": phrases(idioms, "phrases", iw),
+        "idiom_subjects": word_set(idioms, "subjects", iw),
+        "idiom_replacement": replacement,
+    }
+
+
+def _emoji(v: Mapping[str, Any], where: str) -> dict[str, str]:
+    emoji = require_table(v, "emoji_words", where)
+    return {k: require_str(emoji, k, f"{where}.emoji_words") for k in emoji}
