@@ -5,10 +5,30 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+import aiosqlite
+
 from bot.db.connection import Connection
 from bot.db.outbox import insert_sends
 from bot.db.prefs import set_planned_through
 from bot.db.rows import PlannedChunk, PlannedSend, Prefs, prefs_from_row
+
+
+async def _next_unplanned(
+    conn: aiosqlite.Connection, after_id: int, limit: int, through: dict[str, str]
+) -> list[tuple[int, Prefs]]:
+    """The next ``limit`` active patients after ``after_id`` who want reminders and are not yet
+    planned through ``through[their time zone]``, by patient number (inside the caller's transaction)."""
+    cases = " ".join("WHEN ? THEN ?" for _ in through)
+    zones = [value for pair in through.items() for value in pair]
+    async with conn.execute(
+        "SELECT prefs.* FROM prefs JOIN patients ON patients.id = prefs.patient_id "
+        "WHERE prefs.patient_id > ? AND patients.status = 'active' "
+        "AND (prefs.posture_on = 1 OR prefs.exercise_on = 1) "
+        f"AND COALESCE(prefs.planned_through, '') < CASE prefs.timezone {cases} END "
+        "ORDER BY prefs.patient_id LIMIT ?",
+        (after_id, *zones, limit),
+    ) as cur:
+        return [(int(row["patient_id"]), prefs_from_row(row)) for row in await cur.fetchall()]
 
 
 class PlanningQueries(Connection):
@@ -31,18 +51,8 @@ class PlanningQueries(Connection):
         """
         if not through:
             return PlannedChunk(None, 0, 0, None)
-        cases = " ".join("WHEN ? THEN ?" for _ in through)
-        zones = [value for pair in through.items() for value in pair]
         async with self.transaction() as conn:
-            async with conn.execute(
-                "SELECT prefs.* FROM prefs JOIN patients ON patients.id = prefs.patient_id "
-                "WHERE prefs.patient_id > ? AND patients.status = 'active' "
-                "AND (prefs.posture_on = 1 OR prefs.exercise_on = 1) "
-                f"AND COALESCE(prefs.planned_through, '') < CASE prefs.timezone {cases} END "
-                "ORDER BY prefs.patient_id LIMIT ?",
-                (after_id, *zones, limit),
-            ) as cur:
-                chosen = [(int(row["patient_id"]), prefs_from_row(row)) for row in await cur.fetchall()]
+            chosen = await _next_unplanned(conn, after_id, limit, through)
             if not chosen:
                 return PlannedChunk(None, 0, 0, None)
             sends = [(patient_id, send) for patient_id, prefs in chosen for send in plan(patient_id, prefs)]
