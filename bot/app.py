@@ -140,8 +140,8 @@ def build_application(
 
 
 async def _post_init(app: ClinicApplication) -> None:
-    """Open the database, load staff, publish menus, send what fell due while down, and start planning
-    ahead behind the bot (which answers updates meanwhile)."""
+    """Open the database, load staff and publish menus; then, behind the bot (which answers updates
+    meanwhile), send what fell due while it was down and plan ahead."""
     services: Services = app.bot_data[SERVICES_KEY]
     await services.db.open()
     await services.access.load(services.db)
@@ -158,14 +158,11 @@ async def _post_init(app: ClinicApplication) -> None:
         app.job_queue.run_repeating(
             _broadcast_progress, interval=PROGRESS_SECONDS, first=PROGRESS_SECONDS, name="broadcast-progress"
         )
-    # Catch-up after downtime happens here; the gate drops what is too late and waits out quiet hours.
-    # Planning only adds rows that are not yet due, so it can follow behind.
-    await services.scheduler.deliver_now()
     # What start-up built (the answer engine's model, PTB, the content) lives as long as the bot: keep
     # it out of the garbage collector's full passes, which would otherwise stall the event loop for
     # tens of milliseconds now and then (most often while planning allocates).
     gc.freeze()
-    services.scheduler.plan_in_background()
+    services.scheduler.start()
 
 
 async def _wake(context: ClinicContext) -> None:
