@@ -25,6 +25,7 @@ from bot.flood import FloodGuard
 from bot.handlers import register_handlers
 from bot.handlers.access import Access
 from bot.handlers.alerts import alert_message
+from bot.handlers.commands import check_commands
 from bot.handlers.console import refresh_broadcasts
 from bot.handlers.menus import publish_menus
 from bot.handlers.sending import telegram_alert_poster, telegram_sender
@@ -63,6 +64,7 @@ def build_application(
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     clock = clock or SystemClock()
     content = content or load_content(settings.clinic_profile_path)
+    check_commands(content)
     engine = AnswerEngine.load(content.clinic)
     db = Database(settings.database_path)
     access = Access(settings.admin_ids)

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.content.reminders import ReminderContent
 from bot.db import Prefs
+from bot.kinds import Kind
 from bot.outbox import Button, OutgoingMessage
 
 PREFIX = "set:"
@@ -81,8 +82,8 @@ class SettingsScreens:
                 **self._clinic,
                 "timezone": html.escape(self.zone_label(prefs.timezone), quote=False),
                 "quiet": window_text(prefs.quiet_start, prefs.quiet_end),
-                "posture": posture,
-                "exercise": exercise,
+                Kind.POSTURE: posture,
+                Kind.EXERCISE: exercise,
                 "paused": paused,
             }
         )
@@ -151,7 +152,7 @@ class SettingsScreens:
             if name == "quiet":
                 return {"quiet_start": match[0], "quiet_end": match[1]}
             return {"work_start": match[0], "work_end": match[1]}
-        if name == "posture" and value in {"on", "off"}:
+        if name == Kind.POSTURE and value in {"on", "off"}:
             return {"posture_on": value == "on", "posture_every_minutes": c.posture_every_minutes}
         if name == "ex" and value in {"on", "off"}:
             return {"exercise_on": value == "on"}

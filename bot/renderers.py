@@ -11,10 +11,11 @@ from bot.clock import Clock
 from bot.content import Content
 from bot.content.reminders import ReminderContent
 from bot.db import Database, OutboxItem, Patient
+from bot.kinds import Kind
 from bot.outbox import Button, Dispatcher, OutgoingMessage
 from bot.reminders import CHECKIN, EXERCISE, POSTURE, elapsed_key
 
-BROADCAST = "broadcast"
+BROADCAST = Kind.BROADCAST
 CHECKIN_PREFIX = "ci:"
 REMINDER_PREFIX = "rem:"
 

@@ -17,6 +17,8 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.kinds import Kind
+
 if TYPE_CHECKING:
     from bot.content.reminders import ReminderContent
 
@@ -168,7 +170,7 @@ TEXT_KEYS: dict[str, frozenset[str]] = {
     "help.admin": frozenset(),
     "privacy.patient": frozenset(),
     "privacy.mydata_profile": frozenset(
-        {"number", "name", "joined", "status", "timezone", "quiet", "posture", "exercise"}
+        {"number", "name", "joined", "status", "timezone", "quiet", Kind.POSTURE, Kind.EXERCISE}
     ),
     "privacy.mydata_session_line": frozenset({"date", "areas"}),
     "privacy.mydata_upcoming_line": frozenset({"when", "what"}),

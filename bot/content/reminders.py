@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.content import ContentError, check_template, read_toml, require_str, require_str_list
+from bot.kinds import Kind
 from bot.localtime import parse_hhmm
 
 WHERE = "bot/content/reminders.toml"
@@ -41,7 +42,7 @@ REMINDER_KEYS: dict[str, frozenset[str]] = {
     "exercise.skip_button": frozenset(),
     "exercise.caution": frozenset(),
     **{f"reminder_replies.{k}": frozenset() for k in ("done", "snoozed", "skipped", "stale")},
-    "settings.overview": frozenset({"timezone", "quiet", "posture", "exercise", "paused"}),
+    "settings.overview": frozenset({"timezone", "quiet", Kind.POSTURE, Kind.EXERCISE, "paused"}),
     "settings.on_work_hours": frozenset({"start", "end", "every"}),
     "settings.off": frozenset(),
     "settings.on_daily": frozenset({"time"}),
@@ -82,7 +83,7 @@ REMINDER_KEYS: dict[str, frozenset[str]] = {
     "elapsed.yesterday": frozenset(),
     "elapsed.days": frozenset({"days"}),
 }
-_SKIP = {"checkin_timing", "checkin", "checkin_alert_categories", "settings_choices"}
+_SKIP = {"checkin_timing", Kind.CHECKIN, "checkin_alert_categories", "settings_choices"}
 _LISTS = {"posture.tips", "posture.tips_sources", "exercise.routines", "exercise.routines_sources"}
 
 
@@ -152,7 +153,7 @@ class ReminderContent:
         }
         if not step_hours["first"] < step_hours["follow_up"] < step_hours["last"]:
             raise ContentError(f"{WHERE}: check-in hours must increase (first < follow_up < last)")
-        steps = {name: _step(_table(_table(data, "checkin"), name), name) for name in STEPS}
+        steps = {name: _step(_table(_table(data, Kind.CHECKIN), name), name) for name in STEPS}
         categories = _table(data, "checkin_alert_categories")
         templates: dict[str, str] = {}
         for section, entries in data.items():
@@ -184,7 +185,7 @@ class ReminderContent:
                     raise ContentError(
                         f"{WHERE}: answer '{answer.key}' alerts: add its reply to [checkin_alert_categories]"
                     )
-        posture, exercise = _table(data, "posture"), _table(data, "exercise")
+        posture, exercise = _table(data, Kind.POSTURE), _table(data, Kind.EXERCISE)
         for table, key in ((posture, "tips_sources"), (exercise, "routines_sources")):
             require_str_list(table, key, WHERE)
         tips = require_str_list(posture, "tips", WHERE)

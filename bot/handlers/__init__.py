@@ -17,21 +17,15 @@ from telegram.ext import (
 )
 
 from bot.handlers import alerts, common, console, privacy, questions, reminders, staff
+from bot.handlers.commands import Role, commands_for
 from bot.patient_settings import OFFER_PREFIX
 from bot.patient_settings import PREFIX as SETTINGS_PREFIX
 from bot.renderers import CHECKIN_PREFIX, REMINDER_PREFIX
 from bot.services import ClinicApplication
 
-STAFF_COMMANDS = {
-    "enroll": staff.enroll_command,
-    "session": staff.session_command,
-    "patient": console.patient_command,
-    "patients": console.patients_command,
-    "broadcast": console.broadcast_command,
-    "alerts": console.alerts_command,
-    "stats": console.stats_command,
-}
-ADMIN_COMMANDS = {"staff": staff.staff_command}
+# Derived from the one declaration of the staff commands (bot/handlers/commands.py).
+STAFF_COMMANDS = commands_for(Role.STAFF)
+ADMIN_COMMANDS = commands_for(Role.ADMIN)
 
 
 def register_handlers(

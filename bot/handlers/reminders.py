@@ -10,8 +10,9 @@ from telegram import Update
 from bot.db import OutboxItem, Patient, PlannedSend
 from bot.handlers.alerts import alert_staff
 from bot.handlers.common import own_patient, remove_buttons, reply, show
+from bot.kinds import REMINDER_KINDS, Kind
 from bot.patient_settings import OFFER_PREFIX, SettingsScreens, parse_button, valid_zone
-from bot.reminders import CHECKIN, REMINDER_KINDS, answer_checkin
+from bot.reminders import CHECKIN, answer_checkin
 from bot.renderers import CHECKIN_PREFIX, REMINDER_PREFIX
 from bot.services import ClinicContext
 
@@ -203,13 +204,13 @@ async def offer_button(update: Update, context: ClinicContext) -> None:
     patient = await pressing_patient(update, context)
     query = update.callback_query
     choice = (query.data or "").removeprefix(OFFER_PREFIX) if query else ""
-    if patient is None or choice not in {"posture", "exercise", "none"}:
+    if patient is None or choice not in {*REMINDER_KINDS, "none"}:
         await reply(update, rtext(context, "settings.only_patients"))
         return
     await remove_buttons(update)
     if choice != "none":
         view = screens(context)
-        changes = view.change("posture" if choice == "posture" else "ex", "on", services.clock.now())
+        changes = view.change(Kind.POSTURE if choice == Kind.POSTURE else "ex", "on", services.clock.now())
         if changes:
             await apply_changes(context, patient, changes)
     prefs = await services.db.prefs(patient.id, services.settings.clinic_timezone)
