@@ -16,7 +16,7 @@ from telegram import Update
 
 from bot.handlers import ADMIN_COMMANDS as ADMIN_COMMAND_TABLE
 from bot.handlers import STAFF_COMMANDS as STAFF_COMMAND_TABLE
-from bot.handlers.commands import COMMANDS
+from bot.handlers.commands import COMMANDS as DECLARED_COMMANDS
 from tests import factories
 from tests.harness import (
     ADMIN_ID,
@@ -33,7 +33,7 @@ from tests.harness import (
 
 REMOVED_STAFF_ID = 1003
 # Every staff and admin command, with each way of calling it its declaration lists.
-STAFF_COMMANDS = [f"/{c.name} {args}".strip() for c in COMMANDS for args in c.tries]
+STAFF_COMMANDS = [f"/{c.name} {args}".strip() for c in DECLARED_COMMANDS for args in c.tries]
 STAFF_BUTTONS = [
     "pc:1",
     "pc:1:session",
@@ -92,7 +92,7 @@ async def test_authorization_matrix(bot: Bot, actor: str) -> None:
         assert not [c for c in bot.telegram.calls if c.method in {"sendMessage", "editMessageText"}], data
     assert await snapshot(bot) == before
     tried = {command.split()[0].removeprefix("/") for command in STAFF_COMMANDS}
-    assert tried == {c.name for c in COMMANDS} == set(STAFF_COMMAND_TABLE) | set(ADMIN_COMMAND_TABLE)
+    assert tried == {c.name for c in DECLARED_COMMANDS} == set(STAFF_COMMAND_TABLE) | set(ADMIN_COMMAND_TABLE)
 
 
 async def test_forged_buttons_naming_another_patient(bot: Bot) -> None:

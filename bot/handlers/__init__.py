@@ -18,6 +18,7 @@ from telegram.ext import (
 
 from bot.handlers import alerts, common, console, privacy, questions, reminders, staff
 from bot.handlers.commands import Role, commands_for
+from bot.handlers.pending import AwaitingInput, Pending
 from bot.patient_settings import OFFER_PREFIX
 from bot.patient_settings import PREFIX as SETTINGS_PREFIX
 from bot.renderers import CHECKIN_PREFIX, REMINDER_PREFIX
@@ -75,12 +76,18 @@ def register_handlers(
     app.add_handler(CallbackQueryHandler(console.broadcast_button, pattern=rf"^{console.BROADCAST_PREFIX}"))
     app.add_handler(CallbackQueryHandler(common.stale_button))
 
-    # 4. Free text: red flags first, then the answer. Edited messages too: an edit can add a red flag.
+    # 4. Free text. First what the bot is waiting for (bot/handlers/pending.py): staff's broadcast
+    #    text or time, a patient's typed time zone (which still goes through the red-flag check
+    #    first). Then questions: red flags first, then the answer. Edited messages too: an edit can
+    #    add a red flag.
+    text = private & filters.UpdateType.MESSAGES & filters.TEXT & ~filters.COMMAND
     app.add_handler(
-        MessageHandler(
-            private & filters.UpdateType.MESSAGES & filters.TEXT & ~filters.COMMAND, questions.on_text
+        AwaitingInput(
+            app.user_data, console.BROADCAST_INPUT, console.typed_broadcast_input, text & staff_filter
         )
     )
+    app.add_handler(AwaitingInput(app.user_data, {Pending.TIME_ZONE}, questions.on_typed_zone, text))
+    app.add_handler(MessageHandler(text, questions.on_text))
     # 5. Fallbacks: unknown commands, then anything else sent in private (photos, stickers, ...).
     app.add_handler(
         MessageHandler(private & filters.UpdateType.MESSAGE & filters.COMMAND, common.unknown_command)

@@ -9,18 +9,12 @@ its menu line and its /help line.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
-
-from telegram import Update
 
 from bot.content import Content, ContentError
 from bot.handlers import console, staff
-from bot.services import ClinicContext
-
-Handler = Callable[[Update, ClinicContext], Coroutine[Any, Any, None]]
+from bot.handlers.pending import Handler
 
 
 class Role(Enum):

@@ -18,8 +18,10 @@ from bot.aftercare import area_labels
 from bot.broadcasts import AUDIENCES, USEFUL_FOR, check_text, parse_when, when_choices
 from bot.db import Broadcast, Patient
 from bot.enrollment import invite_link, reissue_invite
+from bot.handlers import pending
 from bot.handlers.alerts import alert_message, close_erased_alerts
 from bot.handlers.common import reply, show
+from bot.handlers.pending import Pending
 from bot.handlers.sending import keyboard
 from bot.handlers.staff import command_text, deliver_invite, patient_number, record_and_report
 from bot.outbox import Button, OutgoingMessage
@@ -33,7 +35,7 @@ LIST_PREFIX = "pl:"
 CARD_PREFIX = "pc:"
 BROADCAST_PREFIX = "bc:"
 PAGE_SIZE = 8
-AWAITING = "console_awaiting"
+BROADCAST_INPUT = frozenset({Pending.BROADCAST_TEXT, Pending.BROADCAST_TIME})
 MAX_QUERY_BYTES = 30  # callback data holds at most 64 bytes
 
 
@@ -423,25 +425,11 @@ async def stats_command(update: Update, context: ClinicContext) -> None:
 # --- /broadcast -----------------------------------------------------------------------------------
 
 
-def awaiting(context: ClinicContext) -> tuple[str, int] | None:
-    value = context.user_data.get(AWAITING) if context.user_data is not None else None
-    return value if isinstance(value, tuple) else None
-
-
-def await_input(context: ClinicContext, what: str, broadcast_id: int = 0) -> None:
-    if context.user_data is not None:
-        context.user_data[AWAITING] = (what, broadcast_id)
-
-
-def stop_awaiting(context: ClinicContext) -> bool:
-    return context.user_data is not None and context.user_data.pop(AWAITING, None) is not None
-
-
 async def broadcast_command(update: Update, context: ClinicContext) -> None:
     """``/broadcast`` asks for the text; ``/broadcast <text>`` starts with it."""
     text = command_text(update)
     if not text.strip():
-        await_input(context, "text")
+        pending.expect(context, Pending.BROADCAST_TEXT)
         await reply(update, context.services.content.texts.render("console.broadcast_ask"))
         return
     await start_draft(update, context, text)
@@ -450,28 +438,29 @@ async def broadcast_command(update: Update, context: ClinicContext) -> None:
 async def cancel_command(update: Update, context: ClinicContext) -> None:
     texts = context.services.content.texts
     await reply(
-        update, texts.render("console.cancelled" if stop_awaiting(context) else "console.cancel_nothing")
+        update,
+        texts.render(
+            "console.cancelled" if pending.clear(context, BROADCAST_INPUT) else "console.cancel_nothing"
+        ),
     )
 
 
-async def staff_typed(update: Update, context: ClinicContext, text: str) -> bool:
-    """A staff member's text while the console waits for input (broadcast text or time)."""
-    state = awaiting(context)
-    if state is None or staff_user(update, context.services) is None:
-        return False
-    stop_awaiting(context)
-    what, broadcast_id = state
-    if what == "text":
-        await start_draft(update, context, text)
-    elif what == "when":
-        services = context.services
-        when = parse_when(text, services.clock.now(), services.settings.clinic_zone)
-        if when is None:
-            await_input(context, "when", broadcast_id)
-            await reply(update, services.content.texts.render("console.broadcast_bad_when"))
-        else:
-            await choose_when(update, context, broadcast_id, when)
-    return True
+async def typed_broadcast_input(update: Update, context: ClinicContext) -> None:
+    """A staff member's text while the console waits for a broadcast's text or time."""
+    awaited = pending.clear(context, BROADCAST_INPUT)
+    message = update.effective_message
+    if awaited is None or message is None or message.text is None:
+        return
+    if awaited.state is Pending.BROADCAST_TEXT:
+        await start_draft(update, context, message.text)
+        return
+    services = context.services
+    when = parse_when(message.text, services.clock.now(), services.settings.clinic_zone)
+    if when is None:
+        pending.expect(context, Pending.BROADCAST_TIME, awaited.ref)
+        await reply(update, services.content.texts.render("console.broadcast_bad_when"))
+    else:
+        await choose_when(update, context, awaited.ref, when)
 
 
 async def start_draft(update: Update, context: ClinicContext, raw: str) -> None:
@@ -482,7 +471,7 @@ async def start_draft(update: Update, context: ClinicContext, raw: str) -> None:
         return
     check = check_text(raw)
     if check.problem is not None:
-        await_input(context, "text")
+        pending.expect(context, Pending.BROADCAST_TEXT)
         if check.problem == "empty":
             await reply(update, texts.render("console.broadcast_empty"))
         else:
@@ -550,7 +539,7 @@ async def broadcast_button(update: Update, context: ClinicContext) -> None:
         )
         await show(update, OutgoingMessage(texts.render("console.broadcast_when"), tuple(rows)))
     elif action == "when" and value == "type":
-        await_input(context, "when", broadcast.id)
+        pending.expect(context, Pending.BROADCAST_TIME, broadcast.id)
         await reply(update, texts.render("console.broadcast_type_when"))
     elif action == "when" and value in when_choices(now, services.settings.clinic_zone):
         await choose_when(

@@ -8,8 +8,10 @@ from datetime import timedelta
 from telegram import Update
 
 from bot.db import OutboxItem, Patient, PlannedSend
+from bot.handlers import pending
 from bot.handlers.alerts import alert_staff
 from bot.handlers.common import own_patient, remove_buttons, reply, show
+from bot.handlers.pending import Pending
 from bot.kinds import REMINDER_KINDS, Kind
 from bot.patient_settings import OFFER_PREFIX, SettingsScreens, parse_button, valid_zone
 from bot.reminders import CHECKIN, answer_checkin
@@ -20,7 +22,6 @@ log = logging.getLogger(__name__)
 
 SNOOZE = timedelta(minutes=30)
 SNOOZE_MARK = ":snooze:"
-AWAITING_ZONE = "awaiting_zone"
 
 
 def screens(context: ClinicContext) -> SettingsScreens:
@@ -171,8 +172,7 @@ async def settings_button(update: Update, context: ClinicContext) -> None:
         await reply(update, rtext(context, "settings.only_patients"))
         return
     if parsed.name == "tz" and parsed.value == "type":
-        if context.user_data is not None:
-            context.user_data[AWAITING_ZONE] = True
+        pending.expect(context, Pending.TIME_ZONE)
         await reply(update, rtext(context, "settings.type_zone"))
         return
     if parsed.name == "menu" or (not parsed.value and parsed.name != "resume"):
@@ -224,7 +224,7 @@ async def typed_zone(update: Update, context: ClinicContext, patient: Patient, t
     Called only after the red-flag check found nothing, so a zone prompt never delays safety advice.
     A sentence is not a zone name: it goes on to be answered as a question.
     """
-    if context.user_data is None or not context.user_data.pop(AWAITING_ZONE, False):
+    if pending.clear(context, {Pending.TIME_ZONE}) is None:
         return False
     services = context.services
     zone = valid_zone(text)
