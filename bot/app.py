@@ -25,8 +25,8 @@ from bot.flood import FloodGuard
 from bot.handlers import register_handlers
 from bot.handlers.access import Access
 from bot.handlers.alerts import alert_message
+from bot.handlers.broadcasts import progress_job as broadcast_progress_job
 from bot.handlers.commands import check_commands
-from bot.handlers.console import refresh_broadcasts
 from bot.handlers.menus import publish_menus
 from bot.handlers.sending import telegram_alert_poster, telegram_sender
 from bot.outbox import Dispatcher
@@ -46,7 +46,6 @@ PLAN_SECONDS = 10 * 60
 PROGRESS_SECONDS = 5
 PURGE_SECONDS = 24 * 60 * 60
 PURGE_FIRST_SECONDS = 5 * 60
-PROGRESS_SHOWN_KEY = "broadcast_progress_shown"
 
 
 def build_application(
@@ -158,7 +157,10 @@ async def _post_init(app: ClinicApplication) -> None:
             _purge, interval=PURGE_SECONDS, first=PURGE_FIRST_SECONDS, name="retention"
         )
         app.job_queue.run_repeating(
-            _broadcast_progress, interval=PROGRESS_SECONDS, first=PROGRESS_SECONDS, name="broadcast-progress"
+            broadcast_progress_job,
+            interval=PROGRESS_SECONDS,
+            first=PROGRESS_SECONDS,
+            name="broadcast-progress",
         )
     # What start-up built (the answer engine's model, PTB, the content) lives as long as the bot: keep
     # it out of the garbage collector's full passes, which would otherwise stall the event loop for
@@ -179,11 +181,6 @@ async def _tick(context: ClinicContext) -> None:
 
 async def _flush_alerts(context: ClinicContext) -> None:
     await context.services.alerts.flush()
-
-
-async def _broadcast_progress(context: ClinicContext) -> None:
-    shown = context.bot_data.setdefault(PROGRESS_SHOWN_KEY, {})
-    await refresh_broadcasts(context.bot, context.services, shown)
 
 
 async def _purge(context: ClinicContext) -> None:

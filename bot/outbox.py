@@ -247,8 +247,21 @@ class Dispatcher:
             report.cancelled += 1
             return
         self._last_sent[patient.chat_id] = now
+        await self._send(item, patient, patient.chat_id, message, report, priority, now)
+
+    async def _send(
+        self,
+        item: OutboxItem,
+        patient: Patient,
+        chat_id: int,
+        message: OutgoingMessage,
+        report: DeliveryReport,
+        priority: Priority,
+        now: datetime,
+    ) -> None:
+        """Hand one rendered message to Telegram and record what came of it."""
         try:
-            await self._sender(patient.chat_id, message, priority)
+            await self._sender(chat_id, message, priority)
         except RecipientGone:
             log.info("patient #%s is unreachable; marking blocked", patient.id)
             await self._db.mark_attempt_failed(item.id, "recipient gone", None)

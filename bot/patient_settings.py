@@ -7,8 +7,10 @@ forged or stale button can only ever pick one of the offered settings, for the p
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -141,28 +143,49 @@ class SettingsScreens:
 
     def change(self, name: str, value: str, now: datetime) -> dict[str, Any] | None:
         """The settings a button changes, or None if the button is not one we offer."""
+        changer = self._changers.get(name)
+        return changer(value, now) if changer is not None else None
+
+    @property
+    def _changers(self) -> dict[str, Callable[[str, datetime], dict[str, Any] | None]]:
+        """One reader per settings button: its value in, the settings it changes out."""
+        return {
+            "tz": self._zone_change,
+            "quiet": partial(self._window_change, "quiet"),
+            "work": partial(self._window_change, "work"),
+            Kind.POSTURE: self._posture_change,
+            "ex": self._exercise_change,
+            "extime": self._exercise_time_change,
+            "pause": self._pause_change,
+            "resume": lambda _value, _now: {"paused_until": None},
+        }
+
+    def _zone_change(self, value: str, now: datetime) -> dict[str, Any] | None:
+        return {"timezone": value} if value in {zone for zone, _ in self._r.choices.zones} else None
+
+    def _window_change(self, name: str, value: str, now: datetime) -> dict[str, Any] | None:
         c = self._r.choices
-        if name == "tz":
-            return {"timezone": value} if value in {zone for zone, _ in c.zones} else None
-        if name in {"quiet", "work"}:
-            windows = c.quiet_hours if name == "quiet" else c.work_hours
-            match = next(((s, e) for s, e in windows if window_code(s, e) == value), None)
-            if match is None:
-                return None
-            if name == "quiet":
-                return {"quiet_start": match[0], "quiet_end": match[1]}
-            return {"work_start": match[0], "work_end": match[1]}
-        if name == Kind.POSTURE and value in {"on", "off"}:
-            return {"posture_on": value == "on", "posture_every_minutes": c.posture_every_minutes}
-        if name == "ex" and value in {"on", "off"}:
-            return {"exercise_on": value == "on"}
-        if name == "extime":
-            chosen = next((t for t in c.exercise_times if f"{t:%H%M}" == value), None)
-            return {"exercise_time": chosen, "exercise_on": True} if chosen else None
-        if name == "pause" and value.isdigit() and int(value) in c.pause_days:
+        windows = c.quiet_hours if name == "quiet" else c.work_hours
+        match = next(((s, e) for s, e in windows if window_code(s, e) == value), None)
+        if match is None:
+            return None
+        return {f"{name}_start": match[0], f"{name}_end": match[1]}
+
+    def _posture_change(self, value: str, now: datetime) -> dict[str, Any] | None:
+        if value not in {"on", "off"}:
+            return None
+        return {"posture_on": value == "on", "posture_every_minutes": self._r.choices.posture_every_minutes}
+
+    def _exercise_change(self, value: str, now: datetime) -> dict[str, Any] | None:
+        return {"exercise_on": value == "on"} if value in {"on", "off"} else None
+
+    def _exercise_time_change(self, value: str, now: datetime) -> dict[str, Any] | None:
+        chosen = next((t for t in self._r.choices.exercise_times if f"{t:%H%M}" == value), None)
+        return {"exercise_time": chosen, "exercise_on": True} if chosen else None
+
+    def _pause_change(self, value: str, now: datetime) -> dict[str, Any] | None:
+        if value.isdigit() and int(value) in self._r.choices.pause_days:
             return {"paused_until": now + timedelta(days=int(value))}
-        if name == "resume":
-            return {"paused_until": None}
         return None
 
     def offer(self) -> OutgoingMessage:

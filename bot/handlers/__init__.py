@@ -16,7 +16,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers import alerts, common, console, privacy, questions, reminders, staff
+from bot.handlers import alerts, broadcasts, common, console, flood, privacy, questions, reminders, staff
 from bot.handlers.commands import Role, commands_for
 from bot.handlers.pending import AwaitingInput, Pending
 from bot.patient_settings import OFFER_PREFIX
@@ -37,7 +37,7 @@ def register_handlers(
 ) -> None:
     private = filters.ChatType.PRIVATE
     # 0. The flood guard runs first, in a group of its own; it stops the update when someone floods.
-    app.add_handler(TypeHandler(Update, privacy.flood_guard), group=-1)
+    app.add_handler(TypeHandler(Update, flood.flood_guard), group=-1)
     # Staff commands work in private chats and in the clinic's staff group, if one is configured.
     staff_place = private | filters.Chat(chat_id=staff_chat_id) if staff_chat_id is not None else private
 
@@ -48,7 +48,7 @@ def register_handlers(
         app.add_handler(CommandHandler(name, staff.refuse_admin_command, filters=staff_filter & staff_place))
     for name, callback in STAFF_COMMANDS.items():
         app.add_handler(CommandHandler(name, callback, filters=staff_filter & staff_place))
-    app.add_handler(CommandHandler("cancel", console.cancel_command, filters=staff_filter & staff_place))
+    app.add_handler(CommandHandler("cancel", broadcasts.cancel_command, filters=staff_filter & staff_place))
     app.add_handler(
         CommandHandler([*STAFF_COMMANDS, *ADMIN_COMMANDS], staff.refuse_staff_command, filters=private)
     )
@@ -73,7 +73,9 @@ def register_handlers(
     app.add_handler(CallbackQueryHandler(privacy.forget_button, pattern=rf"^{privacy.FORGET_PREFIX}"))
     app.add_handler(CallbackQueryHandler(console.patient_list_button, pattern=rf"^{console.LIST_PREFIX}"))
     app.add_handler(CallbackQueryHandler(console.card_button, pattern=rf"^{console.CARD_PREFIX}"))
-    app.add_handler(CallbackQueryHandler(console.broadcast_button, pattern=rf"^{console.BROADCAST_PREFIX}"))
+    app.add_handler(
+        CallbackQueryHandler(broadcasts.broadcast_button, pattern=rf"^{broadcasts.BROADCAST_PREFIX}")
+    )
     app.add_handler(CallbackQueryHandler(common.stale_button))
 
     # 4. Free text. First what the bot is waiting for (bot/handlers/pending.py): staff's broadcast
@@ -83,7 +85,7 @@ def register_handlers(
     text = private & filters.UpdateType.MESSAGES & filters.TEXT & ~filters.COMMAND
     app.add_handler(
         AwaitingInput(
-            app.user_data, console.BROADCAST_INPUT, console.typed_broadcast_input, text & staff_filter
+            app.user_data, broadcasts.BROADCAST_INPUT, broadcasts.typed_broadcast_input, text & staff_filter
         )
     )
     app.add_handler(AwaitingInput(app.user_data, {Pending.TIME_ZONE}, questions.on_typed_zone, text))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from bot.content import Content, ContentError
-from bot.handlers import console, staff
+from bot.handlers import broadcasts, console, staff
 from bot.handlers.pending import Handler
 
 
@@ -36,7 +36,7 @@ COMMANDS: tuple[StaffCommand, ...] = (
     StaffCommand("session", staff.session_command, Role.STAFF, ("1", "1 neck")),
     StaffCommand("patient", console.patient_command, Role.STAFF, ("1",)),
     StaffCommand("patients", console.patients_command, Role.STAFF, ("", "jan")),
-    StaffCommand("broadcast", console.broadcast_command, Role.STAFF, ("Hello all", "")),
+    StaffCommand("broadcast", broadcasts.broadcast_command, Role.STAFF, ("Hello all", "")),
     StaffCommand("alerts", console.alerts_command, Role.STAFF),
     StaffCommand("stats", console.stats_command, Role.STAFF),
     StaffCommand("staff", staff.staff_command, Role.ADMIN, ("", "add 4242", "remove 1002")),
