@@ -68,6 +68,50 @@ def build_application(
     db = Database(settings.database_path)
     access = Access(settings.admin_ids)
 
+    app = _telegram_application(settings, request)
+
+    dispatcher = Dispatcher(db, clock, telegram_sender(app.bot), settings.clinic_timezone)
+    Renderers(db, content, content.reminders, clock).register(dispatcher)
+    grace = Grace(
+        posture=timedelta(minutes=settings.posture_grace_minutes),
+        exercise=timedelta(minutes=settings.exercise_grace_minutes),
+    )
+
+    def staff_chats() -> list[int]:
+        """Alerts go to the staff group, or to each admin when there is none."""
+        if settings.staff_chat_id is not None:
+            return [settings.staff_chat_id]
+        return sorted(access.admin_ids)
+
+    services = Services(
+        settings=settings,
+        clock=clock,
+        content=content,
+        db=db,
+        access=access,
+        scheduler=Scheduler(
+            db, dispatcher, content.reminders, clock, grace, _armer(app, WAKE_JOB, _wake), plan_chunk
+        ),
+        engine=engine,
+        flood=FloodGuard(
+            clock, settings.flood_max_per_minute, timedelta(seconds=settings.flood_pause_seconds)
+        ),
+        alerts=AlertDesk(
+            db,
+            clock,
+            telegram_alert_poster(app.bot),
+            partial(alert_message, content.texts, settings.clinic_zone),
+            staff_chats,
+            _armer(app, ALERT_WAKE_JOB, _flush_alerts),
+        ),
+    )
+    app.bot_data[SERVICES_KEY] = services
+    register_handlers(app, access.staff, access.admins, settings.staff_chat_id)
+    return app
+
+
+def _telegram_application(settings: Settings, request: BaseRequest | None) -> ClinicApplication:
+    """PTB's application: HTML by default, no link previews, our rate limiter and start/stop hooks."""
     builder: Any = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token)
@@ -85,59 +129,22 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     app: ClinicApplication = builder.build()
-
-    dispatcher = Dispatcher(db, clock, telegram_sender(app.bot), settings.clinic_timezone)
-    Renderers(db, content, content.reminders, clock).register(dispatcher)
-    grace = Grace(
-        posture=timedelta(minutes=settings.posture_grace_minutes),
-        exercise=timedelta(minutes=settings.exercise_grace_minutes),
-    )
-
-    def armer(
-        name: str, callback: Callable[[ClinicContext], Coroutine[Any, Any, None]]
-    ) -> Callable[[float], None]:
-        def arm(delay_seconds: float) -> None:
-            """One wake-up job of a kind at a time, at the next due send; late is fine, never skipped."""
-            queue = app.job_queue
-            if queue is None:
-                return
-            for job in queue.get_jobs_by_name(name):
-                job.schedule_removal()
-            queue.run_once(callback, when=delay_seconds, name=name, job_kwargs={"misfire_grace_time": None})
-
-        return arm
-
-    def staff_chats() -> list[int]:
-        """Alerts go to the staff group, or to each admin when there is none."""
-        if settings.staff_chat_id is not None:
-            return [settings.staff_chat_id]
-        return sorted(access.admin_ids)
-
-    services = Services(
-        settings=settings,
-        clock=clock,
-        content=content,
-        db=db,
-        access=access,
-        scheduler=Scheduler(
-            db, dispatcher, content.reminders, clock, grace, armer(WAKE_JOB, _wake), plan_chunk
-        ),
-        engine=engine,
-        flood=FloodGuard(
-            clock, settings.flood_max_per_minute, timedelta(seconds=settings.flood_pause_seconds)
-        ),
-        alerts=AlertDesk(
-            db,
-            clock,
-            telegram_alert_poster(app.bot),
-            partial(alert_message, content.texts, settings.clinic_zone),
-            staff_chats,
-            armer(ALERT_WAKE_JOB, _flush_alerts),
-        ),
-    )
-    app.bot_data[SERVICES_KEY] = services
-    register_handlers(app, access.staff, access.admins, settings.staff_chat_id)
     return app
+
+
+def _armer(
+    app: ClinicApplication, name: str, callback: Callable[[ClinicContext], Coroutine[Any, Any, None]]
+) -> Callable[[float], None]:
+    def arm(delay_seconds: float) -> None:
+        """One wake-up job of a kind at a time, at the next due send; late is fine, never skipped."""
+        queue = app.job_queue
+        if queue is None:
+            return
+        for job in queue.get_jobs_by_name(name):
+            job.schedule_removal()
+        queue.run_once(callback, when=delay_seconds, name=name, job_kwargs={"misfire_grace_time": None})
+
+    return arm
 
 
 async def _post_init(app: ClinicApplication) -> None:

@@ -41,27 +41,9 @@ def register_handlers(
     # Staff commands work in private chats and in the clinic's staff group, if one is configured.
     staff_place = private | filters.Chat(chat_id=staff_chat_id) if staff_chat_id is not None else private
 
-    # 1. Admin and staff commands, guarded once by the role filters. Whoever fails the guard falls
-    #    through to the refusal handlers right after, so the refusal never runs for real staff.
-    for name, callback in ADMIN_COMMANDS.items():
-        app.add_handler(CommandHandler(name, callback, filters=admin_filter & staff_place))
-        app.add_handler(CommandHandler(name, staff.refuse_admin_command, filters=staff_filter & staff_place))
-    for name, callback in STAFF_COMMANDS.items():
-        app.add_handler(CommandHandler(name, callback, filters=staff_filter & staff_place))
-    app.add_handler(CommandHandler("cancel", broadcasts.cancel_command, filters=staff_filter & staff_place))
-    app.add_handler(
-        CommandHandler([*STAFF_COMMANDS, *ADMIN_COMMANDS], staff.refuse_staff_command, filters=private)
-    )
-
-    # 2. Everyone's commands, in private chats only (a group is no place for health messages).
-    app.add_handler(CommandHandler("start", common.start, filters=private))
-    app.add_handler(CommandHandler("help", common.help_command, filters=private))
-    app.add_handler(CommandHandler("privacy", common.privacy, filters=private))
-    app.add_handler(CommandHandler("contact", common.contact, filters=private | staff_place))
-    app.add_handler(CommandHandler("stop", common.stop, filters=private))
-    app.add_handler(CommandHandler("settings", reminders.settings_command, filters=private))
-    app.add_handler(CommandHandler("mydata", privacy.mydata_command, filters=private))
-    app.add_handler(CommandHandler("forget", privacy.forget_command, filters=private))
+    # 1. Admin and staff commands, then 2. everyone's commands.
+    _register_staff_commands(app, staff_filter, admin_filter, staff_place)
+    _register_everyones_commands(app, private, staff_place)
 
     # 3. Buttons. Anything unrecognised is a stale or forged button and gets a kind answer.
     app.add_handler(CallbackQueryHandler(common.join_button, pattern=rf"^{common.JOIN_PREFIX}"))
@@ -100,3 +82,38 @@ def register_handlers(
     app.add_handler(ChatMemberHandler(staff.added_to_group, ChatMemberHandler.MY_CHAT_MEMBER))
 
     app.add_error_handler(common.on_error)
+
+
+def _register_staff_commands(
+    app: ClinicApplication,
+    staff_filter: filters.BaseFilter,
+    admin_filter: filters.BaseFilter,
+    staff_place: filters.BaseFilter,
+) -> None:
+    """Staff commands work in private chats and in the clinic's staff group, if one is configured."""
+    private = filters.ChatType.PRIVATE
+    # 1. Admin and staff commands, guarded once by the role filters. Whoever fails the guard falls
+    #    through to the refusal handlers right after, so the refusal never runs for real staff.
+    for name, callback in ADMIN_COMMANDS.items():
+        app.add_handler(CommandHandler(name, callback, filters=admin_filter & staff_place))
+        app.add_handler(CommandHandler(name, staff.refuse_admin_command, filters=staff_filter & staff_place))
+    for name, callback in STAFF_COMMANDS.items():
+        app.add_handler(CommandHandler(name, callback, filters=staff_filter & staff_place))
+    app.add_handler(CommandHandler("cancel", broadcasts.cancel_command, filters=staff_filter & staff_place))
+    app.add_handler(
+        CommandHandler([*STAFF_COMMANDS, *ADMIN_COMMANDS], staff.refuse_staff_command, filters=private)
+    )
+
+
+def _register_everyones_commands(
+    app: ClinicApplication, private: filters.BaseFilter, staff_place: filters.BaseFilter
+) -> None:
+    # 2. Everyone's commands, in private chats only (a group is no place for health messages).
+    app.add_handler(CommandHandler("start", common.start, filters=private))
+    app.add_handler(CommandHandler("help", common.help_command, filters=private))
+    app.add_handler(CommandHandler("privacy", common.privacy, filters=private))
+    app.add_handler(CommandHandler("contact", common.contact, filters=private | staff_place))
+    app.add_handler(CommandHandler("stop", common.stop, filters=private))
+    app.add_handler(CommandHandler("settings", reminders.settings_command, filters=private))
+    app.add_handler(CommandHandler("mydata", privacy.mydata_command, filters=private))
+    app.add_handler(CommandHandler("forget", privacy.forget_command, filters=private))

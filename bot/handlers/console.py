@@ -12,6 +12,7 @@ import logging
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from telegram import Update
 from telegram.error import TelegramError
@@ -150,7 +151,24 @@ async def patient_card(services: Services, patient: Patient, *, admin: bool) -> 
     texts = services.content.texts
     db = services.db
     prefs = await db.prefs(patient.id, services.settings.clinic_timezone)
-    zone = prefs.zone
+    view = SettingsScreens(services.content.reminders, texts.clinic_fields())
+    text = texts.render(
+        "console.card",
+        number=patient.id,
+        name=patient.display_name,
+        status=texts.render(f"staff.status_{patient.status}"),
+        timezone=view.zone_label(prefs.timezone),
+        quiet=window_text(prefs.quiet_start, prefs.quiet_end),
+        done=await db.done_count(patient.id, services.clock.now() - timedelta(days=7)),
+        markup=await card_sections(services, patient, prefs.zone),
+    )
+    return OutgoingMessage(text, card_buttons(services, patient.id, admin=admin))
+
+
+async def card_sections(services: Services, patient: Patient, zone: ZoneInfo) -> dict[str, str]:
+    """The card's lists: recent sessions, check-in answers, open alerts and what is coming."""
+    texts = services.content.texts
+    db = services.db
     none = texts.render("console.none")
     aftercare = services.content.aftercare
     sessions = [
@@ -192,38 +210,31 @@ async def patient_card(services: Services, patient: Patient, *, admin: bool) -> 
         )
         for item in await db.upcoming(patient.id, limit=10)
     ]
-    view = SettingsScreens(services.content.reminders, texts.clinic_fields())
-    text = texts.render(
-        "console.card",
-        number=patient.id,
-        name=patient.display_name,
-        status=texts.render(f"staff.status_{patient.status}"),
-        timezone=view.zone_label(prefs.timezone),
-        quiet=window_text(prefs.quiet_start, prefs.quiet_end),
-        done=await db.done_count(patient.id, services.clock.now() - timedelta(days=7)),
-        markup={
-            "sessions": "\n".join(sessions) or none,
-            "checkins": "\n".join(checkins) or none,
-            "alerts": "\n".join(alerts) or none,
-            "upcoming": "\n".join(upcoming) or texts.render("staff.patient_nothing"),
-        },
-    )
-    buttons = (
+    return {
+        "sessions": "\n".join(sessions) or none,
+        "checkins": "\n".join(checkins) or none,
+        "alerts": "\n".join(alerts) or none,
+        "upcoming": "\n".join(upcoming) or texts.render("staff.patient_nothing"),
+    }
+
+
+def card_buttons(services: Services, patient_id: int, *, admin: bool) -> tuple[tuple[Button, ...], ...]:
+    texts = services.content.texts
+    return (
         (
-            Button(texts.render("console.button_session"), f"{CARD_PREFIX}{patient.id}:session"),
-            Button(texts.render("console.button_invite"), f"{CARD_PREFIX}{patient.id}:invite"),
+            Button(texts.render("console.button_session"), f"{CARD_PREFIX}{patient_id}:session"),
+            Button(texts.render("console.button_invite"), f"{CARD_PREFIX}{patient_id}:invite"),
         ),
         (
-            Button(texts.render("console.button_stop"), f"{CARD_PREFIX}{patient.id}:stop"),
+            Button(texts.render("console.button_stop"), f"{CARD_PREFIX}{patient_id}:stop"),
             # Erasing is for admins; other staff don't see the button (and are refused if they forge it).
             *(
-                [Button(texts.render("console.button_erase"), f"{CARD_PREFIX}{patient.id}:erase")]
+                [Button(texts.render("console.button_erase"), f"{CARD_PREFIX}{patient_id}:erase")]
                 if admin
                 else []
             ),
         ),
     )
-    return OutgoingMessage(text, buttons)
 
 
 ERASE_NONCES = "erase_nonces"
