@@ -14,13 +14,11 @@ from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot import callbacks
 from bot.content.reminders import ReminderContent
 from bot.db import Prefs
 from bot.kinds import Kind
 from bot.outbox import Button, OutgoingMessage
-
-PREFIX = "set:"
-OFFER_PREFIX = "offer:"
 
 
 def clock_time(value: time) -> str:
@@ -91,23 +89,26 @@ class SettingsScreens:
         )
         b = Button
         rows: list[tuple[Button, ...]] = [
-            (b(self._t("button_timezone"), f"{PREFIX}tz"), b(self._t("button_quiet"), f"{PREFIX}quiet")),
             (
-                b(self._t("button_posture_off"), f"{PREFIX}posture:off")
+                b(self._t("button_timezone"), callbacks.SETTINGS.data("tz")),
+                b(self._t("button_quiet"), callbacks.SETTINGS.data("quiet")),
+            ),
+            (
+                b(self._t("button_posture_off"), callbacks.SETTINGS.data(Kind.POSTURE, "off"))
                 if prefs.posture_on
-                else b(self._t("button_posture_on"), f"{PREFIX}posture:on"),
-                b(self._t("button_work_hours"), f"{PREFIX}work"),
+                else b(self._t("button_posture_on"), callbacks.SETTINGS.data(Kind.POSTURE, "on")),
+                b(self._t("button_work_hours"), callbacks.SETTINGS.data("work")),
             ),
             (
-                b(self._t("button_exercise_off"), f"{PREFIX}ex:off")
+                b(self._t("button_exercise_off"), callbacks.SETTINGS.data("ex", "off"))
                 if prefs.exercise_on
-                else b(self._t("button_exercise_on"), f"{PREFIX}ex:on"),
-                b(self._t("button_exercise_time"), f"{PREFIX}extime"),
+                else b(self._t("button_exercise_on"), callbacks.SETTINGS.data("ex", "on")),
+                b(self._t("button_exercise_time"), callbacks.SETTINGS.data("extime")),
             ),
             (
-                b(self._t("button_resume"), f"{PREFIX}resume")
+                b(self._t("button_resume"), callbacks.SETTINGS.data("resume"))
                 if prefs.is_paused(now)
-                else b(self._t("button_pause"), f"{PREFIX}pause"),
+                else b(self._t("button_pause"), callbacks.SETTINGS.data("pause")),
             ),
         ]
         return OutgoingMessage(text, tuple(rows))
@@ -115,23 +116,33 @@ class SettingsScreens:
     def submenu(self, name: str) -> OutgoingMessage | None:
         """The list of choices behind one overview button; None for an unknown name."""
         c = self._r.choices
-        back = (Button(self._t("button_back"), f"{PREFIX}menu"),)
+        back = (Button(self._t("button_back"), callbacks.SETTINGS.data("menu")),)
         options: list[tuple[str, str]]
         if name == "tz":
-            options = [(label, f"{PREFIX}tz:{zone}") for zone, label in c.zones]
-            options.append((self._t("button_type_zone"), f"{PREFIX}tz:type"))
+            options = [(label, callbacks.SETTINGS.data("tz", zone)) for zone, label in c.zones]
+            options.append((self._t("button_type_zone"), callbacks.SETTINGS.data("tz", "type")))
             title = self._t("choose_timezone")
         elif name == "quiet":
-            options = [(window_text(s, e), f"{PREFIX}quiet:{window_code(s, e)}") for s, e in c.quiet_hours]
+            options = [
+                (window_text(s, e), callbacks.SETTINGS.data("quiet", window_code(s, e)))
+                for s, e in c.quiet_hours
+            ]
             title = self._t("choose_quiet")
         elif name == "work":
-            options = [(window_text(s, e), f"{PREFIX}work:{window_code(s, e)}") for s, e in c.work_hours]
+            options = [
+                (window_text(s, e), callbacks.SETTINGS.data("work", window_code(s, e)))
+                for s, e in c.work_hours
+            ]
             title = self._t("choose_work_hours")
         elif name == "extime":
-            options = [(clock_time(t), f"{PREFIX}extime:{t:%H%M}") for t in c.exercise_times]
+            options = [
+                (clock_time(t), callbacks.SETTINGS.data("extime", f"{t:%H%M}")) for t in c.exercise_times
+            ]
             title = self._t("choose_exercise_time")
         elif name == "pause":
-            options = [(self._t("pause_days", days=d), f"{PREFIX}pause:{d}") for d in c.pause_days]
+            options = [
+                (self._t("pause_days", days=d), callbacks.SETTINGS.data("pause", d)) for d in c.pause_days
+            ]
             title = self._t("choose_pause")
         else:
             return None
@@ -194,10 +205,10 @@ class SettingsScreens:
             self._t("offer"),
             (
                 (
-                    Button(self._t("offer_posture"), f"{OFFER_PREFIX}posture"),
-                    Button(self._t("offer_exercise"), f"{OFFER_PREFIX}exercise"),
+                    Button(self._t("offer_posture"), callbacks.OFFER.data(Kind.POSTURE)),
+                    Button(self._t("offer_exercise"), callbacks.OFFER.data(Kind.EXERCISE)),
                 ),
-                (Button(self._t("offer_none"), f"{OFFER_PREFIX}none"),),
+                (Button(self._t("offer_none"), callbacks.OFFER.data("none")),),
             ),
         )
 
@@ -209,7 +220,7 @@ class ParsedButton:
 
 
 def parse_button(data: str) -> ParsedButton | None:
-    if not data.startswith(PREFIX):
+    fields = callbacks.SETTINGS.parse(data)
+    if fields is None or not fields[0]:
         return None
-    name, _, value = data.removeprefix(PREFIX).partition(":")
-    return ParsedButton(name, value) if name else None
+    return ParsedButton(*fields)

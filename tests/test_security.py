@@ -337,3 +337,23 @@ async def test_faults_lose_no_scheduled_message(tmp_path: Path) -> None:
         reachable = {r["status"] for r in rows if r["patient_id"] != 12}
         assert reachable == {"sent"}
         assert (await bot.db.patient(12)).status == "blocked"  # type: ignore[union-attr]
+
+
+def test_callback_data_is_built_and_read_in_one_place() -> None:
+    """Every family of buttons builds data within Telegram's 64 bytes and reads it back field by field;
+    anything else (another family, too long) is refused, never half-read."""
+    from bot import callbacks
+
+    assert callbacks.CARD.parse(callbacks.CARD.data(12, "erase_yes", "n0nce")) == ("12", "erase_yes", "n0nce")
+    assert callbacks.CARD.parse("pc:12") == ("12", "", "")
+    assert callbacks.PATIENT_LIST.parse(callbacks.PATIENT_LIST.data(8, "a:b")) == ("8", "a:b")
+    assert callbacks.CARD.parse("bc:12:send") is None and callbacks.CARD.parse(None) is None
+    assert (
+        callbacks.number("12") == 12 and callbacks.number("-1") is None and callbacks.number("9" * 13) is None
+    )
+    with pytest.raises(ValueError, match="over 64 bytes"):
+        callbacks.PATIENT_LIST.data(0, "x" * 64)
+    with pytest.raises(ValueError, match="at most 1 fields"):
+        callbacks.ALERT.data(1, "extra")
+    prefixes = [c.prefix for c in vars(callbacks).values() if isinstance(c, callbacks.Callback)]
+    assert len(prefixes) == len(set(prefixes)) and all(p.endswith(":") for p in prefixes)

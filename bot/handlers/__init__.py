@@ -16,12 +16,10 @@ from telegram.ext import (
     filters,
 )
 
+from bot import callbacks
 from bot.handlers import alerts, broadcasts, common, console, flood, privacy, questions, reminders, staff
 from bot.handlers.commands import Role, commands_for
 from bot.handlers.pending import AwaitingInput, Pending
-from bot.patient_settings import OFFER_PREFIX
-from bot.patient_settings import PREFIX as SETTINGS_PREFIX
-from bot.renderers import CHECKIN_PREFIX, REMINDER_PREFIX
 from bot.services import ClinicApplication
 
 # Derived from the one declaration of the staff commands (bot/handlers/commands.py).
@@ -46,18 +44,16 @@ def register_handlers(
     _register_everyones_commands(app, private, staff_place)
 
     # 3. Buttons. Anything unrecognised is a stale or forged button and gets a kind answer.
-    app.add_handler(CallbackQueryHandler(common.join_button, pattern=rf"^{common.JOIN_PREFIX}"))
-    app.add_handler(CallbackQueryHandler(alerts.alert_handled_button, pattern=rf"^{alerts.ALERT_PREFIX}"))
-    app.add_handler(CallbackQueryHandler(reminders.checkin_button, pattern=rf"^{CHECKIN_PREFIX}"))
-    app.add_handler(CallbackQueryHandler(reminders.reminder_button, pattern=rf"^{REMINDER_PREFIX}"))
-    app.add_handler(CallbackQueryHandler(reminders.settings_button, pattern=rf"^{SETTINGS_PREFIX}"))
-    app.add_handler(CallbackQueryHandler(reminders.offer_button, pattern=rf"^{OFFER_PREFIX}"))
-    app.add_handler(CallbackQueryHandler(privacy.forget_button, pattern=rf"^{privacy.FORGET_PREFIX}"))
-    app.add_handler(CallbackQueryHandler(console.patient_list_button, pattern=rf"^{console.LIST_PREFIX}"))
-    app.add_handler(CallbackQueryHandler(console.card_button, pattern=rf"^{console.CARD_PREFIX}"))
-    app.add_handler(
-        CallbackQueryHandler(broadcasts.broadcast_button, pattern=rf"^{broadcasts.BROADCAST_PREFIX}")
-    )
+    app.add_handler(CallbackQueryHandler(common.join_button, pattern=callbacks.JOIN.pattern))
+    app.add_handler(CallbackQueryHandler(alerts.alert_handled_button, pattern=callbacks.ALERT.pattern))
+    app.add_handler(CallbackQueryHandler(reminders.checkin_button, pattern=callbacks.CHECKIN.pattern))
+    app.add_handler(CallbackQueryHandler(reminders.reminder_button, pattern=callbacks.REMINDER.pattern))
+    app.add_handler(CallbackQueryHandler(reminders.settings_button, pattern=callbacks.SETTINGS.pattern))
+    app.add_handler(CallbackQueryHandler(reminders.offer_button, pattern=callbacks.OFFER.pattern))
+    app.add_handler(CallbackQueryHandler(privacy.forget_button, pattern=callbacks.FORGET.pattern))
+    app.add_handler(CallbackQueryHandler(console.patient_list_button, pattern=callbacks.PATIENT_LIST.pattern))
+    app.add_handler(CallbackQueryHandler(console.card_button, pattern=callbacks.CARD.pattern))
+    app.add_handler(CallbackQueryHandler(broadcasts.broadcast_button, pattern=callbacks.BROADCAST.pattern))
     app.add_handler(CallbackQueryHandler(common.stale_button))
 
     # 4. Free text. First what the bot is waiting for (bot/handlers/pending.py): staff's broadcast

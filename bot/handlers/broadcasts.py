@@ -12,6 +12,7 @@ from datetime import datetime
 from telegram import Bot, Message, Update
 from telegram.error import TelegramError
 
+from bot import callbacks
 from bot.broadcasts import AUDIENCES, USEFUL_FOR, check_text, parse_when, when_choices
 from bot.db import Broadcast
 from bot.handlers import pending
@@ -26,7 +27,6 @@ from bot.services import ClinicContext, Services
 
 log = logging.getLogger(__name__)
 
-BROADCAST_PREFIX = "bc:"
 BROADCAST_INPUT = frozenset({Pending.BROADCAST_TEXT, Pending.BROADCAST_TIME})
 PROGRESS_SHOWN_KEY = "broadcast_progress_shown"
 
@@ -95,8 +95,10 @@ async def start_draft(update: Update, context: ClinicContext, raw: str) -> None:
             if days is None
             else texts.render("console.audience_recent", days=days, count=count)
         )
-        rows.append((Button(label, f"{BROADCAST_PREFIX}{broadcast_id}:aud:{days or 'all'}"),))
-    rows.append((Button(texts.render("console.button_cancel"), f"{BROADCAST_PREFIX}{broadcast_id}:cancel"),))
+        rows.append((Button(label, callbacks.BROADCAST.data(broadcast_id, "aud", days or "all")),))
+    rows.append(
+        (Button(texts.render("console.button_cancel"), callbacks.BROADCAST.data(broadcast_id, "cancel")),)
+    )
     await reply(update, texts.render("console.broadcast_audience"), OutgoingMessage("", tuple(rows)))
 
 
@@ -104,15 +106,12 @@ async def broadcast_button(update: Update, context: ClinicContext) -> None:
     """Every button of the broadcast dialog: audience, time, send, cancel (also of a running one)."""
     services = context.services
     texts = services.content.texts
-    pressed = await pressing_staff(update, services, BROADCAST_PREFIX)
+    pressed = await pressing_staff(update, services, callbacks.BROADCAST)
     if pressed is None:
         return
-    staff_id, data = pressed
-    parts = data.split(":")
-    broadcast = (
-        await services.db.broadcast(int(parts[0])) if parts[0].isdigit() and len(parts[0]) < 10 else None
-    )
-    action, value = [*parts, "", ""][1:3]
+    staff_id, (raw_id, action, value) = pressed
+    broadcast_id = callbacks.number(raw_id, digits=9)
+    broadcast = await services.db.broadcast(broadcast_id) if broadcast_id is not None else None
     if broadcast is None:
         await reply(update, texts.render("console.stale"))
         return
@@ -134,14 +133,22 @@ async def broadcast_button(update: Update, context: ClinicContext) -> None:
         await services.db.set_broadcast_draft(broadcast.id, audience_days=days, send_at=None)
         choices = when_choices(now, services.settings.clinic_zone)
         rows = [
-            (Button(texts.render(f"console.when_{key}"), f"{BROADCAST_PREFIX}{broadcast.id}:when:{key}"),)
+            (
+                Button(
+                    texts.render(f"console.when_{key}"), callbacks.BROADCAST.data(broadcast.id, "when", key)
+                ),
+            )
             for key in choices
         ]
         rows.append(
-            (Button(texts.render("console.when_type"), f"{BROADCAST_PREFIX}{broadcast.id}:when:type"),)
+            (
+                Button(
+                    texts.render("console.when_type"), callbacks.BROADCAST.data(broadcast.id, "when", "type")
+                ),
+            )
         )
         rows.append(
-            (Button(texts.render("console.button_cancel"), f"{BROADCAST_PREFIX}{broadcast.id}:cancel"),)
+            (Button(texts.render("console.button_cancel"), callbacks.BROADCAST.data(broadcast.id, "cancel")),)
         )
         await show(update, OutgoingMessage(texts.render("console.broadcast_when"), tuple(rows)))
     elif action == "when" and value == "type":
@@ -183,8 +190,8 @@ async def choose_when(
     )
     buttons = (
         (
-            Button(texts.render("console.button_send"), f"{BROADCAST_PREFIX}{broadcast_id}:send"),
-            Button(texts.render("console.button_cancel"), f"{BROADCAST_PREFIX}{broadcast_id}:cancel"),
+            Button(texts.render("console.button_send"), callbacks.BROADCAST.data(broadcast_id, "send")),
+            Button(texts.render("console.button_cancel"), callbacks.BROADCAST.data(broadcast_id, "cancel")),
         ),
     )
     await reply(update, preview, OutgoingMessage(preview, buttons))
@@ -245,7 +252,12 @@ def progress_message(services: Services, broadcast: Broadcast, counts: dict[str,
             )
         )
     stop = (
-        (Button(texts.render("console.button_stop_broadcast"), f"{BROADCAST_PREFIX}{broadcast_id}:cancel"),),
+        (
+            Button(
+                texts.render("console.button_stop_broadcast"),
+                callbacks.BROADCAST.data(broadcast_id, "cancel"),
+            ),
+        ),
     )
     if broadcast.send_at is not None and broadcast.send_at > services.clock.now():
         when = describe_when(services, broadcast.send_at)

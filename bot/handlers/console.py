@@ -17,7 +17,9 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 from telegram.error import TelegramError
 
+from bot import callbacks
 from bot.aftercare import area_labels
+from bot.callbacks import Callback
 from bot.db import Patient
 from bot.enrollment import invite_link, reissue_invite
 from bot.handlers.alerts import alert_message, close_erased_alerts
@@ -31,8 +33,6 @@ from bot.services import ClinicContext, Services
 
 log = logging.getLogger(__name__)
 
-LIST_PREFIX = "pl:"
-CARD_PREFIX = "pc:"
 PAGE_SIZE = 8
 MAX_QUERY_BYTES = 30  # callback data holds at most 64 bytes
 
@@ -43,9 +43,9 @@ def staff_user(update: Update, services: Services) -> int | None:
 
 
 async def pressing_staff(
-    update: Update, services: Services, prefix: str, *, answer: bool = True
-) -> tuple[int, str] | None:
-    """The staff member who pressed a console button and what follows the prefix; refuses anyone else.
+    update: Update, services: Services, callback: Callback, *, answer: bool = True
+) -> tuple[int, tuple[str, ...]] | None:
+    """The staff member who pressed a console button and the button's fields; refuses anyone else.
 
     With ``answer=False`` the caller answers the press itself (with a toast when the data is stale).
     """
@@ -58,7 +58,7 @@ async def pressing_staff(
         return None
     if answer:
         await query.answer()
-    return staff_id, (query.data or "").removeprefix(prefix)
+    return staff_id, callback.parse(query.data) or ("",) * callback.fields
 
 
 def short(query: str) -> str:
@@ -94,7 +94,7 @@ async def patient_page(services: Services, query: str, offset: int) -> OutgoingM
                     if p.last_session
                     else "",
                 ),
-                f"{CARD_PREFIX}{p.id}",
+                callbacks.CARD.data(p.id),
             ),
         )
         for p in summaries
@@ -102,10 +102,17 @@ async def patient_page(services: Services, query: str, offset: int) -> OutgoingM
     nav: list[Button] = []
     if offset > 0:
         nav.append(
-            Button(texts.render("console.prev_button"), f"{LIST_PREFIX}{max(offset - PAGE_SIZE, 0)}:{query}")
+            Button(
+                texts.render("console.prev_button"),
+                callbacks.PATIENT_LIST.data(max(offset - PAGE_SIZE, 0), query),
+            )
         )
     if offset + PAGE_SIZE < total:
-        nav.append(Button(texts.render("console.next_button"), f"{LIST_PREFIX}{offset + PAGE_SIZE}:{query}"))
+        nav.append(
+            Button(
+                texts.render("console.next_button"), callbacks.PATIENT_LIST.data(offset + PAGE_SIZE, query)
+            )
+        )
     if nav:
         rows.append(tuple(nav))
     header = texts.render(
@@ -138,10 +145,10 @@ async def patient_command(update: Update, context: ClinicContext) -> None:
 
 async def patient_list_button(update: Update, context: ClinicContext) -> None:
     services = context.services
-    pressed = await pressing_staff(update, services, LIST_PREFIX)
+    pressed = await pressing_staff(update, services, callbacks.PATIENT_LIST)
     if pressed is None:
         return
-    raw_offset, _, text = pressed[1].partition(":")
+    raw_offset, text = pressed[1]
     offset = int(raw_offset) if raw_offset.isdigit() and len(raw_offset) < 7 else 0
     await show(update, await patient_page(services, short(text), offset))
 
@@ -222,14 +229,14 @@ def card_buttons(services: Services, patient_id: int, *, admin: bool) -> tuple[t
     texts = services.content.texts
     return (
         (
-            Button(texts.render("console.button_session"), f"{CARD_PREFIX}{patient_id}:session"),
-            Button(texts.render("console.button_invite"), f"{CARD_PREFIX}{patient_id}:invite"),
+            Button(texts.render("console.button_session"), callbacks.CARD.data(patient_id, "session")),
+            Button(texts.render("console.button_invite"), callbacks.CARD.data(patient_id, "invite")),
         ),
         (
-            Button(texts.render("console.button_stop"), f"{CARD_PREFIX}{patient_id}:stop"),
+            Button(texts.render("console.button_stop"), callbacks.CARD.data(patient_id, "stop")),
             # Erasing is for admins; other staff don't see the button (and are refused if they forge it).
             *(
-                [Button(texts.render("console.button_erase"), f"{CARD_PREFIX}{patient_id}:erase")]
+                [Button(texts.render("console.button_erase"), callbacks.CARD.data(patient_id, "erase"))]
                 if admin
                 else []
             ),
@@ -271,15 +278,14 @@ async def card_button(update: Update, context: ClinicContext) -> None:
     ``erase_yes`` cannot skip the question.
     """
     services = context.services
-    pressed = await pressing_staff(update, services, CARD_PREFIX, answer=False)
+    pressed = await pressing_staff(update, services, callbacks.CARD, answer=False)
     query = update.callback_query
     if pressed is None or query is None:
         return
-    staff_id, data = pressed
-    raw_id, _, rest = data.partition(":")
-    action, _, nonce = rest.partition(":")
-    valid_id = raw_id.isdigit() and len(raw_id) < 10
-    patient = await services.db.patient(int(raw_id)) if valid_id else None
+    staff_id, (raw_id, action, nonce) = pressed
+    number = callbacks.number(raw_id, digits=9)
+    valid_id = number is not None
+    patient = await services.db.patient(number) if number is not None else None
     if patient is None or action not in CARD_ACTIONS:
         gone = valid_id and action in CARD_ACTIONS
         await query.answer(services.content.texts.render_plain("console.gone" if gone else "console.stale"))
@@ -320,8 +326,8 @@ def confirmation(
         texts.render(key, number=patient.id, name=patient.display_name),
         (
             (
-                Button(texts.render(yes), f"{CARD_PREFIX}{patient.id}:{yes_data}"),
-                Button(texts.render("console.button_cancel"), f"{CARD_PREFIX}{patient.id}"),
+                Button(texts.render(yes), callbacks.CARD.data(patient.id, yes_data)),
+                Button(texts.render("console.button_cancel"), callbacks.CARD.data(patient.id)),
             ),
         ),
     )

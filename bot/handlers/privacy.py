@@ -6,6 +6,7 @@ import logging
 
 from telegram import Update
 
+from bot import callbacks
 from bot.handlers.alerts import close_erased_alerts
 from bot.handlers.common import own_patient, remove_buttons, reply
 from bot.outbox import Button, OutgoingMessage
@@ -13,8 +14,6 @@ from bot.privacy import my_data
 from bot.services import ClinicContext
 
 log = logging.getLogger(__name__)
-
-FORGET_PREFIX = "forget:"
 
 
 async def mydata_command(update: Update, context: ClinicContext) -> None:
@@ -37,8 +36,8 @@ async def forget_command(update: Update, context: ClinicContext) -> None:
         texts.render("privacy.forget_confirm"),
         (
             (
-                Button(texts.render("privacy.forget_yes"), f"{FORGET_PREFIX}yes"),
-                Button(texts.render("privacy.forget_no"), f"{FORGET_PREFIX}no"),
+                Button(texts.render("privacy.forget_yes"), callbacks.FORGET.data("yes")),
+                Button(texts.render("privacy.forget_no"), callbacks.FORGET.data("no")),
             ),
         ),
     )
@@ -57,7 +56,7 @@ async def forget_button(update: Update, context: ClinicContext) -> None:
     patient = await own_patient(update, context)
     if patient is None:
         await reply(update, texts.render("privacy.nothing_stored"))
-    elif query.data == f"{FORGET_PREFIX}yes":
+    elif callbacks.FORGET.parse(query.data) == ("yes",):
         erasure = await services.db.erase_patient(services.clock.now(), patient.id, actor_id=0)
         log.info("patient #%s erased their data", patient.id)
         if erasure is not None:

@@ -7,15 +7,16 @@ from datetime import timedelta
 
 from telegram import Update
 
+from bot import callbacks
+from bot.callbacks import Callback
 from bot.db import OutboxItem, Patient, PlannedSend
 from bot.handlers import pending
 from bot.handlers.alerts import alert_staff
 from bot.handlers.common import own_patient, remove_buttons, reply, show
 from bot.handlers.pending import Pending
 from bot.kinds import REMINDER_KINDS, Kind
-from bot.patient_settings import OFFER_PREFIX, SettingsScreens, parse_button, valid_zone
+from bot.patient_settings import SettingsScreens, parse_button, valid_zone
 from bot.reminders import CHECKIN, answer_checkin
-from bot.renderers import CHECKIN_PREFIX, REMINDER_PREFIX
 from bot.services import ClinicContext
 
 log = logging.getLogger(__name__)
@@ -48,13 +49,14 @@ async def toast(update: Update, text: str) -> None:
         await update.callback_query.answer(text[:200])
 
 
-def split_item_button(data: str, prefix: str) -> tuple[int, str] | None:
-    raw_id, _, value = data.removeprefix(prefix).partition(":")
-    return (int(raw_id), value) if raw_id.isdigit() and len(raw_id) < 12 else None
+def split_item_button(data: str | None, callback: Callback) -> tuple[int, str] | None:
+    fields = callback.parse(data)
+    item_id = callbacks.number(fields[0], digits=11) if fields else None
+    return (item_id, fields[1]) if fields and item_id is not None else None
 
 
 async def pressed_item(
-    update: Update, context: ClinicContext, prefix: str, kinds: frozenset[str]
+    update: Update, context: ClinicContext, callback: Callback, kinds: frozenset[str]
 ) -> tuple[Patient, OutboxItem, str] | None:
     """The patient, and the message of theirs the button was under, if the button is genuine.
 
@@ -65,7 +67,7 @@ async def pressed_item(
     query = update.callback_query
     if query is None:
         return None
-    parsed = split_item_button(query.data or "", prefix)
+    parsed = split_item_button(query.data, callback)
     patient = await own_patient(update, context)
     item = await context.services.db.outbox_item(parsed[0]) if parsed else None
     if (
@@ -76,7 +78,7 @@ async def pressed_item(
         or item.kind not in kinds
         or not item.was_sent
     ):
-        key = "reminder_replies.stale" if prefix == REMINDER_PREFIX else "checkin_replies.closed"
+        key = "reminder_replies.stale" if callback is callbacks.REMINDER else "checkin_replies.closed"
         await toast(update, rtext(context, key))
         return None
     await query.answer()
@@ -86,7 +88,7 @@ async def pressed_item(
 async def checkin_button(update: Update, context: ClinicContext) -> None:
     """An answer to a check-in: fitting advice, maybe a follow-up, and a staff alert when it calls for one."""
     services = context.services
-    pressed = await pressed_item(update, context, CHECKIN_PREFIX, frozenset({CHECKIN}))
+    pressed = await pressed_item(update, context, callbacks.CHECKIN, frozenset({CHECKIN}))
     if pressed is None:
         return
     patient, item, answer_key = pressed
@@ -120,7 +122,7 @@ def snooze_key(item: OutboxItem) -> str:
 async def reminder_button(update: Update, context: ClinicContext) -> None:
     """Done, Snooze or Skip under a posture or exercise reminder that was sent to this patient."""
     services = context.services
-    pressed = await pressed_item(update, context, REMINDER_PREFIX, REMINDER_KINDS)
+    pressed = await pressed_item(update, context, callbacks.REMINDER, REMINDER_KINDS)
     if pressed is None:
         return
     patient, item, response = pressed
@@ -203,7 +205,8 @@ async def offer_button(update: Update, context: ClinicContext) -> None:
     services = context.services
     patient = await pressing_patient(update, context)
     query = update.callback_query
-    choice = (query.data or "").removeprefix(OFFER_PREFIX) if query else ""
+    fields = callbacks.OFFER.parse(query.data) if query else None
+    choice = fields[0] if fields else ""
     if patient is None or choice not in {*REMINDER_KINDS, "none"}:
         await reply(update, rtext(context, "settings.only_patients"))
         return
