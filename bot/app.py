@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import logging
 import os
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
@@ -30,13 +29,12 @@ from bot.handlers.commands import check_commands
 from bot.handlers.menus import publish_menus
 from bot.handlers.sending import telegram_alert_poster, telegram_sender
 from bot.outbox import Dispatcher
+from bot.privacy import retention_job
 from bot.ratelimit import ClinicRateLimiter
 from bot.reminders import PLAN_CHUNK, Grace
 from bot.renderers import Renderers
 from bot.scheduler import Scheduler
 from bot.services import SERVICES_KEY, ClinicApplication, ClinicContext, Services
-
-log = logging.getLogger(__name__)
 
 WAKE_JOB = "wake"
 ALERT_WAKE_JOB = "alert-wake"
@@ -161,7 +159,7 @@ async def _post_init(app: ClinicApplication) -> None:
         app.job_queue.run_repeating(_tick, interval=TICK_SECONDS, first=TICK_SECONDS, name="tick")
         app.job_queue.run_repeating(_plan, interval=PLAN_SECONDS, first=PLAN_SECONDS, name="plan")
         app.job_queue.run_repeating(
-            _purge, interval=PURGE_SECONDS, first=PURGE_FIRST_SECONDS, name="retention"
+            retention_job, interval=PURGE_SECONDS, first=PURGE_FIRST_SECONDS, name="retention"
         )
         app.job_queue.run_repeating(
             broadcast_progress_job,
@@ -188,21 +186,6 @@ async def _tick(context: ClinicContext) -> None:
 
 async def _flush_alerts(context: ClinicContext) -> None:
     await context.services.alerts.flush()
-
-
-async def _purge(context: ClinicContext) -> None:
-    """Daily retention: finished invites, delivered messages, handled alerts and question topics past
-    their time; invites nobody opened go as soon as they expire."""
-    services = context.services
-    settings = services.settings
-    purged = await services.db.purge_expired(
-        services.clock.now(),
-        invites_days=settings.retention_invites_days,
-        outbox_days=settings.retention_outbox_days,
-        alerts_days=settings.retention_alerts_days,
-        questions_days=settings.retention_questions_days,
-    )
-    log.info("retention: purged %s", purged)
 
 
 async def _plan(context: ClinicContext) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,8 +13,11 @@ from bot.clock import from_db
 from bot.content import Content
 from bot.db import Database, Patient, Prefs
 from bot.patient_settings import SettingsScreens, clock_time, window_text
+from bot.services import ClinicContext
 
 MESSAGE_LIMIT = 4000
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -226,3 +230,18 @@ def _split(block: str, limit: int) -> list[str]:
     if current:
         pieces.append(current)
     return pieces
+
+
+async def retention_job(context: ClinicContext) -> None:
+    """The daily retention job (wired in bot/app.py): finished invites, delivered messages, handled
+    alerts and question topics past their time; invites nobody opened go as soon as they expire."""
+    services = context.services
+    settings = services.settings
+    purged = await services.db.purge_expired(
+        services.clock.now(),
+        invites_days=settings.retention_invites_days,
+        outbox_days=settings.retention_outbox_days,
+        alerts_days=settings.retention_alerts_days,
+        questions_days=settings.retention_questions_days,
+    )
+    log.info("retention: purged %s", purged)
