@@ -117,7 +117,7 @@ EMERGENCY_CASES = {
         "passed out in the shower",
         "keeled over in the kitchen",
     ],
-    "emergency.dark_urine_with_muscle_symptoms": ["my pee is cola colored and my muscles are so sore"],
+    "emergency.muscle_breakdown": ["my pee is cola colored and my muscles are so sore"],
     "emergency.fever_with_stiff_neck": ["fever and a stiff neck", "temp 39.1 and my neck is stiff"],
     "emergency.self_harm": [
         "i want to kill myself",
@@ -711,7 +711,7 @@ GAP_CLASS_CASES = [
     (
         "my wee's gone dark brown and my legs are swollen and painful",
         40,
-        "emergency.dark_urine_with_muscle_symptoms",
+        "emergency.muscle_breakdown",
     ),
     ("poo came out and i didnt even feel it", 48, "emergency.cauda_equina"),
     ("between my legs feels like a local anaesthetic", None, "emergency.cauda_equina"),

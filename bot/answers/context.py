@@ -44,6 +44,8 @@ class Message:
     pain_score: bool = False  # states a pain score ("a 4 today", "3/10")
     pain_scores: tuple[PainScore, ...] = ()  # each score with its time rank, in order
     age: float | None = None  # the oldest age stated ("I'm 78", "my mum is 85")
+    denied: list[bool] | None = None  # words denied after them ("breathing easy"); None: none
+    history: list[bool] | None = None  # words of a clause about the past ("a TIA in 2015"); None: none
 
 
 def split_clauses(raw_tokens: Sequence[str], vocab: Vocabulary, language: Language) -> Clauses:
@@ -112,6 +114,39 @@ def negations(c: Clauses, pseudo: Sequence[bool], vocab: Vocabulary, language: L
                 break
             negated[j] = True
     return negated
+
+
+def denials_after(c: Clauses, negated: list[bool], vocab: Vocabulary) -> list[bool] | None:
+    """ "Breathing easy", "my chest feels totally normal": the word before a denial word (past linking
+    words like "feels", "totally") is denied, as "no trouble breathing" is. Only triage reads these
+    ("walking feels good" still says the message is about walking)."""
+    denied: list[bool] | None = None
+    for j, tok in enumerate(c.tokens):
+        if tok not in vocab.denial_after or negated[j]:
+            continue
+        i = j - 1
+        while i >= 0 and c.clause[i] == c.clause[j] and c.tokens[i] in vocab.denial_links:
+            i -= 1
+        if i >= 0 and c.clause[i] == c.clause[j] and not c.comma_before[i + 1]:
+            denied = denied if denied is not None else [False] * len(c.tokens)
+            denied[i] = True
+    return denied
+
+
+def history(c: Clauses, negated: list[bool], vocab: Vocabulary) -> list[bool] | None:
+    """Words of each clause that dates what it tells in the past ("I had a mini-stroke in 2015", "a clot
+    years ago"), unless the clause also says it is here now ("... and today my arm is weak again")."""
+    n = len(c.tokens)
+    dated = {c.clause[i] for phrase in vocab.history_cues for i in find_phrase(c.tokens, phrase)}
+    if not dated:
+        return None
+    present = {
+        c.clause[i] for phrase in vocab.present_cues for i in find_phrase(c.tokens, phrase) if not negated[i]
+    }
+    past = dated - present
+    if not past:
+        return None
+    return [c.clause[i] in past for i in range(n)]
 
 
 def hypotheticals(c: Clauses, vocab: Vocabulary) -> list[bool]:

@@ -9,6 +9,8 @@ from typing import Any
 
 from bot.answers.context import (
     Message,
+    denials_after,
+    history,
     hypotheticals,
     negations,
     pseudo_negations,
@@ -44,7 +46,7 @@ class AnswerEngine:
         )
         self._quantities = Quantities(content.vocab, content.language, content.ranges)
         matcher = self._matcher = Matcher(content.vocab)
-        self._triage = Triage(content, matcher)
+        self._triage = Triage(content, Matcher(content.vocab, triage=True))
         self._router = Router(content, matcher, self._model)
         self._replies = Replies(content, clinic)
         self._replies.validate()
@@ -136,6 +138,8 @@ class AnswerEngine:
             pain_score=lang.any_pain_score.search(norm.fold(text)) is not None,
             pain_scores=self._c.pain_words.read(expanded, session_hours is not None),
             age=self._c.ages.oldest(expanded),
+            denied=denials_after(c, negated, vocab),
+            history=history(c, negated, vocab),
         )
 
     def _slot_positions(self, tokens: list[str]) -> dict[int, list[int]]:

@@ -20,7 +20,9 @@ Occurrence = tuple[int, int, bool]
 class Matcher:
     """Matches compiled patterns against a read message."""
 
-    def __init__(self, vocab: Vocabulary) -> None:
+    def __init__(self, vocab: Vocabulary, *, triage: bool = False) -> None:
+        # Triage also skips words denied after them ("breathing easy") and clauses about the past.
+        self._triage = triage
         self._cues = vocab.negation_cues
         self._stops = vocab.negation_terminators
         self._fillers = vocab.resolution_fillers
@@ -83,6 +85,8 @@ class Matcher:
             return True
         if msg.hypothetical[start] or msg.negated[start]:
             return False
+        if self._triage and _denied_or_past(msg, start):
+            return False
         return count_resolved or not resolved(start, end, msg, self._fillers)
 
     def match(
@@ -117,6 +121,10 @@ class Matcher:
                     continue
                 return " ".join(phrase)
         return None
+
+
+def _denied_or_past(msg: Message, i: int) -> bool:
+    return (msg.denied is not None and msg.denied[i]) or (msg.history is not None and msg.history[i])
 
 
 def _words_in_one_clause(per_part: list[dict[int, tuple[int, int]]], msg: Message) -> str | None:

@@ -18,6 +18,9 @@ SIMILE_REACH: Final = 4
 IDIOM_REACH: Final = 4
 PAIN_SCORE_HIGH: Final = " painscorehigh "
 CLOCK_TIME: Final = " clocktime "
+# A calendar year ("a TIA in 2015"): history cues in the content name it as this word.
+YEAR_WORD: Final = " yearnumber "
+_YEAR: Final = re.compile(r"(?<![\d.,:/])(?:19[4-9]\d|20[0-4]\d)(?![\d.,:/]\d)")
 SIZE_LARGE: Final = " sizelarge "
 SIZE_SMALL: Final = " sizesmall "
 
@@ -85,6 +88,7 @@ class Normaliser:
         high = self._pain_score_high
         folded = lang.slash_score.sub(lambda m: PAIN_SCORE_HIGH if float(m.group(1)) >= high else " ", folded)
         folded = lang.clock_time.sub(CLOCK_TIME, folded)
+        folded = _YEAR.sub(YEAR_WORD, folded)
         return lang.size.sub(self._size_word, folded)
 
     def _size_word(self, match: re.Match[str]) -> str:

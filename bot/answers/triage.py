@@ -114,7 +114,7 @@ class Triage:
     def improving(self, msg: Message) -> bool:
         return (
             self._m.any_phrase(self._c.vocab.improvement_cues, msg, skip_pseudo=True) is not None
-            or bool(msg.resolution_cues)
+            or any(not _came_back(msg, clause, pos) for clause, pos in msg.resolution_cues)
             or self.pain_trend(msg)[0] == FALLING
         )
 
@@ -206,6 +206,11 @@ class Triage:
         if evidence is None or self._excluded(rule, msg):
             return None
         return evidence
+
+
+def _came_back(msg: Message, clause: int, pos: int) -> bool:
+    """ "The headache was gone BUT CAME BACK today": a strong reactivation after the "gone"."""
+    return any(strong and rc in (clause, clause + 1) and rp > pos for rc, rp, strong in msg.reactivations)
 
 
 def _joined(required: str | None, matched: str | None, has_patterns: bool) -> str | None:
