@@ -133,6 +133,15 @@ def denials_after(c: Clauses, negated: list[bool], vocab: Vocabulary) -> list[bo
     return denied
 
 
+def _settled_before(c: Clauses, negated: list[bool], i: int, vocab: Vocabulary) -> bool:
+    """ "No problems NOW", "all fine NOW": the present cue says it is settled, not that it is back."""
+    last = i + 1 == len(c.tokens) or c.clause[i + 1] != c.clause[i]
+    if last and c.tokens[i] in vocab.settled_at_end:
+        return True
+    before = c.tokens[i - 1] if i > 0 else ""
+    return i > 0 and (negated[i - 1] or before in vocab.denial_after or before in vocab.settled_before)
+
+
 def history(c: Clauses, negated: list[bool], vocab: Vocabulary) -> list[bool] | None:
     """Words of each clause that dates what it tells in the past ("I had a mini-stroke in 2015", "a clot
     years ago"), unless the clause also says it is here now ("... and today my arm is weak again")."""
@@ -141,7 +150,10 @@ def history(c: Clauses, negated: list[bool], vocab: Vocabulary) -> list[bool] | 
     if not dated:
         return None
     present = {
-        c.clause[i] for phrase in vocab.present_cues for i in find_phrase(c.tokens, phrase) if not negated[i]
+        c.clause[i]
+        for phrase in vocab.present_cues
+        for i in find_phrase(c.tokens, phrase)
+        if not negated[i] and not _settled_before(c, negated, i, vocab)
     }
     past = dated - present
     if not past:

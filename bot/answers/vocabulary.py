@@ -52,6 +52,14 @@ class Vocabulary:
     history_cues: tuple[Phrase, ...]
     present_cues: tuple[Phrase, ...]
     denial_after: frozenset[str]
+    settled_before: frozenset[str]
+    settled_at_end: frozenset[str]
+    subject_he: frozenset[str]
+    subject_she: frozenset[str]
+    subject_they: frozenset[str]
+    subject_pronouns: frozenset[str]
+    first_person: frozenset[str]
+    first_possessive: frozenset[str]
     denial_links: frozenset[str]
     fever_words: tuple[Phrase, ...]
     temperature_context: frozenset[str]
@@ -119,6 +127,14 @@ _WORD_SET_KEYS = (
     "negation_breakers",
     "negation_terminators",
     "denial_after",
+    "settled_before",
+    "settled_at_end",
+    "subject_he",
+    "subject_she",
+    "subject_they",
+    "subject_pronouns",
+    "first_person",
+    "first_possessive",
     "denial_links",
     "clause_breakers",
     "resolution_fillers",
