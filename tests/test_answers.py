@@ -1272,3 +1272,21 @@ def test_someone_elses_symptoms_are_answered_about_them(
 def test_own_symptoms_told_with_a_relative_stay_about_the_writer(engine: AnswerEngine) -> None:
     reply = engine.answer("my wife says my face looks crooked and my mouth is drooping").reply
     assert reply.startswith("<b>Call 911 now.</b>")
+
+
+@pytest.mark.parametrize(
+    ("text", "not_reported"),
+    [
+        (
+            "my pee is brown like cola and my thighs are swollen after the deep tissue",
+            ("groin", "bladder", "bowel"),
+        ),
+        ("numb between my legs since the adjustment", ("bladder", "bowel", "both legs")),
+        ("calf is red and hot since the massage", ("swollen", "short of breath")),
+    ],
+)
+def test_red_flag_reply_gives_no_list_of_signs_not_reported(
+    engine: AnswerEngine, text: str, not_reported: tuple[str, ...]
+) -> None:
+    reason = lines_of(engine.answer(text, 30).reply)[0].lower()
+    assert not any(word in reason for word in not_reported), reason

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.answers.language import Language
-from bot.answers.normalise import find_phrase
+from bot.answers.normalise import find_phrases
 from bot.answers.quantities import PainScore
 from bot.answers.vocabulary import Vocabulary
 
@@ -76,10 +76,9 @@ def split_clauses(raw_tokens: Sequence[str], vocab: Vocabulary, language: Langua
 def pseudo_negations(tokens: Sequence[str], vocab: Vocabulary) -> list[bool]:
     """Words inside a phrase that looks negative and is not ("no doubt", "not only")."""
     pseudo = [False] * len(tokens)
-    for phrase in vocab.pseudo_negations:
-        for i in find_phrase(tokens, phrase):
-            for k in range(i, min(len(tokens), i + len(phrase))):
-                pseudo[k] = True
+    for phrase, i in find_phrases(tokens, vocab.pseudo_negations):
+        for k in range(i, min(len(tokens), i + len(phrase))):
+            pseudo[k] = True
     return pseudo
 
 
@@ -146,13 +145,12 @@ def history(c: Clauses, negated: list[bool], vocab: Vocabulary) -> list[bool] | 
     """Words of each clause that dates what it tells in the past ("I had a mini-stroke in 2015", "a clot
     years ago"), unless the clause also says it is here now ("... and today my arm is weak again")."""
     n = len(c.tokens)
-    dated = {c.clause[i] for phrase in vocab.history_cues for i in find_phrase(c.tokens, phrase)}
+    dated = {c.clause[i] for _, i in find_phrases(c.tokens, vocab.history_cues)}
     if not dated:
         return None
     present = {
         c.clause[i]
-        for phrase in vocab.present_cues
-        for i in find_phrase(c.tokens, phrase)
+        for _, i in find_phrases(c.tokens, vocab.present_cues)
         if not negated[i] and not _settled_before(c, negated, i, vocab)
     }
     past = dated - present
@@ -165,12 +163,11 @@ def hypotheticals(c: Clauses, vocab: Vocabulary) -> list[bool]:
     """Words from a hypothetical cue ("what if", "in case") to the end of its clause."""
     n = len(c.tokens)
     hypothetical = [False] * n
-    for phrase in vocab.hypothetical_cues:
-        for i in find_phrase(c.tokens, phrase):
-            j = i
-            while j < n and c.clause[j] == c.clause[i]:
-                hypothetical[j] = True
-                j += 1
+    for _, i in find_phrases(c.tokens, vocab.hypothetical_cues):
+        j = i
+        while j < n and c.clause[j] == c.clause[i]:
+            hypothetical[j] = True
+            j += 1
     return hypothetical
 
 
@@ -187,12 +184,11 @@ def resolutions(
 ) -> list[tuple[int, int]]:
     """(clause, position) of each live "went away", "is gone", "stopped"."""
     found: list[tuple[int, int]] = []
-    for phrase in vocab.resolution_cues:
-        for i in find_phrase(c.tokens, phrase):
-            if not _is_resolution(c, i, i + len(phrase), vocab):
-                continue
-            if not negated[i] and not pseudo[i] and not hypothetical[i]:
-                found.append((c.clause[i], i))
+    for phrase, i in find_phrases(c.tokens, vocab.resolution_cues):
+        if not _is_resolution(c, i, i + len(phrase), vocab):
+            continue
+        if not negated[i] and not pseudo[i] and not hypothetical[i]:
+            found.append((c.clause[i], i))
     return found
 
 
@@ -201,10 +197,9 @@ def reactivations(
 ) -> list[tuple[int, int, bool]]:
     """(clause, position, strong) of each "came back" or "still"; "still" is weak (its clause only)."""
     found: list[tuple[int, int, bool]] = []
-    for phrase in vocab.reactivation_cues:
-        for i in find_phrase(c.tokens, phrase):
-            if not negated[i]:
-                found.append((c.clause[i], i, phrase not in language.weak_reactivations))
+    for phrase, i in find_phrases(c.tokens, vocab.reactivation_cues):
+        if not negated[i]:
+            found.append((c.clause[i], i, tuple(phrase) not in language.weak_reactivations))
     return found
 
 

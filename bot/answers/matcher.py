@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from typing import Final
 
 from bot.answers.context import Message, resolved
-from bot.answers.normalise import find_phrase
+from bot.answers.normalise import find_phrases
 from bot.answers.patterns import Part, Pattern
 from bot.answers.vocabulary import Vocabulary
 
@@ -115,11 +115,10 @@ class Matcher:
 
     def any_phrase(self, phrases: Iterable[Sequence[str]], msg: Message, *, skip_pseudo: bool) -> str | None:
         """The first phrase that occurs neither negated nor hypothetical (nor, if asked, in a set phrase)."""
-        for phrase in phrases:
-            for i in find_phrase(msg.tokens, phrase):
-                if msg.negated[i] or msg.hypothetical[i] or (skip_pseudo and msg.pseudo[i]):
-                    continue
-                return " ".join(phrase)
+        for phrase, i in find_phrases(msg.tokens, phrases):
+            if msg.negated[i] or msg.hypothetical[i] or (skip_pseudo and msg.pseudo[i]):
+                continue
+            return " ".join(phrase)
         return None
 
 

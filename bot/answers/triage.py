@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Final
 
 from bot.answers.context import Message
 from bot.answers.matcher import Matcher
-from bot.answers.normalise import find_phrase
+from bot.answers.normalise import find_phrases
 from bot.answers.quantities import OLDER_THAN_ANY, PainScore
 from bot.answers.schema import Rule
 from bot.answers.templates import fmt_number
@@ -122,9 +122,7 @@ class Triage:
         if msg.stated_hours is not None:
             return True
         return any(
-            not msg.hypothetical[i]
-            for phrase in self._c.vocab.persistence_cues
-            for i in find_phrase(msg.tokens, phrase)
+            not msg.hypothetical[i] for _, i in find_phrases(msg.tokens, self._c.vocab.persistence_cues)
         )
 
     def _long_enough(self, rule: Rule, msg: Message) -> bool:
