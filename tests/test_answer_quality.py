@@ -284,7 +284,7 @@ class Gate:
 
 ISSUE11_GATES = {
     "issue11_dev_messages.jsonl": Gate(1.0, 1.0, 0.01, 0.99, 0.85, 1.0, 0.94),
-    "issue11_holdout_messages.jsonl": Gate(1.0, 1.0, 0.04, 0.96, 0.76, 0.95, 1.0),
+    "issue11_holdout_messages.jsonl": Gate(1.0, 1.0, 0.04, 0.96, 0.83, 0.95, 1.0),
 }
 _PERSON_WORDS = {
     "he": re.compile(r"\b(he|him|his)\b", re.I),
@@ -316,10 +316,12 @@ def test_issue11_sets_meet_their_gates(engine: AnswerEngine, name: str) -> None:
     subject = sum(speaks_of(a.reply, r["subject"]) for a, r in subjects) / len(subjects)
     expected = [(a, r) for a, r in zip(answers, rows, strict=True) if r.get("expect_category")]
     category = sum(r["expect_category"] in a.rule for a, r in expected) / len(expected)
-    assert quality.emergency_recall >= gate.emergency, _listing(quality.emergency_missed)
-    assert quality.urgent_recall >= gate.urgent, _listing(quality.urgent_missed)
-    assert quality.routine_escalation_rate <= gate.max_false_alarms, _listing(quality.routine_escalated)
+    # The held-out set's messages are not shown on failure (it must stay unread), only its figures.
+    show = (lambda texts: "") if "holdout" in name else _listing
+    assert quality.emergency_recall >= gate.emergency, show(quality.emergency_missed)
+    assert quality.urgent_recall >= gate.urgent, show(quality.urgent_missed)
+    assert quality.routine_escalation_rate <= gate.max_false_alarms, show(quality.routine_escalated)
     assert tier >= gate.tier
-    assert quality.routine_topic_accuracy >= gate.topic, _listing(quality.routine_wrong_topic)
+    assert quality.routine_topic_accuracy >= gate.topic, show(quality.routine_wrong_topic)
     assert subject >= gate.subject
     assert category >= gate.category
