@@ -11,6 +11,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.broadcasts import MAX_TEXT, check_text, parse_when, when_choices
 from bot.content import load_content
@@ -233,3 +235,23 @@ def test_typed_times_on_the_days_the_clocks_change(
     assert moment == expected_utc
     # The same answer a button for that wall time would give.
     assert moment == at_local(date.fromisoformat(day), time.fromisoformat(wall), zone)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    zone=st.sampled_from(ZONES),
+    typed=st.one_of(
+        st.text(max_size=30),
+        st.builds(
+            "{}-{}-{} {}:{}".format,
+            st.one_of(st.just(2026), st.integers(0, 9999)).map("{:04d}".format),
+            st.integers(0, 99),
+            st.integers(0, 99),
+            st.integers(0, 99),
+            st.integers(0, 99).map("{:02d}".format),
+        ),
+    ),
+)
+def test_whatever_staff_type_is_a_time_in_the_next_ninety_days_or_nothing(zone: ZoneInfo, typed: str) -> None:
+    moment = parse_when(typed, NOW, zone)
+    assert moment is None or NOW < moment <= NOW + timedelta(days=90)

@@ -7,17 +7,19 @@ zones (both hemispheres, either side of UTC) and on the days their clocks change
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.aftercare import AFTERCARE_KIND
 from bot.content.reminders import ReminderContent
 from bot.db import OutboxItem, PlannedSend, Prefs
-from bot.localtime import local_date
+from bot.localtime import local_date, quiet_until
 from bot.reminders import (
     CHECKIN,
     EXERCISE,
@@ -425,3 +427,74 @@ def test_the_gate_never_asks_to_wait_until_a_moment_already_past() -> None:
     assert decision.send or (
         decision.wait_until is not None and decision.wait_until > second_quarter_past_one
     )
+
+
+@zones
+def test_a_reminder_late_by_more_than_its_kinds_grace_is_dropped_at_the_gate(zone: ZoneInfo) -> None:
+    grace = Grace(posture=timedelta(minutes=10), exercise=timedelta(hours=3))
+    prefs = prefs_in(zone, posture_on=True, exercise_on=True, exercise_time=time(12))
+    for send in plan_reminders(CONTENT, 1, prefs, local(zone, 2026, 6, 10, 7), grace, days=1):
+        queued = item(send.kind, send.due_at, send.expires_at)
+        late_by = grace.posture if send.kind == POSTURE else grace.exercise
+        assert gate(queued, prefs, send.due_at + late_by).send
+        assert gate(queued, prefs, send.due_at + late_by + timedelta(minutes=1)).drop_reason is not None
+
+
+# --- whatever the settings: the promises every plan keeps ------------------------------------------
+
+QUIET_WINDOWS = [
+    (time(21), time(8)),
+    (time(22), time(7)),
+    (time(20), time(9)),
+    (time(23), time(6)),
+    (time(12), time(14)),
+]
+WORK_HOURS = [(time(8), time(16)), (time(9), time(17)), (time(10), time(18)), (time(7), time(15))]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    zone=st.sampled_from(ZONES),
+    now=st.datetimes(
+        min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(UTC)
+    ),
+    quiet=st.sampled_from(QUIET_WINDOWS),
+    work=st.sampled_from(WORK_HOURS),
+    every=st.sampled_from([30, 45, 60, 90]),
+    exercise_time=st.times(),
+    pause_hours=st.one_of(st.none(), st.integers(min_value=-48, max_value=96)),
+)
+def test_every_plan_keeps_its_promises(
+    zone: ZoneInfo,
+    now: datetime,
+    quiet: tuple[time, time],
+    work: tuple[time, time],
+    every: int,
+    exercise_time: time,
+    pause_hours: int | None,
+) -> None:
+    paused_until = None if pause_hours is None else now + timedelta(hours=pause_hours)
+    prefs = prefs_in(
+        zone,
+        posture_on=True,
+        exercise_on=True,
+        quiet_start=quiet[0],
+        quiet_end=quiet[1],
+        work_start=work[0],
+        work_end=work[1],
+        posture_every_minutes=every,
+        exercise_time=exercise_time,
+        paused_until=paused_until,
+    )
+    grace = Grace(posture=timedelta(minutes=20), exercise=timedelta(hours=2))
+    sends = plan_reminders(CONTENT, 1, prefs, now, grace)
+    through = date.fromisoformat(planned_through(now, zone))
+    assert len({s.key for s in sends}) == len(sends)
+    for send in sends:
+        assert send.due_at > now
+        assert paused_until is None or send.due_at >= paused_until
+        assert quiet_until(send.due_at, zone, *quiet) is None
+        assert local_date(send.due_at, zone) <= through
+        assert send.expires_at == send.due_at + (grace.posture if send.kind == POSTURE else grace.exercise)
+        if send.kind == POSTURE:
+            assert send.due_at.astimezone(zone).weekday() < 5
