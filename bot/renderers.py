@@ -8,19 +8,19 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from bot import callbacks
 from bot.aftercare import AFTERCARE_KIND, compose_aftercare
 from bot.clock import Clock
 from bot.content import Content
 from bot.content.reminders import ReminderContent
 from bot.db import BroadcastStore, OutboxItem, OutboxKinds, Patient, SessionStore
+from bot.kinds import REMINDER_KINDS, Kind
 from bot.outbox import Button, Dispatcher, OutgoingMessage
-from bot.reminders import CHECKIN, EXERCISE, POSTURE, REMINDER_KINDS, elapsed_key
+from bot.reminders import CHECKIN, EXERCISE, POSTURE, elapsed_key
 
-BROADCAST = "broadcast"
+BROADCAST = Kind.BROADCAST
 # The kinds the storage must tell apart (it receives them here, never writes them into its SQL).
 OUTBOX_KINDS = OutboxKinds(checkin=CHECKIN, reminders=REMINDER_KINDS, broadcast=BROADCAST)
-CHECKIN_PREFIX = "ci:"
-REMINDER_PREFIX = "rem:"
 
 
 class RenderStore(SessionStore, BroadcastStore, Protocol):
@@ -69,7 +69,7 @@ class Renderers:
             when=self._reminders.render(when_key, self._clinic, **when_values),
         )
         buttons = tuple(
-            (Button(answer.label, f"{CHECKIN_PREFIX}{item.id}:{answer.key}"),) for answer in step.answers
+            (Button(answer.label, callbacks.CHECKIN.data(item.id, answer.key)),) for answer in step.answers
         )
         return OutgoingMessage(text, buttons)
 
@@ -79,8 +79,8 @@ class Renderers:
         text = "\n".join([r.render("posture.intro", clinic), tip, r.render("posture.caution", clinic)])
         buttons = (
             (
-                Button(r.render("posture.done_button", clinic), f"{REMINDER_PREFIX}{item.id}:done"),
-                Button(r.render("posture.snooze_button", clinic), f"{REMINDER_PREFIX}{item.id}:snooze"),
+                Button(r.render("posture.done_button", clinic), callbacks.REMINDER.data(item.id, "done")),
+                Button(r.render("posture.snooze_button", clinic), callbacks.REMINDER.data(item.id, "snooze")),
             ),
         )
         return OutgoingMessage(text, buttons)
@@ -93,9 +93,11 @@ class Renderers:
         )
         buttons = (
             (
-                Button(r.render("exercise.done_button", clinic), f"{REMINDER_PREFIX}{item.id}:done"),
-                Button(r.render("exercise.snooze_button", clinic), f"{REMINDER_PREFIX}{item.id}:snooze"),
+                Button(r.render("exercise.done_button", clinic), callbacks.REMINDER.data(item.id, "done")),
+                Button(
+                    r.render("exercise.snooze_button", clinic), callbacks.REMINDER.data(item.id, "snooze")
+                ),
             ),
-            (Button(r.render("exercise.skip_button", clinic), f"{REMINDER_PREFIX}{item.id}:skip"),),
+            (Button(r.render("exercise.skip_button", clinic), callbacks.REMINDER.data(item.id, "skip")),),
         )
         return OutgoingMessage(text, buttons)
