@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from bot.db import Database, PlannedSend, Prefs
 from bot.reminders import EXERCISE, POSTURE, wants_reminders
-from tests.db.conftest import NOW, joined_patient
+from tests.unit.db.conftest import NOW, joined_patient
 
 HOUR = timedelta(hours=1)
 THROUGH = {"UTC": "2026-03-03", "Asia/Tokyo": "2026-03-04"}

@@ -7,7 +7,7 @@ from datetime import timedelta
 from bot.db import Database, PlannedSend
 from bot.outbox import can_receive
 from bot.reminders import POSTURE
-from tests.db.conftest import NOW, STAFF, joined_patient
+from tests.unit.db.conftest import NOW, STAFF, joined_patient
 
 
 async def test_an_invite_is_bound_to_the_first_account_and_used_once(db: Database) -> None:

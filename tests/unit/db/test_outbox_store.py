@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from bot.db import Database, PlannedSend
 from bot.reminders import CHECKIN, EXERCISE, POSTURE
-from tests.db.conftest import NOW, joined_patient
+from tests.unit.db.conftest import NOW, joined_patient
 
 HOUR = timedelta(hours=1)
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from bot.db import Database
 from bot.renderers import BROADCAST
-from tests.db.conftest import NOW, STAFF, joined_patient
+from tests.unit.db.conftest import NOW, STAFF, joined_patient
 
 DAY = timedelta(days=1)
 

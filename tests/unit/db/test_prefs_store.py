@@ -8,7 +8,7 @@ import pytest
 
 from bot.db import Database, Prefs
 from bot.reminders import is_paused, zone_of
-from tests.db.conftest import NOW, joined_patient
+from tests.unit.db.conftest import NOW, joined_patient
 
 
 async def test_a_patient_without_settings_gets_the_defaults(db: Database) -> None:

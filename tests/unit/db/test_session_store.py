@@ -7,7 +7,7 @@ from datetime import timedelta
 from bot.aftercare import AFTERCARE_KIND
 from bot.db import Database, PlannedSend
 from bot.reminders import CHECKIN, POSTURE
-from tests.db.conftest import NOW, STAFF, joined_patient
+from tests.unit.db.conftest import NOW, STAFF, joined_patient
 
 DAY = timedelta(days=1)
 

@@ -9,7 +9,7 @@ import pytest
 
 from bot.db import MIGRATIONS, Database
 from bot.renderers import OUTBOX_KINDS
-from tests.db.conftest import NOW, STAFF
+from tests.unit.db.conftest import NOW, STAFF
 
 # The SQL of migrations that have shipped, as fingerprints: editing one would leave databases migrated
 # before the edit different from new ones. Append a migration instead.

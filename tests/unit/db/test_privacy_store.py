@@ -8,7 +8,7 @@ import pytest
 
 from bot.db import Database, PlannedSend
 from bot.reminders import POSTURE
-from tests.db.conftest import NOW, STAFF, joined_patient
+from tests.unit.db.conftest import NOW, STAFF, joined_patient
 
 DAY = timedelta(days=1)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot.db import Database, OutboxKinds, PlannedSend
 from bot.reminders import CHECKIN, EXERCISE, POSTURE
-from tests.db.conftest import NOW, STAFF, joined_patient
+from tests.unit.db.conftest import NOW, STAFF, joined_patient
 
 HOUR = timedelta(hours=1)
 
