@@ -34,6 +34,8 @@ SAMPLE_VALUES = {
     "user_id": 123456789,
     "urgency_label": "URGENT",
     "category": "possible blood clot",
+    "worry": "numbness between the legs, bladder or bowel changes, or weak legs",
+    "button": "I've called 911 / help is here",
     "advice": "call the clinic today.",
     "time": "Mon Mar 02, 09:00",
     "handler": "Sam & <Co>",

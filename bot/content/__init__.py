@@ -272,7 +272,7 @@ TEXT_KEYS: dict[str, frozenset[str]] = {
     "fallback.stranger_text": frozenset(),
     "fallback.error": frozenset(),
     "fallback.stale_button": frozenset(),
-    "fallback.emergency_repeat": frozenset({"category"}),
+    "fallback.emergency_repeat": frozenset({"worry"}),
     "staff.only_staff": frozenset(),
     "staff.only_admin": frozenset(),
     "staff.group_added": frozenset({"chat_id"}),
@@ -418,6 +418,19 @@ TEXT_KEYS: dict[str, frozenset[str]] = {
     "staff.staff_removed": frozenset({"user_id"}),
     "staff.staff_not_found": frozenset({"user_id"}),
     "staff.staff_is_admin": frozenset({"user_id"}),
+    "staff.alert_patient_answer": frozenset({"number", "button", "time", "category"}),
+    **{
+        f"emergency.{key}": frozenset()
+        for key in (
+            "called_button",
+            "mistake_button",
+            "thanks_called",
+            "thanks_mistake",
+            "worry_unknown",
+            "already",
+            "stale",
+        )
+    },
 }
 
 

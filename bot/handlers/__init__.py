@@ -16,7 +16,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers import alerts, common, console, privacy, questions, reminders, staff
+from bot.handlers import alerts, common, console, emergency, privacy, questions, reminders, staff
 from bot.patient_settings import OFFER_PREFIX
 from bot.patient_settings import PREFIX as SETTINGS_PREFIX
 from bot.renderers import CHECKIN_PREFIX, REMINDER_PREFIX
@@ -71,6 +71,9 @@ def register_handlers(
     # 3. Buttons. Anything unrecognised is a stale or forged button and gets a kind answer.
     app.add_handler(CallbackQueryHandler(common.join_button, pattern=rf"^{common.JOIN_PREFIX}"))
     app.add_handler(CallbackQueryHandler(alerts.alert_handled_button, pattern=rf"^{alerts.ALERT_PREFIX}"))
+    app.add_handler(
+        CallbackQueryHandler(emergency.emergency_button, pattern=rf"^{emergency.EMERGENCY_PREFIX}")
+    )
     app.add_handler(CallbackQueryHandler(reminders.checkin_button, pattern=rf"^{CHECKIN_PREFIX}"))
     app.add_handler(CallbackQueryHandler(reminders.reminder_button, pattern=rf"^{REMINDER_PREFIX}"))
     app.add_handler(CallbackQueryHandler(reminders.settings_button, pattern=rf"^{SETTINGS_PREFIX}"))
