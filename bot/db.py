@@ -1280,7 +1280,15 @@ class Database:
         )
         return [
             (
-                Alert(r["id"], r["patient_id"], r["urgency"], r["category"], r["handled_by"]),
+                Alert(
+                    r["id"],
+                    r["patient_id"],
+                    r["urgency"],
+                    r["category"],
+                    r["handled_by"],
+                    r["rule"],
+                    r["patient_answer"],
+                ),
                 from_db(r["created_at"]),
             )
             for r in rows

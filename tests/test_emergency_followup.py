@@ -73,6 +73,9 @@ async def test_called_ends_the_reminders_thanks_the_patient_and_tells_staff(bot:
     assert await answers(bot) == ["called"]
     assert any(c.method == "editMessageReplyMarkup" for c in bot.telegram.calls)  # buttons taken off
 
+    await bot.send("/alerts", STAFF_ID)  # the open alert shows what the patient tapped
+    assert "The patient tapped “I've called 911 / help is here”" in bot.telegram.last_text(STAFF_ID)
+
     bot.clock.advance(minutes=5)
     await bot.send("the ambulance is here now", PATIENT_ID)
     assert "911 now" not in bot.telegram.last_text(PATIENT_ID)

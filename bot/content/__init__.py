@@ -419,6 +419,7 @@ TEXT_KEYS: dict[str, frozenset[str]] = {
     "staff.staff_not_found": frozenset({"user_id"}),
     "staff.staff_is_admin": frozenset({"user_id"}),
     "staff.alert_patient_answer": frozenset({"number", "button", "time", "category"}),
+    "staff.alert_answered": frozenset({"button"}),
     **{
         f"emergency.{key}": frozenset()
         for key in (
