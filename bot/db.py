@@ -1372,7 +1372,7 @@ class Database:
             "WHERE patient_id = ? GROUP BY topic ORDER BY count DESC",
             "responses": "SELECT kind, response, COUNT(*) AS count FROM reminder_responses "
             "WHERE patient_id = ? GROUP BY kind, response",
-            "alerts": "SELECT created_at, urgency, category FROM alerts WHERE patient_id = ? "
+            "alerts": "SELECT created_at, urgency, category, patient_answer FROM alerts WHERE patient_id = ? "
             "ORDER BY created_at",
         }
         return {name: [dict(r) for r in await self._all(sql, (patient_id,))] for name, sql in queries.items()}
