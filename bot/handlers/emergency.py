@@ -11,6 +11,7 @@ import logging
 
 from telegram import Update
 
+from bot import callbacks
 from bot.content import Texts
 from bot.db import Alert, Patient
 from bot.handlers.common import remove_buttons, reply
@@ -20,7 +21,6 @@ from bot.services import ClinicContext
 
 log = logging.getLogger(__name__)
 
-EMERGENCY_PREFIX = "sos:"
 # What the patient can answer, as stored in alerts.patient_answer.
 ANSWERS = ("called", "mistake")
 
@@ -32,7 +32,8 @@ def emergency_message(texts: Texts, text: str, alert_id: int) -> OutgoingMessage
         tuple(
             (
                 Button(
-                    texts.render_plain(f"emergency.{answer}_button"), f"{EMERGENCY_PREFIX}{alert_id}:{answer}"
+                    texts.render_plain(f"emergency.{answer}_button"),
+                    callbacks.EMERGENCY.data(alert_id, answer),
                 ),
             )
             for answer in ANSWERS
@@ -42,10 +43,13 @@ def emergency_message(texts: Texts, text: str, alert_id: int) -> OutgoingMessage
 
 def parse_emergency_data(data: str) -> tuple[int, str] | None:
     """(alert id, answer) from a button's data, or None for anything else."""
-    alert_id, _, answer = data.removeprefix(EMERGENCY_PREFIX).partition(":")
-    if not data.startswith(EMERGENCY_PREFIX) or not alert_id.isdigit() or answer not in ANSWERS:
+    fields = callbacks.EMERGENCY.parse(data)
+    if fields is None:
         return None
-    return int(alert_id), answer
+    alert_id, answer = callbacks.number(fields[0]), fields[1]
+    if alert_id is None or answer not in ANSWERS:
+        return None
+    return alert_id, answer
 
 
 async def send_emergency_reply(update: Update, context: ClinicContext, text: str, alert_id: int) -> None:
