@@ -59,14 +59,26 @@ class AlertQueries(Connection):
         )
         return [(alert_from_row(r), from_db(r["created_at"])) for r in rows]
 
-    async def recent_emergency(self, patient_id: int, since: datetime) -> str | None:
-        """The category of this patient's latest emergency alert since ``since``, if any."""
+    async def open_emergency(self, patient_id: int, since: datetime) -> Alert | None:
+        """This patient's latest emergency alert since ``since``, while it still needs a 911 reminder:
+        neither the patient (a button under the 911 reply) nor staff (Handled) have closed it."""
         row = await self._one(
-            "SELECT category FROM alerts WHERE patient_id = ? AND urgency = 'emergency' AND created_at >= ? "
+            "SELECT * FROM alerts WHERE patient_id = ? AND urgency = 'emergency' AND created_at >= ? "
             "ORDER BY created_at DESC, id DESC LIMIT 1",
             (patient_id, to_db(since)),
         )
-        return str(row[0]) if row else None
+        if row is None or row["handled_by"] is not None or row["patient_answer"] is not None:
+            return None
+        return alert_from_row(row)
+
+    async def answer_emergency(self, now: datetime, alert_id: int, patient_id: int, answer: str) -> bool:
+        """Record the patient's button under a 911 reply; False if it is not theirs or already answered."""
+        changed = await self._write(
+            "UPDATE alerts SET patient_answer = ?, patient_answered_at = ? "
+            "WHERE id = ? AND patient_id = ? AND urgency = 'emergency' AND patient_answer IS NULL",
+            (answer, to_db(now), alert_id, patient_id),
+        )
+        return changed == 1
 
     async def count_open_alerts(self) -> int:
         return await self._count("SELECT COUNT(*) FROM alerts WHERE handled_by IS NULL")

@@ -29,7 +29,8 @@ _EXPORT = {
     "WHERE patient_id = ? GROUP BY topic ORDER BY count DESC",
     "responses": "SELECT kind, response, COUNT(*) AS count FROM reminder_responses "
     "WHERE patient_id = ? GROUP BY kind, response",
-    "alerts": "SELECT created_at, urgency, category FROM alerts WHERE patient_id = ? ORDER BY created_at",
+    "alerts": "SELECT created_at, urgency, category, patient_answer FROM alerts WHERE patient_id = ? "
+    "ORDER BY created_at",
 }
 
 # What retention deletes; each ``?`` is filled from the cutoffs named beside it in purge_expired.

@@ -149,6 +149,8 @@ class Alert:
     urgency: str
     category: str
     handled_by: int | None
+    rule: str = ""
+    patient_answer: str | None = None  # "called" or "mistake": see answer_emergency
 
 
 @dataclass(frozen=True)
@@ -251,4 +253,6 @@ def alert_from_row(row: aiosqlite.Row) -> Alert:
         urgency=row["urgency"],
         category=row["category"],
         handled_by=row["handled_by"],
+        rule=row["rule"],
+        patient_answer=row["patient_answer"],
     )

@@ -209,4 +209,10 @@ MIGRATIONS: tuple[Migration, ...] = (
     # 3: ids are never reused (see _never_reuse_ids), and staff alert messages are remembered so they
     # can be closed when the patient is erased.
     _never_reuse_ids,
+    # 4: the patient's answer to the buttons under a 911 reply ("called": help is on the way, "mistake":
+    # they are OK), which ends the reminders that follow the reply. One of two words, never free text.
+    """
+    ALTER TABLE alerts ADD COLUMN patient_answer TEXT CHECK (patient_answer IN ('called', 'mistake'));
+    ALTER TABLE alerts ADD COLUMN patient_answered_at TEXT;
+    """,
 )

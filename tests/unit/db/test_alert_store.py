@@ -27,13 +27,24 @@ async def test_an_alert_is_handled_once_and_leaves_the_open_list(db: Database) -
     assert await db.alert(999) is None
 
 
-async def test_the_latest_emergency_is_found_within_its_window(db: Database) -> None:
+async def test_an_emergency_stays_open_until_the_patient_or_staff_close_it(db: Database) -> None:
     patient_id = await joined_patient(db)
     await db.create_alert(NOW, patient_id, "urgent", "pain", "r")
-    assert await db.recent_emergency(patient_id, NOW - HOUR) is None
-    await db.create_alert(NOW, patient_id, "emergency", "stroke", "r")
-    assert await db.recent_emergency(patient_id, NOW - HOUR) == "stroke"
-    assert await db.recent_emergency(patient_id, NOW + HOUR) is None
+    assert await db.open_emergency(patient_id, NOW - HOUR) is None
+    first = await db.create_alert(NOW, patient_id, "emergency", "stroke", "stroke-signs")
+    found = await db.open_emergency(patient_id, NOW - HOUR)
+    assert found is not None and (found.id, found.category, found.rule) == (first, "stroke", "stroke-signs")
+    assert await db.open_emergency(patient_id, NOW + HOUR) is None  # outside the window
+    assert not await db.answer_emergency(NOW, first, patient_id + 1, "called")  # not theirs
+    assert await db.answer_emergency(NOW, first, patient_id, "mistake")
+    assert not await db.answer_emergency(NOW, first, patient_id, "called")  # answered already
+    answered = await db.alert(first)
+    assert answered is not None and answered.patient_answer == "mistake"
+    assert await db.open_emergency(patient_id, NOW - HOUR) is None
+
+    second = await db.create_alert(NOW + HOUR, patient_id, "emergency", "chest", "r")
+    assert await db.handle_alert(NOW + HOUR, second, STAFF)
+    assert await db.open_emergency(patient_id, NOW) is None
 
 
 async def test_figures_count_outbox_kinds_given_by_the_domain(tmp_path: Path) -> None:
