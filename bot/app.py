@@ -34,6 +34,7 @@ from bot.reminders import PLAN_CHUNK, Grace
 from bot.renderers import Renderers
 from bot.scheduler import Scheduler
 from bot.services import SERVICES_KEY, ClinicApplication, ClinicContext, Services
+from bot.startup import running_line
 
 log = logging.getLogger(__name__)
 
@@ -166,6 +167,7 @@ async def _post_init(app: ClinicApplication) -> None:
     # tens of milliseconds now and then (most often while planning allocates).
     gc.freeze()
     services.scheduler.plan_in_background()
+    log.info(running_line(app.bot.username))
 
 
 async def _wake(context: ClinicContext) -> None:

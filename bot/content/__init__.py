@@ -357,6 +357,10 @@ TEXT_KEYS: dict[str, frozenset[str]] = {
     "staff.staff_removed": frozenset({"user_id"}),
     "staff.staff_not_found": frozenset({"user_id"}),
     "staff.staff_is_admin": frozenset({"user_id"}),
+    "setup.not_staff_yet": frozenset({"user_id"}),
+    "setup.myid": frozenset({"user_id"}),
+    "setup.staffchat": frozenset({"chat_id"}),
+    "setup.staffchat_private": frozenset(),
 }
 
 

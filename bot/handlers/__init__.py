@@ -58,6 +58,11 @@ def register_handlers(
         CommandHandler([*STAFF_COMMANDS, *ADMIN_COMMANDS], staff.refuse_staff_command, filters=private)
     )
 
+    # First-run helpers: anyone's own id, and (admins, in a group) the group's id for STAFF_CHAT_ID.
+    app.add_handler(CommandHandler("myid", staff.myid_command))
+    app.add_handler(CommandHandler("staffchat", staff.staffchat_command, filters=admin_filter))
+    app.add_handler(CommandHandler("staffchat", staff.refuse_admin_command, filters=private))
+
     # 2. Everyone's commands, in private chats only (a group is no place for health messages).
     app.add_handler(CommandHandler("start", common.start, filters=private))
     app.add_handler(CommandHandler("help", common.help_command, filters=private))
