@@ -47,6 +47,9 @@ _INVITE = re.compile(r"\?start=([A-Za-z0-9_-]+)")
 _PATIENT_NUMBER = re.compile(r"#(\d+)")
 # A stuck row (due, but not sent) must not make the clock crawl: look again this much later.
 _STUCK_STEP = timedelta(minutes=1)
+# The running bot plans every PLAN_SECONDS; plans reach through tomorrow, so planning on the
+# virtual clock every few hours plans the same sends, and keeps a wait of months quick.
+PLAN_EVERY = timedelta(hours=3)
 
 
 class DemoTelegram(FakeTelegram):
@@ -96,7 +99,7 @@ class Demo:
         self.app.add_error_handler(self._record_error)
         now = self.clock.now()
         self._due = _Due(
-            plan=now + timedelta(seconds=bot_app.PLAN_SECONDS),
+            plan=now + PLAN_EVERY,
             purge=now + timedelta(seconds=bot_app.PURGE_FIRST_SECONDS),
         )
 
@@ -216,7 +219,7 @@ class Demo:
         context = ClinicContext(self.app)
         now = self.clock.now()
         if now >= self._due.plan:
-            self._due.plan = now + timedelta(seconds=bot_app.PLAN_SECONDS)
+            self._due.plan = now + PLAN_EVERY
             await bot_app._plan(context)
             await self.services.scheduler.planned()
         await self._settle()
