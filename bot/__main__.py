@@ -35,7 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 USAGE = """usage: python -m bot                 run the bot (long polling, or a webhook if WEBHOOK_URL is set)
-       python -m bot demo [--script FILE]  try the bot with no token: a simulated Telegram and clock
+       python -m bot demo ...        try the bot without a token (see: python -m bot demo --help)
        python -m bot ask ...         ask the answer engine (see: python -m bot ask --help)
        python -m bot backup <path>   write a consistent copy of the database to <path>"""
 

@@ -205,3 +205,45 @@ def test_the_demo_runs_as_a_command_without_token_or_network(tmp_path: Path) -> 
     assert result.returncode == 0, result.stderr
     assert "[2026-03-02 09:00] bot -> patient\nYou're all set" in result.stdout
     assert list(tmp_path.iterdir()) == []  # the temporary database is gone
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_interactive_mode_reads_typed_lines_with_a_prompt() -> None:
+    out = io.StringIO()
+    code = main(
+        ["--start", "2026-03-02 09:00"],
+        stdin=Terminal("staff: /enroll Jane D.\npatient: /start {invite}\n"),
+        stdout=out,
+        stderr=io.StringIO(),
+    )
+    text = out.getvalue()
+    assert code == 0
+    assert text.startswith("ProCare demo:")
+    assert text.count("demo> ") == 3  # two lines, then the end of input
+    assert "bot -> patient\nHi Jane D.!" in text
+
+
+def test_staff_buttons_and_edits_show_as_the_staff_member_sees_them() -> None:
+    transcript = run_demo(
+        "\n".join(
+            [
+                "staff: /enroll Jane D.",
+                "patient: /start {invite}",
+                "press: agree",
+                "staff: /broadcast Closed on Monday.",
+                "press: all active",
+                "press: ^now$",
+                "press: send",
+            ]
+        ),
+        "--start",
+        "2026-03-02 10:00",
+    )
+    assert "\n! " not in transcript
+    assert "(staff pressed [📣 Send])" in transcript
+    assert "bot -> patient\nClosed on Monday." in transcript
+    assert re.search(r"bot -> staff \[edited\]\n.*Broadcast #1", transcript)  # its progress

@@ -3,7 +3,11 @@ where to find the bot and waits out network trouble without tracebacks."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import signal
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +17,9 @@ from telegram.error import InvalidToken, NetworkError
 from bot.app import build_application
 from bot.demo.telegram import BOT_USERNAME, ApiCall, FakeTelegram
 from bot.startup import StartupError, connect
-from tests.harness import ADMIN_ID, STAFF_ID, STRANGER_ID, Bot, FakeClock, make_settings, running_bot
+from tests import factories
+from tests.harness import ADMIN_ID, STAFF_ID, STRANGER_ID, TOKEN, Bot, FakeClock, make_settings, running_bot
+from tests.http_bot_api import LocalBotApi
 
 GROUP_ID = -100777
 
@@ -124,3 +130,42 @@ async def test_a_refused_token_stops_at_once_with_a_clear_reason(tmp_path: Path)
 
     with pytest.raises(StartupError, match="@BotFather"):
         await connect(app, sleep=sleep)
+
+
+async def test_python_m_bot_waits_out_a_telegram_outage_then_says_where_to_find_it(tmp_path: Path) -> None:
+    """The real entry point, with Telegram failing twice at start-up (502): two warning lines, no
+    traceback, then the line naming the bot, then polling as usual."""
+    fake = FakeTelegram()
+    fake.fail("getMe", 502, "Bad Gateway", times=2)
+    root = Path(__file__).resolve().parent.parent
+    async with LocalBotApi(fake) as server:
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "PYTHONPATH": str(root),
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": server.url,
+            "DATABASE_PATH": str(tmp_path / "clinic.sqlite3"),
+            "ADMIN_IDS": str(ADMIN_ID),
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            cwd=tmp_path,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            await server.updates.put(factories.text_update_json("/myid", user_id=STRANGER_ID))
+            await server.wait_for(lambda f: bool(f.sent(STRANGER_ID)), timeout=60)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    log = stderr.decode()
+    assert process.returncode == 0, log
+    assert "Traceback" not in log
+    retries = [line for line in log.splitlines() if "cannot reach Telegram" in line]
+    assert len(retries) == 2 and "Bad Gateway" in retries[0], log
+    running = f"@{BOT_USERNAME} is running: open https://t.me/{BOT_USERNAME} and send /start"
+    assert sum(running in line for line in log.splitlines()) == 1, log
