@@ -247,3 +247,33 @@ def test_staff_buttons_and_edits_show_as_the_staff_member_sees_them() -> None:
     assert "(staff pressed [📣 Send])" in transcript
     assert "bot -> patient\nClosed on Monday." in transcript
     assert re.search(r"bot -> staff \[edited\]\n.*Broadcast #1", transcript)  # its progress
+
+
+def test_patient_is_the_newest_patient_number_not_a_broadcast_number() -> None:
+    transcript = run_demo(
+        "\n".join(
+            [
+                "staff: /enroll Ann B.",
+                "patient: /start {invite}",
+                "press: agree",
+                "staff: /enroll Bob C.",
+                "staff: /broadcast One.",
+                "press: all active",
+                "press: ^now$",
+                "press: send",
+                "staff: /broadcast Two.",
+                "press: all active",
+                "press: ^now$",
+                "press: send",
+                "staff: /broadcast Three.",
+                "press: all active",
+                "press: ^now$",
+                "press: send",
+                "staff: /patient {patient}",
+            ]
+        ),
+        "--start",
+        "2026-03-02 10:00",
+    )
+    assert "Broadcast #3" in transcript
+    assert "(sent as: /patient 2)" in transcript

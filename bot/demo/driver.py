@@ -44,7 +44,8 @@ _SENDS = {"sendMessage", "sendPhoto", "sendDocument", "copyMessage", "forwardMes
 _EDITS = {"editMessageText", "editMessageCaption", "editMessageReplyMarkup"}
 _WAIT = re.compile(r"(\d+)\s*([dhm])")
 _INVITE = re.compile(r"\?start=([A-Za-z0-9_-]+)")
-_PATIENT_NUMBER = re.compile(r"#(\d+)")
+# Patient numbers as staff see them ("#12 – Jane D.", "patient #12"), not broadcast numbers.
+_PATIENT_NUMBER = re.compile(r"(?<!roadcast )#(\d+)")
 # A stuck row (due, but not sent) must not make the clock crawl: look again this much later.
 _STUCK_STEP = timedelta(minutes=1)
 # The running bot plans every PLAN_SECONDS; plans reach through tomorrow, so planning on the
