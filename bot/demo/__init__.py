@@ -19,13 +19,14 @@ import dataclasses
 import os
 import tempfile
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+from bot.clock import VirtualClock
 from bot.config import ConfigError, Settings, load_settings
 from bot.content import ContentError
-from bot.demo.driver import DEMO_TOKEN, PATIENT_ID, STAFF_ID, Demo
+from bot.demo.driver import DEMO_TOKEN, PATIENT_ID, STAFF_ID, Demo, VirtualTimeLoop
 
 PROMPT = "demo> "
 INTRO = """ProCare demo: you are both Sam (clinic staff, an admin) and Jane (a patient).
@@ -83,7 +84,7 @@ def main(argv: Sequence[str], *, stdin: TextIO, stdout: TextIO, stderr: TextIO) 
         if interactive:
             print(INTRO, file=stdout)
         try:
-            asyncio.run(_run(settings, start, lines, stdout))
+            _run(settings, start, lines, stdout)
         except ContentError as exc:
             print(f"cannot start the demo: {exc}", file=stderr)
             return 2
@@ -135,8 +136,13 @@ def _prompted(stdin: TextIO, stdout: TextIO) -> Iterator[str]:
         yield line
 
 
-async def _run(settings: Settings, start: datetime, lines: Iterator[str], out: TextIO) -> None:
-    demo = Demo(settings, start, out)
+def _run(settings: Settings, start: datetime, lines: Iterator[str], out: TextIO) -> None:
+    clock = VirtualClock(start.astimezone(UTC))
+    with asyncio.Runner(loop_factory=lambda: VirtualTimeLoop(clock)) as runner:
+        runner.run(_demo(Demo(settings, start, out, clock), lines))
+
+
+async def _demo(demo: Demo, lines: Iterator[str]) -> None:
     await demo.open()
     try:
         await demo.run(lines)
