@@ -33,6 +33,8 @@ from bot.demo.transcript import (
     plain_text,
     stamp,
 )
+from bot.handlers.broadcasts import progress_job as broadcast_progress_job
+from bot.privacy import retention_job
 from bot.services import SERVICES_KEY, ClinicApplication, ClinicContext, Services
 
 STAFF_ID = 1001
@@ -242,7 +244,7 @@ class Demo:
         await self._settle()
         if now >= self._due.purge:
             self._due.purge = now + timedelta(seconds=bot_app.PURGE_SECONDS)
-            await bot_app._purge(context)
+            await retention_job(context)
 
     async def _settle(self) -> None:
         """Let background work finish and send what is due now, as the wake-up jobs would at once."""
@@ -250,7 +252,7 @@ class Demo:
         await self.services.scheduler.planned()
         context = ClinicContext(self.app)
         await bot_app._tick(context)
-        await bot_app._broadcast_progress(context)
+        await broadcast_progress_job(context)
 
     # -- what the bot sent -----------------------------------------------------------------------
 
