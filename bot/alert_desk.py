@@ -253,6 +253,10 @@ class AlertDesk:
             at = max(at, posts[0] + timedelta(minutes=1))
         return at
 
+    def next_wake(self) -> datetime | None:
+        """When :meth:`flush` next has something to post (what its wake-up job is armed for)."""
+        return self._next_wake(self._clock.now())
+
     def _next_wake(self, now: datetime) -> datetime | None:
         """The earliest moment some waiting post could go out, if anything is waiting."""
         wake: datetime | None = None

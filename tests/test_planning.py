@@ -15,10 +15,10 @@ from typing import Any
 from bot.clock import from_db, to_db
 from bot.config import Settings
 from bot.db import Database, PlannedSend
+from bot.demo.telegram import FakeTelegram
 from bot.reminders import DUE_SOON, Grace, plan_reminders
 from bot.renderers import OUTBOX_KINDS
 from tests import factories
-from tests.fake_telegram import FakeTelegram
 from tests.harness import ADMIN_ID, PATIENT_ID, TOKEN, Bot, FakeClock, make_settings, running_bot
 from tests.http_bot_api import LocalBotApi
 
