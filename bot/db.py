@@ -1192,6 +1192,28 @@ class Database:
             counts[key] = counts.get(key, 0) + count
         return counts
 
+    async def broadcast_skipped(self, broadcast_id: int) -> int:
+        """Recipients skipped because they stopped or it came too late (not cancelled by staff)."""
+        prefix = f"broadcast:{broadcast_id}:"
+        row = await self._one(
+            "SELECT COUNT(*) FROM outbox WHERE idempotency_key >= ? AND idempotency_key < ? "
+            "AND status = 'cancelled' AND last_error IS NOT 'broadcast cancelled'",
+            (prefix, prefix[:-1] + ";"),
+        )
+        return int(row[0]) if row else 0
+
+    async def broadcast_waiting(self, broadcast_id: int, now: datetime) -> tuple[int, datetime | None]:
+        """Rows held back (by patients' quiet hours) past now, and the earliest moment they go."""
+        prefix = f"broadcast:{broadcast_id}:"
+        row = await self._one(
+            "SELECT COUNT(*), MIN(due_at) FROM outbox WHERE idempotency_key >= ? AND idempotency_key < ? "
+            "AND status = 'pending' AND due_at > ?",
+            (prefix, prefix[:-1] + ";", to_db(now)),
+        )
+        if row is None or not row[0]:
+            return 0, None
+        return int(row[0]), _opt_time(row[1])
+
     async def cancel_broadcast(self, now: datetime, broadcast_id: int, staff_id: int) -> bool:
         """Stop a draft or a running broadcast; what was already sent stays sent."""
         async with self.transaction() as conn:

@@ -154,7 +154,7 @@ async def test_broadcast_dialog_preview_send_and_report(bot: Bot) -> None:
         assert texts == [sample.text]
     await refresh_broadcasts(bot.app.bot, bot.services, {})
     report = [c for c in bot.telegram.calls if c.method == "editMessageText"][-1]
-    assert "finished: sent 3/3, 0 blocked, 0 failed" in report.text
+    assert "finished: sent 3 of 3, 0 have blocked the bot, 0 failed, 0 skipped" in report.text
     (row,) = await bot.rows("broadcasts")
     assert row["status"] == "done" and row["recipients"] == 3
     assert "broadcast" in [r["action"] for r in await bot.rows("audit_log")]
@@ -254,7 +254,7 @@ async def test_blocked_patients_are_counted_and_marked(bot: Bot) -> None:
     await bot.tick(seconds=1)
     await refresh_broadcasts(bot.app.bot, bot.services, {})
     assert (
-        "sent 2/3, 1 blocked, 0 failed"
+        "sent 2 of 3, 1 has blocked the bot, 0 failed"
         in [c for c in bot.telegram.calls if c.method == "editMessageText"][-1].text
     )
     assert (await bot.db.patient(numbers[1])).status == "blocked"  # type: ignore[union-attr]

@@ -20,6 +20,11 @@ from bot.content import (
 from tests.fake_telegram import MAX_TEXT, html_error
 
 SAMPLE_VALUES = {
+    "figures": "sent 1,234 of 5,000, 2 failed, 3 waiting until 8:00 AM (quiet hours)",
+    "patients": "5,000 patients",
+    "lines": "📣 Broadcast #3: sent 10 of 40\n<i>Closed on Monday</i>",
+    "preview": "Closed on Monday for the holiday, back on Tuesday at 8:00 AM",
+    "until": "Tue Mar 03, 8:00 AM",
     "name": "<Jane> & D." + "x" * 50,
     "number": 123456,
     "link": "https://t.me/procare_clinic_bot?start=" + "A" * 32,

@@ -310,9 +310,9 @@ TEXT_KEYS: dict[str, frozenset[str]] = {
             "broadcast_no_recipients": set(),
             "broadcast_cancelled": set(),
             "broadcast_already": set(),
-            "broadcast_progress": {"id", "sent", "total", "blocked", "failed"},
-            "broadcast_scheduled": {"id", "total", "when"},
-            "broadcast_done": {"id", "sent", "total", "blocked", "failed", "cancelled"},
+            "broadcast_progress": {"id", "figures"},
+            "broadcast_scheduled": {"id", "patients", "when"},
+            "broadcast_done": {"id", "figures"},
             "button_stop_broadcast": set(),
             "cancel_nothing": set(),
             "cancelled": set(),
@@ -357,6 +357,17 @@ TEXT_KEYS: dict[str, frozenset[str]] = {
     "staff.staff_removed": frozenset({"user_id"}),
     "staff.staff_not_found": frozenset({"user_id"}),
     "staff.staff_is_admin": frozenset({"user_id"}),
+    # Following broadcasts (/broadcasts, progress and the final report); counts come in _one/_other.
+    "broadcasts.figure_sent": frozenset({"sent", "total"}),
+    **{
+        f"broadcasts.{key}_{form}": frozenset({"count", "until"} if key == "waiting" else {"count"})
+        for key in ("patients", "blocked", "failed", "skipped", "not_sent", "waiting")
+        for form in ("one", "other")
+    },
+    "broadcasts.line": frozenset({"status", "preview"}),
+    "broadcasts.cancel_button": frozenset({"id"}),
+    "broadcasts.header": frozenset({"lines"}),
+    "broadcasts.none": frozenset(),
 }
 
 

@@ -28,6 +28,7 @@ STAFF_COMMANDS = {
     "patient": console.patient_command,
     "patients": console.patients_command,
     "broadcast": console.broadcast_command,
+    "broadcasts": console.broadcasts_command,
     "alerts": console.alerts_command,
     "stats": console.stats_command,
 }
