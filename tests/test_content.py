@@ -20,6 +20,8 @@ from bot.content import (
 from tests.fake_telegram import MAX_TEXT, html_error
 
 SAMPLE_VALUES = {
+    "who": "Patient #123456 – &lt;Jane&gt; &amp; D.",
+    "line": "👋 Patient #123456 – Jane D. joined.",
     "figures": "sent 1,234 of 5,000, 2 failed, 3 waiting until 8:00 AM (quiet hours)",
     "patients": "5,000 patients",
     "lines": "📣 Broadcast #3: sent 10 of 40\n<i>Closed on Monday</i>",

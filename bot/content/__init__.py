@@ -368,6 +368,15 @@ TEXT_KEYS: dict[str, frozenset[str]] = {
     "broadcasts.cancel_button": frozenset({"id"}),
     "broadcasts.header": frozenset({"lines"}),
     "broadcasts.none": frozenset(),
+    # Staff notices: a patient joined, stopped, came back or erased their data.
+    "notices.single": frozenset({"line"}),
+    "notices.joined": frozenset({"who"}),
+    "notices.stopped": frozenset({"who"}),
+    "notices.resumed": frozenset({"who"}),
+    "notices.erased": frozenset({"who"}),
+    "notices.who": frozenset({"number"}),
+    "notices.who_named": frozenset({"number", "name"}),
+    "notices.summary": frozenset({"count", "lines"}),
 }
 
 

@@ -15,6 +15,7 @@ from bot.handlers.questions import on_text
 from bot.outbox import Button, OutgoingMessage
 from bot.privacy import my_data
 from bot.services import ClinicContext
+from bot.staff_notices import PatientEvent
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,8 @@ async def forget_button(update: Update, context: ClinicContext) -> None:
         if erasure is not None:
             await close_erased_alerts(context.bot, services, erasure)
         await reply(update, texts.render("privacy.forget_done"))
+        if erasure is not None:
+            await services.notices.notify(PatientEvent.ERASED, patient.id)
     else:
         await reply(update, texts.render("privacy.forget_kept"))
 
