@@ -761,6 +761,56 @@ class Database:
             await self.audit(conn, now, staff_id, "session", patient_id, detail="areas=" + ",".join(areas))
         return session_id, queued
 
+    async def sessions_on(self, patient_id: int, clinic_date: str) -> list[Session]:
+        """A patient's sessions on one clinic day, oldest first (a second /session asks first)."""
+        rows = await self._all(
+            "SELECT * FROM sessions WHERE patient_id = ? AND clinic_date = ? ORDER BY session_at, id",
+            (patient_id, clinic_date),
+        )
+        return [_session(row) for row in rows]
+
+    async def set_session_areas(
+        self, now: datetime, session_id: int, staff_id: int, areas: tuple[str, ...], sends: list[PlannedSend]
+    ) -> bool:
+        """Correct a session's areas and queue the follow-up for the tips that were missing, at once."""
+        async with self.transaction() as conn:
+            async with conn.execute(
+                "UPDATE sessions SET areas = ? WHERE id = ? RETURNING patient_id",
+                (",".join(areas), session_id),
+            ) as cur:
+                row = await cur.fetchone()
+            if row is None:
+                return False
+            for send in sends:
+                await self._enqueue(conn, now, row[0], send)
+            await self.audit(
+                conn, now, staff_id, "session_correct", row[0], detail="areas=" + ",".join(areas)
+            )
+        return True
+
+    async def undo_session(self, now: datetime, session_id: int, staff_id: int) -> int | None:
+        """Remove a session recorded by mistake and cancel what it queued that has not gone out.
+
+        Returns how many messages were cancelled, or None if the session no longer exists. Messages
+        already sent stay sent; their rows stay for the outbox's own history.
+        """
+        async with self.transaction() as conn:
+            async with conn.execute(
+                "DELETE FROM sessions WHERE id = ? RETURNING patient_id", (session_id,)
+            ) as cur:
+                row = await cur.fetchone()
+            if row is None:
+                return None
+            async with conn.execute(
+                "UPDATE outbox SET status = 'cancelled', last_error = 'session undone' "
+                "WHERE patient_id = ? AND status = 'pending' AND kind IN ('aftercare', 'checkin') "
+                "AND json_extract(payload, '$.session_id') = ?",
+                (row[0], session_id),
+            ) as cur:
+                cancelled = cur.rowcount
+            await self.audit(conn, now, staff_id, "session_undo", row[0], detail=f"session={session_id}")
+        return cancelled
+
     async def enqueue(self, now: datetime, patient_id: int, sends: Iterable[PlannedSend]) -> list[str]:
         """Queue messages; keys already queued (or sent) are skipped. Returns the keys queued."""
         async with self.transaction() as conn:

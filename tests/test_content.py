@@ -20,6 +20,10 @@ from bot.content import (
 from tests.fake_telegram import MAX_TEXT, html_error
 
 SAMPLE_VALUES = {
+    "suggestion": "lower back, shoulders",
+    "minutes": 10,
+    "added": "lower back",
+    "tips": "• Lower back: short walks every hour or so.",
     "who": "Patient #123456 – &lt;Jane&gt; &amp; D.",
     "line": "👋 Patient #123456 – Jane D. joined.",
     "figures": "sent 1,234 of 5,000, 2 failed, 3 waiting until 8:00 AM (quiet hours)",

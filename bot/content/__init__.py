@@ -377,6 +377,28 @@ TEXT_KEYS: dict[str, frozenset[str]] = {
     "notices.who": frozenset({"number"}),
     "notices.who_named": frozenset({"number", "name"}),
     "notices.summary": frozenset({"count", "lines"}),
+    # /session: typos, a second session today, and correcting or undoing for ten minutes.
+    "sessions.did_you_mean": frozenset({"unknown", "suggestion", "number", "name"}),
+    "sessions.button_use": frozenset({"suggestion"}),
+    "sessions.button_keep_general": frozenset(),
+    "sessions.button_keep_known": frozenset({"areas"}),
+    "sessions.same_day": frozenset({"number", "name", "time", "areas"}),
+    "sessions.button_again": frozenset(),
+    "sessions.button_not_again": frozenset(),
+    "sessions.not_recorded": frozenset(),
+    "sessions.fix_hint": frozenset({"minutes"}),
+    "sessions.button_correct": frozenset(),
+    "sessions.button_undo": frozenset(),
+    "sessions.correct_ask": frozenset({"number", "name", "known"}),
+    "sessions.correct_again": frozenset({"known"}),
+    "sessions.corrected_more": frozenset({"number", "name", "areas", "added"}),
+    "sessions.corrected_nothing_more": frozenset({"number", "name", "areas"}),
+    "sessions.undone": frozenset({"number", "name"}),
+    "sessions.undone_after_sent": frozenset({"number", "name"}),
+    "sessions.already_undone": frozenset(),
+    "sessions.too_late": frozenset(),
+    "sessions.stale": frozenset(),
+    "sessions.more_tips": frozenset({"tips"}),
 }
 
 

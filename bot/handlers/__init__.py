@@ -80,6 +80,7 @@ def register_handlers(
     app.add_handler(CallbackQueryHandler(console.patient_list_button, pattern=rf"^{console.LIST_PREFIX}"))
     app.add_handler(CallbackQueryHandler(console.card_button, pattern=rf"^{console.CARD_PREFIX}"))
     app.add_handler(CallbackQueryHandler(console.broadcast_button, pattern=rf"^{console.BROADCAST_PREFIX}"))
+    app.add_handler(CallbackQueryHandler(staff.session_button, pattern=rf"^{staff.SESSION_PREFIX}"))
     app.add_handler(CallbackQueryHandler(common.stale_button))
 
     # 4. Free text: red flags first, then the answer. Edited messages too: an edit can add a red flag.
