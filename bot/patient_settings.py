@@ -98,7 +98,7 @@ class SettingsScreens:
             (
                 b(self._t("button_exercise_off"), f"{PREFIX}ex:off")
                 if prefs.exercise_on
-                else b(self._t("button_exercise_on"), f"{PREFIX}ex:on"),
+                else b(self._t("button_exercise_on"), f"{PREFIX}extime"),  # on = pick a time first
                 b(self._t("button_exercise_time"), f"{PREFIX}extime"),
             ),
             (
@@ -128,7 +128,10 @@ class SettingsScreens:
             options = [(clock_time(t), f"{PREFIX}extime:{t:%H%M}") for t in c.exercise_times]
             title = self._t("choose_exercise_time")
         elif name == "pause":
-            options = [(self._t("pause_days", days=d), f"{PREFIX}pause:{d}") for d in c.pause_days]
+            options = [
+                (self._t("pause_one_day") if d == 1 else self._t("pause_days", days=d), f"{PREFIX}pause:{d}")
+                for d in c.pause_days
+            ]
             title = self._t("choose_pause")
         else:
             return None

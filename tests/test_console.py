@@ -315,7 +315,7 @@ async def test_alerts_and_stats(bot: Bot) -> None:
     await bot.send("/stats", STAFF_ID)
     stats = bot.telegram.last_text(STAFF_ID)
     assert "Patients: 1 joined (1 active)" in stats and "Open alerts: 1" in stats
-    assert "red flag: 2" in stats and "soreness: 1" in stats
+    assert "Red flags (urgent or emergency): 2" in stats and "Soreness after treatment: 1" in stats
     assert "chest" not in stats and "calf" not in stats
 
 

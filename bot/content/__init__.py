@@ -142,6 +142,15 @@ def check_template(template: str, allowed: Iterable[str], where: str) -> str:
     return template.strip()
 
 
+def single_full_stop(template: str, values: Mapping[str, str]) -> str:
+    """ "You're all set, Jane D." rather than "Jane D..": a value ending in "." takes the place of the
+    template's own full stop right after it."""
+    for name, value in values.items():
+        if value.endswith("."):
+            template = template.replace(f"{{{name}}}.", f"{{{name}}}")
+    return template
+
+
 def clinic_values(clinic: ClinicProfile, booking: str, hours: str) -> dict[str, str]:
     return {
         "clinic_name": clinic.name,
@@ -399,6 +408,27 @@ TEXT_KEYS: dict[str, frozenset[str]] = {
     "sessions.too_late": frozenset(),
     "sessions.stale": frozenset(),
     "sessions.more_tips": frozenset({"tips"}),
+    "checkin.you_said": frozenset({"answer"}),
+    # What staff read in /stats for each question topic of answers.toml.
+    **{
+        f"topic_names.{topic}": frozenset()
+        for topic in (
+            "soreness",
+            "hydration",
+            "movement",
+            "heat_ice",
+            "medication",
+            "bruising",
+            "headache",
+            "fatigue",
+            "posture",
+            "booking",
+            "bot_help",
+            "smalltalk",
+            "out_of_scope",
+            "red_flag",
+        )
+    },
 }
 
 
@@ -455,7 +485,8 @@ class Texts:
 
     def _format(self, key: str, values: dict[str, object], markup: dict[str, str]) -> str:
         escaped = {k: html.escape(str(v), quote=False) for k, v in values.items()}
-        return self._templates[key].format_map({**self._clinic_values, **escaped, **markup})
+        template = single_full_stop(self._templates[key], escaped)
+        return template.format_map({**self._clinic_values, **escaped, **markup})
 
     def clinic_fields(self) -> dict[str, str]:
         """Clinic placeholders, already safe for HTML, for other content files to use."""

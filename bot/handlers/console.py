@@ -18,6 +18,7 @@ from telegram.ext import ExtBot
 
 from bot.aftercare import area_labels
 from bot.broadcasts import AUDIENCES, USEFUL_FOR, check_text, parse_when, when_choices
+from bot.content import TEXT_KEYS
 from bot.db import Broadcast, Patient
 from bot.enrollment import invite_link, reissue_invite
 from bot.handlers.alerts import alert_message, close_erased_alerts
@@ -188,7 +189,8 @@ async def patient_card(services: Services, patient: Patient, *, admin: bool) -> 
     alerts = [
         texts.render(
             "console.alert_line",
-            date=created.astimezone(services.settings.clinic_zone).strftime("%b %d %H:%M"),
+            date=created.astimezone(services.settings.clinic_zone).strftime("%b %d, ")
+            + clock_time(created.astimezone(services.settings.clinic_zone).time()),
             urgency=alert.urgency,
             category=alert.category,
         )
@@ -405,13 +407,19 @@ def percent(part: int, whole: int, empty: str) -> str:
     return f"{round(100 * part / whole)}% ({part}/{whole})" if whole else empty
 
 
+def topic_name(services: Services, topic: str) -> str:
+    """The topic as staff say it ("Heat or ice", not "heat_ice"); any other topic, tidied."""
+    key = f"topic_names.{topic}"
+    return services.content.texts.render_plain(key) if key in TEXT_KEYS else topic.replace("_", " ")
+
+
 async def stats_command(update: Update, context: ClinicContext) -> None:
     services = context.services
     texts = services.content.texts
     figures: dict[str, Any] = await services.db.stats(services.clock.now())
     empty = texts.render("console.stats_no_data")
     topics = [
-        texts.render("console.stats_topic_line", topic=t.replace("_", " "), count=c)
+        texts.render("console.stats_topic_line", topic=topic_name(services, t), count=c)
         for t, c in figures["topics"]
     ]
     await reply(
