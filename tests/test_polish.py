@@ -85,3 +85,13 @@ def test_ask_prints_plain_text_unless_html() -> None:
     assert "<b>" in marked.getvalue()
     assert "<b>" not in plain.getvalue() and "</" not in plain.getvalue() and "&amp;" not in plain.getvalue()
     assert "urgency:  urgent" in plain.getvalue()
+
+
+async def test_patient_list_header_and_buttons_are_spaced(bot: Bot) -> None:
+    number = await bot.enrolled_patient("Janet W.")
+    await bot.send(f"/session {number}", STAFF_ID)
+    await bot.send("/patients jan", STAFF_ID)
+    shown = bot.telegram.sent(STAFF_ID)[-1]
+    assert "<b>Patients</b> 1–1 of 1 matching “jan”" in shown.text
+    labels = [b["text"] for row in shown.params["reply_markup"]["inline_keyboard"] for b in row]
+    assert labels == [f"#{number} Janet W. · active · Mar 02"]

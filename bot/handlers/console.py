@@ -99,7 +99,8 @@ async def patient_page(services: Services, query: str, offset: int) -> OutgoingM
                     number=p.id,
                     name=p.display_name,
                     status=texts.render_plain(f"staff.status_{p.status}"),
-                    last=texts.render_plain(
+                    last=" "
+                    + texts.render_plain(
                         "console.patients_last", date=p.last_session.astimezone(zone).strftime("%b %d")
                     )
                     if p.last_session
@@ -124,7 +125,8 @@ async def patient_page(services: Services, query: str, offset: int) -> OutgoingM
         first=offset + 1,
         last=offset + len(summaries),
         total=total,
-        markup={"query": texts.render("console.patients_query", query=query) if query else ""},
+        # Texts are stripped when loaded, so the space before an optional part is added here.
+        markup={"query": " " + texts.render("console.patients_query", query=query) if query else ""},
     )
     return OutgoingMessage(header, tuple(rows))
 
