@@ -36,6 +36,7 @@ async def test_cancel_drops_the_open_draft_and_its_send_button(bot: Bot) -> None
 async def test_cancel_leaves_a_sent_broadcast_alone(bot: Bot) -> None:
     await many_patients(bot, 1)
     await compose(bot, "Hello")
+    assert "To: 1 patient (all active)" in bot.telegram.last_text(STAFF_ID)
     await bot.press("bc:1:send", STAFF_ID, message_text="...")
     await bot.send("/cancel", STAFF_ID)
     assert bot.telegram.last_text(STAFF_ID) == "Nothing to cancel."

@@ -166,7 +166,7 @@ async def test_broadcast_audience_by_recent_session(bot: Bot) -> None:
     bot.clock.advance(days=10)
     await bot.send(f"/session {numbers[1]}", STAFF_ID)
     await compose(bot, "New stretching class on Fridays", audience="7")
-    assert "To: 1 patients (session in the last 7 days)" in bot.telegram.last_text(STAFF_ID)
+    assert "To: 1 patient (session in the last 7 days)" in bot.telegram.last_text(STAFF_ID)
     await bot.press("bc:1:send", STAFF_ID)
     assert [r["patient_id"] for r in await bot.outbox("broadcast")] == [numbers[1]]
 

@@ -310,7 +310,7 @@ TEXT_KEYS: dict[str, frozenset[str]] = {
             "when_type": set(),
             "broadcast_type_when": set(),
             "broadcast_bad_when": set(),
-            "broadcast_preview": {"count", "audience", "when"},
+            "broadcast_preview": {"patients", "audience", "when"},
             "audience_all_short": set(),
             "audience_recent_short": {"days"},
             "when_now_short": set(),

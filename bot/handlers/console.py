@@ -615,7 +615,7 @@ async def choose_when(
     await reply(update, texts.render("console.broadcast_message", text=broadcast.text))
     preview = texts.render(
         "console.broadcast_preview",
-        count=count,
+        patients=counted(services, "broadcasts.patients", count),
         audience=audience,
         when=describe_when(services, when),
     )
