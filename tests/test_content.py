@@ -20,6 +20,7 @@ from bot.content import (
 from tests.fake_telegram import MAX_TEXT, html_error
 
 SAMPLE_VALUES = {
+    "area": "head and jaw",
     "suggestion": "lower back, shoulders",
     "minutes": 10,
     "added": "lower back",

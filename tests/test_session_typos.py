@@ -67,24 +67,40 @@ async def test_correct_sends_only_the_missing_tips(bot: Bot) -> None:
     await bot.send(f"/session {number} neck", STAFF_ID)
     assert "correct or undo this for 10 minutes" in bot.telegram.last_text(STAFF_ID)
     fix = buttons(bot)[0]
+    session_id = fix.split(":")[1]
     sent_before = len(bot.telegram.texts(PATIENT_ID))
     bot.clock.advance(minutes=3)
     await bot.press(fix, STAFF_ID)
-    assert "Send the right areas" in bot.telegram.last_text(STAFF_ID)
-    await bot.send("neck wrsts", STAFF_ID)  # still not right: asked again, nothing sent
-    assert "couldn't match" in bot.telegram.last_text(STAFF_ID)
-    await bot.send("neck hips", STAFF_ID)
-    assert "corrected to neck, hips" in bot.telegram.last_text(STAFF_ID)
+    picker = [c for c in bot.telegram.calls if c.method == "editMessageText"][-1]
+    assert "Tick the areas treated" in picker.text
+    labels = [b["text"] for row in picker.params["reply_markup"]["inline_keyboard"] for b in row]
+    assert labels[:2] == ["✅ neck", "▫️ shoulders"] and labels[-1] == "💾 Save"
+    # Ticking changes only the buttons; nothing is stored or sent until Save.
+    await bot.press(f"ss:{session_id}:m:17", STAFF_ID)  # neck + hips
+    picker = [c for c in bot.telegram.calls if c.method == "editMessageText"][-1]
+    assert f"ss:{session_id}:d:17" in picker.button_data
+    assert (await bot.rows("sessions"))[0]["areas"] == "neck"
+    await bot.press(f"ss:{session_id}:d:17", STAFF_ID)
+    done = [c for c in bot.telegram.calls if c.method == "editMessageText"][-1]
+    assert "corrected to neck, hips" in done.text and not done.button_data
     (session,) = await bot.rows("sessions")
     assert session["areas"] == "neck,hips"
     patient_texts = bot.telegram.texts(PATIENT_ID)
     assert len(patient_texts) == sent_before + 1
     assert "lunge stretch" in patient_texts[-1] and "chin tucks" not in patient_texts[-1]
-    # The same correction again sends nothing more.
-    await bot.press(fix, STAFF_ID)
-    await bot.send("neck hips", STAFF_ID)
-    assert "No tips were missing" in bot.telegram.last_text(STAFF_ID)
+    # Saving the same areas again sends nothing more.
+    await bot.press(f"ss:{session_id}:d:17", STAFF_ID)
+    done = [c for c in bot.telegram.calls if c.method == "editMessageText"][-1]
+    assert "No tips were missing" in done.text
     assert len(bot.telegram.texts(PATIENT_ID)) == sent_before + 1
+    # Out-of-range or malformed picks are stale buttons.
+    for forged in [f"ss:{session_id}:m:99999", f"ss:{session_id}:d:x", f"ss:{session_id}:m:"]:
+        await bot.press(forged, STAFF_ID)
+        assert (
+            "expired"
+            in [c for c in bot.telegram.calls if c.method == "answerCallbackQuery"][-1].params["text"]
+        )
+    assert (await bot.rows("sessions"))[0]["areas"] == "neck,hips"
 
 
 async def test_undo_cancels_the_check_ins_and_says_the_aftercare_stays(bot: Bot) -> None:

@@ -24,14 +24,7 @@ from bot.enrollment import invite_link, reissue_invite
 from bot.handlers.alerts import alert_message, close_erased_alerts
 from bot.handlers.common import reply, show
 from bot.handlers.sending import keyboard
-from bot.handlers.staff import (
-    SESSION_FIX,
-    command_text,
-    deliver_invite,
-    patient_number,
-    record_and_report,
-    session_typed,
-)
+from bot.handlers.staff import command_text, deliver_invite, patient_number, record_and_report
 from bot.outbox import Button, OutgoingMessage
 from bot.patient_settings import SettingsScreens, clock_time, window_text
 from bot.priority import Priority
@@ -472,8 +465,6 @@ async def cancel_command(update: Update, context: ClinicContext) -> None:
     services = context.services
     texts = services.content.texts
     stopped = stop_awaiting(context)
-    if context.user_data is not None and context.user_data.pop(SESSION_FIX, None) is not None:
-        stopped = True
     draft_id = context.user_data.pop(OPEN_DRAFT, None) if context.user_data is not None else None
     user = update.effective_user
     if isinstance(draft_id, int) and user is not None:
@@ -484,9 +475,7 @@ async def cancel_command(update: Update, context: ClinicContext) -> None:
 
 
 async def staff_typed(update: Update, context: ClinicContext, text: str) -> bool:
-    """A staff member's text while the console waits for input (broadcast text or time, session areas)."""
-    if staff_user(update, context.services) is not None and await session_typed(update, context, text):
-        return True
+    """A staff member's text while the console waits for input (broadcast text or time)."""
     state = awaiting(context)
     if state is None or staff_user(update, context.services) is None:
         return False

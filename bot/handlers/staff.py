@@ -21,9 +21,9 @@ from bot.aftercare import (
     record_session,
     suggest_areas,
 )
-from bot.db import Patient, PlannedSend
+from bot.db import Patient, PlannedSend, Session
 from bot.enrollment import MAX_DISPLAY_NAME, clean_display_name, enroll, invite_link
-from bot.handlers.common import remove_buttons, reply
+from bot.handlers.common import remove_buttons, reply, show
 from bot.handlers.menus import staff_commands
 from bot.outbox import Button, OutgoingMessage
 from bot.patient_settings import clock_time
@@ -33,7 +33,6 @@ log = logging.getLogger(__name__)
 
 SESSION_PREFIX = "ss:"
 PENDING_SESSIONS = "pending_sessions"  # user_data: /session questions waiting for an answer, by token
-SESSION_FIX = "session_fix"  # user_data: the session whose corrected areas staff are about to type
 MAX_PENDING_SESSIONS = 10
 
 
@@ -323,7 +322,8 @@ async def session_button(update: Update, context: ClinicContext) -> None:
         await query.answer(texts.render_plain("staff.only_staff"), show_alert=True)
         return
     key, _, action = (query.data or "").removeprefix(SESSION_PREFIX).partition(":")
-    if action in {"fix", "undo"} and key.isdigit() and len(key) < 12:
+    picked = area_mask(action, len(services.content.aftercare.areas))
+    if key.isdigit() and len(key) < 12 and (action in {"fix", "undo"} or picked is not None):
         await correct_or_undo(update, context, user.id, int(key), action)
         return
     pending = pending_sessions(context).pop(key, None)
@@ -371,13 +371,19 @@ async def correct_or_undo(
         await query.answer(texts.render_plain("console.gone"), show_alert=True)
         return
     await query.answer()
+    areas = services.content.aftercare.areas
     if action == "fix":
-        if context.user_data is not None:
-            context.user_data[SESSION_FIX] = session_id
-        known = ", ".join(area.label for area in services.content.aftercare.areas)
-        await reply(
-            update,
-            texts.render("sessions.correct_ask", number=patient.id, name=patient.display_name, known=known),
+        mask = sum(1 << i for i, area in enumerate(areas) if area.key in session.areas)
+        await show(update, area_picker(context, patient, session_id, mask))
+        return
+    picked = area_mask(action, len(areas))
+    if picked is not None and action.startswith("m:"):
+        await show(update, area_picker(context, patient, session_id, picked))
+        return
+    if picked is not None:
+        chosen = tuple(area.key for i, area in enumerate(areas) if picked & (1 << i))
+        await show(
+            update, OutgoingMessage(await correct_session(context, staff_id, session, patient, chosen))
         )
         return
     aftercare_status = await services.db.outbox_status(aftercare_key(patient.id, session.clinic_date))
@@ -391,56 +397,65 @@ async def correct_or_undo(
     await reply(update, texts.render(key, number=patient.id, name=patient.display_name))
 
 
-async def session_typed(update: Update, context: ClinicContext, text: str) -> bool:
-    """The corrected areas staff typed after Correct areas; only the missing tips go to the patient."""
-    session_id = context.user_data.pop(SESSION_FIX, None) if context.user_data is not None else None
-    user = update.effective_user
-    if not isinstance(session_id, int) or user is None:
-        return False
+def area_mask(action: str, count: int) -> int | None:
+    """The areas picked so far, from ``m:<mask>`` (toggling) or ``d:<mask>`` (saving) button data."""
+    kind, _, raw = action.partition(":")
+    if kind not in {"m", "d"} or not raw.isdigit() or len(raw) > 6:
+        return None
+    mask = int(raw)
+    return mask if mask < (1 << count) else None
+
+
+def area_picker(context: ClinicContext, patient: Patient, session_id: int, mask: int) -> OutgoingMessage:
+    """The treated areas as buttons to tick (works in the staff group too, where typing is not read)."""
+    texts = context.services.content.texts
+    areas = context.services.content.aftercare.areas
+    prefix = f"{SESSION_PREFIX}{session_id}"
+    toggles = [
+        Button(
+            texts.render_plain(
+                "sessions.area_on" if mask & (1 << i) else "sessions.area_off", area=area.label
+            ),
+            f"{prefix}:m:{mask ^ (1 << i)}",
+        )
+        for i, area in enumerate(areas)
+    ]
+    rows: list[tuple[Button, ...]] = [tuple(toggles[i : i + 2]) for i in range(0, len(toggles), 2)]
+    rows.append((Button(texts.render_plain("sessions.button_save"), f"{prefix}:d:{mask}"),))
+    text = texts.render("sessions.correct_pick", number=patient.id, name=patient.display_name)
+    return OutgoingMessage(text, tuple(rows))
+
+
+async def correct_session(
+    context: ClinicContext, staff_id: int, session: Session, patient: Patient, areas: tuple[str, ...]
+) -> str:
+    """Store the corrected areas; only the tips that were missing go to the patient. Returns staff's reply."""
     services = context.services
     texts = services.content.texts
     aftercare = services.content.aftercare
-    session = await services.db.session(session_id)
-    patient = await services.db.patient(session.patient_id) if session is not None else None
-    if session is None or patient is None:
-        await reply(update, texts.render("sessions.already_undone"))
-        return True
-    if services.clock.now() - session.session_at > CORRECTION_WINDOW:
-        await reply(update, texts.render("sessions.too_late"))
-        return True
-    areas, unknown = parse_areas(text.split(), aftercare)
-    if unknown or not areas:
-        if context.user_data is not None:
-            context.user_data[SESSION_FIX] = session_id
-        known = ", ".join(area.label for area in aftercare.areas)
-        await reply(update, texts.render("sessions.correct_again", known=known))
-        return True
     added = tuple(key for key in areas if key not in session.areas)
     now = services.clock.now()
     sends = []
     if added:
-        key = f"{aftercare_key(patient.id, session.clinic_date)}:more:{session_id}:{'-'.join(added)}"
-        sends.append(
-            PlannedSend(AFTERCARE_KIND, key, {"session_id": session_id, "added_areas": list(added)}, now)
-        )
-    await services.db.set_session_areas(now, session_id, user.id, areas, sends)
+        key = f"{aftercare_key(patient.id, session.clinic_date)}:more:{session.id}:{'-'.join(added)}"
+        payload = {"session_id": session.id, "added_areas": list(added)}
+        sends.append(PlannedSend(AFTERCARE_KIND, key, payload, now))
+    await services.db.set_session_areas(now, session.id, staff_id, areas, sends)
+    log.info("staff %s corrected the areas of session %s", staff_id, session.id)
     if sends:
         await services.scheduler.send_now([sends[0].key])
-    labels = ", ".join(area_labels(areas, aftercare))
+    labels = ", ".join(area_labels(areas, aftercare)) or texts.render("staff.session_all_areas")
     if added:
-        reply_text = texts.render(
+        return texts.render(
             "sessions.corrected_more",
             number=patient.id,
             name=patient.display_name,
             areas=labels,
             added=", ".join(area_labels(added, aftercare)),
         )
-    else:
-        reply_text = texts.render(
-            "sessions.corrected_nothing_more", number=patient.id, name=patient.display_name, areas=labels
-        )
-    await reply(update, reply_text)
-    return True
+    return texts.render(
+        "sessions.corrected_nothing_more", number=patient.id, name=patient.display_name, areas=labels
+    )
 
 
 async def staff_command(update: Update, context: ClinicContext) -> None:
