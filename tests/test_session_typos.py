@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.harness import PATIENT_ID, STAFF_ID, STRANGER_ID, Bot
+from tests.harness import ADMIN_ID, PATIENT_ID, STAFF_CHAT_ID, STAFF_ID, STRANGER_ID, Bot
 
 
 def buttons(bot: Bot) -> list[str]:
@@ -135,3 +135,13 @@ async def test_after_ten_minutes_the_buttons_say_so_and_strangers_are_refused(bo
     for forged in ["ss:abc:undo", "ss:999:fix", "ss:x", "ss:"]:
         await bot.press(forged, STAFF_ID)
         assert [c for c in bot.telegram.calls if c.method == "answerCallbackQuery"][-1].params.get("text")
+
+
+async def test_in_the_staff_group_another_staff_member_can_answer(bot: Bot) -> None:
+    number = await bot.enrolled_patient()
+    await bot.send(f"/session {number} nek", STAFF_ID, chat_id=STAFF_CHAT_ID)
+    question = bot.telegram.sent(STAFF_CHAT_ID)[-1]
+    assert "Did you mean <b>neck</b>?" in question.text
+    await bot.press(question.button_data[0], ADMIN_ID, chat_id=STAFF_CHAT_ID)
+    (session,) = await bot.rows("sessions")
+    assert (session["areas"], session["recorded_by"]) == ("neck", ADMIN_ID)

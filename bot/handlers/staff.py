@@ -32,7 +32,7 @@ from bot.services import ClinicContext
 log = logging.getLogger(__name__)
 
 SESSION_PREFIX = "ss:"
-PENDING_SESSIONS = "pending_sessions"  # user_data: /session questions waiting for an answer, by token
+PENDING_SESSIONS = "pending_sessions"  # chat_data: /session questions waiting for an answer, by token
 MAX_PENDING_SESSIONS = 10
 
 
@@ -157,7 +157,8 @@ class PendingSession:
 
 
 def pending_sessions(context: ClinicContext) -> dict[str, PendingSession]:
-    data = context.user_data if context.user_data is not None else {}
+    """Kept per chat, so that in the staff group any staff member can answer the question."""
+    data = context.chat_data if context.chat_data is not None else {}
     pending = data.setdefault(PENDING_SESSIONS, {})
     assert isinstance(pending, dict)
     return pending
