@@ -11,9 +11,10 @@ from zoneinfo import ZoneInfo
 from bot.content import Aftercare
 from bot.content.reminders import ReminderContent
 from bot.db import Database, Patient, PlannedSend, Prefs
+from bot.kinds import Kind
 from bot.reminders import plan_checkin
 
-AFTERCARE_KIND = "aftercare"
+AFTERCARE_KIND = Kind.AFTERCARE
 
 
 def aftercare_key(patient_id: int, clinic_date: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import logging
 import os
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
@@ -25,18 +24,18 @@ from bot.flood import FloodGuard
 from bot.handlers import register_handlers
 from bot.handlers.access import Access
 from bot.handlers.alerts import alert_message
-from bot.handlers.console import refresh_broadcasts
+from bot.handlers.broadcasts import progress_job as broadcast_progress_job
+from bot.handlers.commands import check_commands
 from bot.handlers.menus import publish_menus
 from bot.handlers.sending import telegram_alert_poster, telegram_sender
 from bot.outbox import Dispatcher
+from bot.privacy import retention_job
 from bot.ratelimit import ClinicRateLimiter
 from bot.reminders import PLAN_CHUNK, Grace
 from bot.renderers import Renderers
 from bot.scheduler import Scheduler
 from bot.services import SERVICES_KEY, ClinicApplication, ClinicContext, Services
 from bot.staff_notices import StaffNotices
-
-log = logging.getLogger(__name__)
 
 WAKE_JOB = "wake"
 ALERT_WAKE_JOB = "alert-wake"
@@ -47,7 +46,6 @@ PLAN_SECONDS = 10 * 60
 PROGRESS_SECONDS = 5
 PURGE_SECONDS = 24 * 60 * 60
 PURGE_FIRST_SECONDS = 5 * 60
-PROGRESS_SHOWN_KEY = "broadcast_progress_shown"
 
 
 def build_application(
@@ -65,10 +63,65 @@ def build_application(
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     clock = clock or SystemClock()
     content = content or load_content(settings.clinic_profile_path)
+    check_commands(content)
     engine = AnswerEngine.load(content.clinic)
     db = Database(settings.database_path)
     access = Access(settings.admin_ids)
 
+    app = _telegram_application(settings, request)
+
+    dispatcher = Dispatcher(db, clock, telegram_sender(app.bot), settings.clinic_timezone)
+    Renderers(db, content, content.reminders, clock).register(dispatcher)
+    grace = Grace(
+        posture=timedelta(minutes=settings.posture_grace_minutes),
+        exercise=timedelta(minutes=settings.exercise_grace_minutes),
+    )
+
+    def staff_chats() -> list[int]:
+        """Alerts go to the staff group, or to each admin when there is none."""
+        if settings.staff_chat_id is not None:
+            return [settings.staff_chat_id]
+        return sorted(access.admin_ids)
+
+    alert_desk = AlertDesk(
+        db,
+        clock,
+        telegram_alert_poster(app.bot),
+        partial(alert_message, content.texts, settings.clinic_zone),
+        staff_chats,
+        _armer(app, ALERT_WAKE_JOB, _flush_alerts),
+    )
+    services = Services(
+        settings=settings,
+        clock=clock,
+        content=content,
+        db=db,
+        access=access,
+        scheduler=Scheduler(
+            db, dispatcher, content.reminders, clock, grace, _armer(app, WAKE_JOB, _wake), plan_chunk
+        ),
+        engine=engine,
+        flood=FloodGuard(
+            clock, settings.flood_max_per_minute, timedelta(seconds=settings.flood_pause_seconds)
+        ),
+        alerts=alert_desk,
+        notices=StaffNotices(
+            db,
+            clock,
+            content.texts,
+            alert_desk,
+            telegram_alert_poster(app.bot),
+            staff_chats,
+            _armer(app, NOTICE_WAKE_JOB, _flush_notices),
+        ),
+    )
+    app.bot_data[SERVICES_KEY] = services
+    register_handlers(app, access.staff, access.admins, settings.staff_chat_id)
+    return app
+
+
+def _telegram_application(settings: Settings, request: BaseRequest | None) -> ClinicApplication:
+    """PTB's application: HTML by default, no link previews, our rate limiter and start/stop hooks."""
     builder: Any = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token)
@@ -86,74 +139,27 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     app: ClinicApplication = builder.build()
-
-    dispatcher = Dispatcher(db, clock, telegram_sender(app.bot), settings.clinic_timezone)
-    Renderers(db, content, content.reminders, clock).register(dispatcher)
-    grace = Grace(
-        posture=timedelta(minutes=settings.posture_grace_minutes),
-        exercise=timedelta(minutes=settings.exercise_grace_minutes),
-    )
-
-    def armer(
-        name: str, callback: Callable[[ClinicContext], Coroutine[Any, Any, None]]
-    ) -> Callable[[float], None]:
-        def arm(delay_seconds: float) -> None:
-            """One wake-up job of a kind at a time, at the next due send; late is fine, never skipped."""
-            queue = app.job_queue
-            if queue is None:
-                return
-            for job in queue.get_jobs_by_name(name):
-                job.schedule_removal()
-            queue.run_once(callback, when=delay_seconds, name=name, job_kwargs={"misfire_grace_time": None})
-
-        return arm
-
-    def staff_chats() -> list[int]:
-        """Alerts go to the staff group, or to each admin when there is none."""
-        if settings.staff_chat_id is not None:
-            return [settings.staff_chat_id]
-        return sorted(access.admin_ids)
-
-    alert_desk = AlertDesk(
-        db,
-        clock,
-        telegram_alert_poster(app.bot),
-        partial(alert_message, content.texts, settings.clinic_zone),
-        staff_chats,
-        armer(ALERT_WAKE_JOB, _flush_alerts),
-    )
-    services = Services(
-        settings=settings,
-        clock=clock,
-        content=content,
-        db=db,
-        access=access,
-        scheduler=Scheduler(
-            db, dispatcher, content.reminders, clock, grace, armer(WAKE_JOB, _wake), plan_chunk
-        ),
-        engine=engine,
-        flood=FloodGuard(
-            clock, settings.flood_max_per_minute, timedelta(seconds=settings.flood_pause_seconds)
-        ),
-        alerts=alert_desk,
-        notices=StaffNotices(
-            db,
-            clock,
-            content.texts,
-            alert_desk,
-            telegram_alert_poster(app.bot),
-            staff_chats,
-            armer(NOTICE_WAKE_JOB, _flush_notices),
-        ),
-    )
-    app.bot_data[SERVICES_KEY] = services
-    register_handlers(app, access.staff, access.admins, settings.staff_chat_id)
     return app
 
 
+def _armer(
+    app: ClinicApplication, name: str, callback: Callable[[ClinicContext], Coroutine[Any, Any, None]]
+) -> Callable[[float], None]:
+    def arm(delay_seconds: float) -> None:
+        """One wake-up job of a kind at a time, at the next due send; late is fine, never skipped."""
+        queue = app.job_queue
+        if queue is None:
+            return
+        for job in queue.get_jobs_by_name(name):
+            job.schedule_removal()
+        queue.run_once(callback, when=delay_seconds, name=name, job_kwargs={"misfire_grace_time": None})
+
+    return arm
+
+
 async def _post_init(app: ClinicApplication) -> None:
-    """Open the database, load staff, publish menus, send what fell due while down, and start planning
-    ahead behind the bot (which answers updates meanwhile)."""
+    """Open the database, load staff and publish menus; then, behind the bot (which answers updates
+    meanwhile), send what fell due while it was down and plan ahead."""
     services: Services = app.bot_data[SERVICES_KEY]
     await services.db.open()
     await services.access.load(services.db)
@@ -165,19 +171,19 @@ async def _post_init(app: ClinicApplication) -> None:
         app.job_queue.run_repeating(_tick, interval=TICK_SECONDS, first=TICK_SECONDS, name="tick")
         app.job_queue.run_repeating(_plan, interval=PLAN_SECONDS, first=PLAN_SECONDS, name="plan")
         app.job_queue.run_repeating(
-            _purge, interval=PURGE_SECONDS, first=PURGE_FIRST_SECONDS, name="retention"
+            retention_job, interval=PURGE_SECONDS, first=PURGE_FIRST_SECONDS, name="retention"
         )
         app.job_queue.run_repeating(
-            _broadcast_progress, interval=PROGRESS_SECONDS, first=PROGRESS_SECONDS, name="broadcast-progress"
+            broadcast_progress_job,
+            interval=PROGRESS_SECONDS,
+            first=PROGRESS_SECONDS,
+            name="broadcast-progress",
         )
-    # Catch-up after downtime happens here; the gate drops what is too late and waits out quiet hours.
-    # Planning only adds rows that are not yet due, so it can follow behind.
-    await services.scheduler.deliver_now()
     # What start-up built (the answer engine's model, PTB, the content) lives as long as the bot: keep
     # it out of the garbage collector's full passes, which would otherwise stall the event loop for
     # tens of milliseconds now and then (most often while planning allocates).
     gc.freeze()
-    services.scheduler.plan_in_background()
+    services.scheduler.start()
 
 
 async def _wake(context: ClinicContext) -> None:
@@ -197,26 +203,6 @@ async def _flush_notices(context: ClinicContext) -> None:
 
 async def _flush_alerts(context: ClinicContext) -> None:
     await context.services.alerts.flush()
-
-
-async def _broadcast_progress(context: ClinicContext) -> None:
-    shown = context.bot_data.setdefault(PROGRESS_SHOWN_KEY, {})
-    await refresh_broadcasts(context.bot, context.services, shown)
-
-
-async def _purge(context: ClinicContext) -> None:
-    """Daily retention: finished invites, delivered messages, handled alerts and question topics past
-    their time; invites nobody opened go as soon as they expire."""
-    services = context.services
-    settings = services.settings
-    purged = await services.db.purge_expired(
-        services.clock.now(),
-        invites_days=settings.retention_invites_days,
-        outbox_days=settings.retention_outbox_days,
-        alerts_days=settings.retention_alerts_days,
-        questions_days=settings.retention_questions_days,
-    )
-    log.info("retention: purged %s", purged)
 
 
 async def _plan(context: ClinicContext) -> None:

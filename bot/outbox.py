@@ -105,6 +105,17 @@ class Dispatcher:
         self._last_sent: dict[int, datetime] = {}
         # After a 429 nothing is sent until Telegram's retry_after has passed.
         self.hold_until: datetime | None = None
+        self._stopping = False
+
+    @property
+    def busy(self) -> bool:
+        """Whether a delivery pass is under way (it re-arms the wake-up itself when it ends)."""
+        return self._pass_lock.locked()
+
+    def stop(self) -> None:
+        """At shutdown: a pass under way ends after the sends in hand; nothing is lost (unsent rows
+        stay pending for the next start)."""
+        self._stopping = True
 
     def register(self, kind: str, renderer: Renderer) -> None:
         self._renderers[kind] = renderer
@@ -117,7 +128,8 @@ class Dispatcher:
         return due
 
     def _held(self) -> bool:
-        return self.hold_until is not None and self._clock.now() < self.hold_until
+        """Nothing goes out during a 429 hold, nor once the bot is stopping."""
+        return self._stopping or (self.hold_until is not None and self._clock.now() < self.hold_until)
 
     async def deliver_due(self, batch: int = 500) -> DeliveryReport:
         """Send every message that is due now.
@@ -235,8 +247,21 @@ class Dispatcher:
             report.cancelled += 1
             return
         self._last_sent[patient.chat_id] = now
+        await self._send(item, patient, patient.chat_id, message, report, priority, now)
+
+    async def _send(
+        self,
+        item: OutboxItem,
+        patient: Patient,
+        chat_id: int,
+        message: OutgoingMessage,
+        report: DeliveryReport,
+        priority: Priority,
+        now: datetime,
+    ) -> None:
+        """Hand one rendered message to Telegram and record what came of it."""
         try:
-            await self._sender(patient.chat_id, message, priority)
+            await self._sender(chat_id, message, priority)
         except RecipientGone:
             log.info("patient #%s is unreachable; marking blocked", patient.id)
             await self._db.mark_attempt_failed(item.id, "recipient gone", None)

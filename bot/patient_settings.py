@@ -7,17 +7,18 @@ forged or stale button can only ever pick one of the offered settings, for the p
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot import callbacks
 from bot.content.reminders import ReminderContent
 from bot.db import Prefs
+from bot.kinds import Kind
 from bot.outbox import Button, OutgoingMessage
-
-PREFIX = "set:"
-OFFER_PREFIX = "offer:"
 
 
 def clock_time(value: time) -> str:
@@ -81,30 +82,34 @@ class SettingsScreens:
                 **self._clinic,
                 "timezone": html.escape(self.zone_label(prefs.timezone), quote=False),
                 "quiet": window_text(prefs.quiet_start, prefs.quiet_end),
-                "posture": posture,
-                "exercise": exercise,
+                Kind.POSTURE: posture,
+                Kind.EXERCISE: exercise,
                 "paused": paused,
             }
         )
         b = Button
         rows: list[tuple[Button, ...]] = [
-            (b(self._t("button_timezone"), f"{PREFIX}tz"), b(self._t("button_quiet"), f"{PREFIX}quiet")),
             (
-                b(self._t("button_posture_off"), f"{PREFIX}posture:off")
+                b(self._t("button_timezone"), callbacks.SETTINGS.data("tz")),
+                b(self._t("button_quiet"), callbacks.SETTINGS.data("quiet")),
+            ),
+            (
+                b(self._t("button_posture_off"), callbacks.SETTINGS.data(Kind.POSTURE, "off"))
                 if prefs.posture_on
-                else b(self._t("button_posture_on"), f"{PREFIX}posture:on"),
-                b(self._t("button_work_hours"), f"{PREFIX}work"),
+                else b(self._t("button_posture_on"), callbacks.SETTINGS.data(Kind.POSTURE, "on")),
+                b(self._t("button_work_hours"), callbacks.SETTINGS.data("work")),
             ),
             (
-                b(self._t("button_exercise_off"), f"{PREFIX}ex:off")
+                b(self._t("button_exercise_off"), callbacks.SETTINGS.data("ex", "off"))
                 if prefs.exercise_on
-                else b(self._t("button_exercise_on"), f"{PREFIX}extime"),  # on = pick a time first
-                b(self._t("button_exercise_time"), f"{PREFIX}extime"),
+                # Turning exercise on asks for its time first (choosing one turns it on).
+                else b(self._t("button_exercise_on"), callbacks.SETTINGS.data("extime")),
+                b(self._t("button_exercise_time"), callbacks.SETTINGS.data("extime")),
             ),
             (
-                b(self._t("button_resume"), f"{PREFIX}resume")
+                b(self._t("button_resume"), callbacks.SETTINGS.data("resume"))
                 if prefs.is_paused(now)
-                else b(self._t("button_pause"), f"{PREFIX}pause"),
+                else b(self._t("button_pause"), callbacks.SETTINGS.data("pause")),
             ),
         ]
         return OutgoingMessage(text, tuple(rows))
@@ -112,24 +117,35 @@ class SettingsScreens:
     def submenu(self, name: str) -> OutgoingMessage | None:
         """The list of choices behind one overview button; None for an unknown name."""
         c = self._r.choices
-        back = (Button(self._t("button_back"), f"{PREFIX}menu"),)
+        back = (Button(self._t("button_back"), callbacks.SETTINGS.data("menu")),)
         options: list[tuple[str, str]]
         if name == "tz":
-            options = [(label, f"{PREFIX}tz:{zone}") for zone, label in c.zones]
-            options.append((self._t("button_type_zone"), f"{PREFIX}tz:type"))
+            options = [(label, callbacks.SETTINGS.data("tz", zone)) for zone, label in c.zones]
+            options.append((self._t("button_type_zone"), callbacks.SETTINGS.data("tz", "type")))
             title = self._t("choose_timezone")
         elif name == "quiet":
-            options = [(window_text(s, e), f"{PREFIX}quiet:{window_code(s, e)}") for s, e in c.quiet_hours]
+            options = [
+                (window_text(s, e), callbacks.SETTINGS.data("quiet", window_code(s, e)))
+                for s, e in c.quiet_hours
+            ]
             title = self._t("choose_quiet")
         elif name == "work":
-            options = [(window_text(s, e), f"{PREFIX}work:{window_code(s, e)}") for s, e in c.work_hours]
+            options = [
+                (window_text(s, e), callbacks.SETTINGS.data("work", window_code(s, e)))
+                for s, e in c.work_hours
+            ]
             title = self._t("choose_work_hours")
         elif name == "extime":
-            options = [(clock_time(t), f"{PREFIX}extime:{t:%H%M}") for t in c.exercise_times]
+            options = [
+                (clock_time(t), callbacks.SETTINGS.data("extime", f"{t:%H%M}")) for t in c.exercise_times
+            ]
             title = self._t("choose_exercise_time")
         elif name == "pause":
             options = [
-                (self._t("pause_one_day") if d == 1 else self._t("pause_days", days=d), f"{PREFIX}pause:{d}")
+                (
+                    self._t("pause_one_day") if d == 1 else self._t("pause_days", days=d),
+                    callbacks.SETTINGS.data("pause", d),
+                )
                 for d in c.pause_days
             ]
             title = self._t("choose_pause")
@@ -143,28 +159,49 @@ class SettingsScreens:
 
     def change(self, name: str, value: str, now: datetime) -> dict[str, Any] | None:
         """The settings a button changes, or None if the button is not one we offer."""
+        changer = self._changers.get(name)
+        return changer(value, now) if changer is not None else None
+
+    @property
+    def _changers(self) -> dict[str, Callable[[str, datetime], dict[str, Any] | None]]:
+        """One reader per settings button: its value in, the settings it changes out."""
+        return {
+            "tz": self._zone_change,
+            "quiet": partial(self._window_change, "quiet"),
+            "work": partial(self._window_change, "work"),
+            Kind.POSTURE: self._posture_change,
+            "ex": self._exercise_change,
+            "extime": self._exercise_time_change,
+            "pause": self._pause_change,
+            "resume": lambda _value, _now: {"paused_until": None},
+        }
+
+    def _zone_change(self, value: str, now: datetime) -> dict[str, Any] | None:
+        return {"timezone": value} if value in {zone for zone, _ in self._r.choices.zones} else None
+
+    def _window_change(self, name: str, value: str, now: datetime) -> dict[str, Any] | None:
         c = self._r.choices
-        if name == "tz":
-            return {"timezone": value} if value in {zone for zone, _ in c.zones} else None
-        if name in {"quiet", "work"}:
-            windows = c.quiet_hours if name == "quiet" else c.work_hours
-            match = next(((s, e) for s, e in windows if window_code(s, e) == value), None)
-            if match is None:
-                return None
-            if name == "quiet":
-                return {"quiet_start": match[0], "quiet_end": match[1]}
-            return {"work_start": match[0], "work_end": match[1]}
-        if name == "posture" and value in {"on", "off"}:
-            return {"posture_on": value == "on", "posture_every_minutes": c.posture_every_minutes}
-        if name == "ex" and value in {"on", "off"}:
-            return {"exercise_on": value == "on"}
-        if name == "extime":
-            chosen = next((t for t in c.exercise_times if f"{t:%H%M}" == value), None)
-            return {"exercise_time": chosen, "exercise_on": True} if chosen else None
-        if name == "pause" and value.isdigit() and int(value) in c.pause_days:
+        windows = c.quiet_hours if name == "quiet" else c.work_hours
+        match = next(((s, e) for s, e in windows if window_code(s, e) == value), None)
+        if match is None:
+            return None
+        return {f"{name}_start": match[0], f"{name}_end": match[1]}
+
+    def _posture_change(self, value: str, now: datetime) -> dict[str, Any] | None:
+        if value not in {"on", "off"}:
+            return None
+        return {"posture_on": value == "on", "posture_every_minutes": self._r.choices.posture_every_minutes}
+
+    def _exercise_change(self, value: str, now: datetime) -> dict[str, Any] | None:
+        return {"exercise_on": value == "on"} if value in {"on", "off"} else None
+
+    def _exercise_time_change(self, value: str, now: datetime) -> dict[str, Any] | None:
+        chosen = next((t for t in self._r.choices.exercise_times if f"{t:%H%M}" == value), None)
+        return {"exercise_time": chosen, "exercise_on": True} if chosen else None
+
+    def _pause_change(self, value: str, now: datetime) -> dict[str, Any] | None:
+        if value.isdigit() and int(value) in self._r.choices.pause_days:
             return {"paused_until": now + timedelta(days=int(value))}
-        if name == "resume":
-            return {"paused_until": None}
         return None
 
     def offer(self) -> OutgoingMessage:
@@ -173,10 +210,10 @@ class SettingsScreens:
             self._t("offer"),
             (
                 (
-                    Button(self._t("offer_posture"), f"{OFFER_PREFIX}posture"),
-                    Button(self._t("offer_exercise"), f"{OFFER_PREFIX}exercise"),
+                    Button(self._t("offer_posture"), callbacks.OFFER.data(Kind.POSTURE)),
+                    Button(self._t("offer_exercise"), callbacks.OFFER.data(Kind.EXERCISE)),
                 ),
-                (Button(self._t("offer_none"), f"{OFFER_PREFIX}none"),),
+                (Button(self._t("offer_none"), callbacks.OFFER.data("none")),),
             ),
         )
 
@@ -188,7 +225,7 @@ class ParsedButton:
 
 
 def parse_button(data: str) -> ParsedButton | None:
-    if not data.startswith(PREFIX):
+    fields = callbacks.SETTINGS.parse(data)
+    if fields is None or not fields[0]:
         return None
-    name, _, value = data.removeprefix(PREFIX).partition(":")
-    return ParsedButton(name, value) if name else None
+    return ParsedButton(*fields)

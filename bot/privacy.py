@@ -2,119 +2,200 @@
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
 from bot.aftercare import area_labels
 from bot.clock import from_db
 from bot.content import Content
-from bot.db import Database, Patient
+from bot.db import Database, Patient, Prefs
 from bot.patient_settings import SettingsScreens, clock_time, window_text
+from bot.services import ClinicContext
 
 MESSAGE_LIMIT = 4000
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    at: datetime
+    areas: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class UpcomingRow:
+    kind: str
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class CheckinRow:
+    answered_at: datetime
+    step: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class QuestionRow:
+    topic: str
+    count: int
+
+
+@dataclass(frozen=True)
+class ResponseRow:
+    kind: str
+    response: str
+    count: int
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    created_at: datetime
+    category: str
+
+
+@dataclass(frozen=True)
+class Export:
+    """Everything stored about one patient, as typed rows (times as datetimes, areas as a tuple)."""
+
+    sessions: list[SessionRow]
+    upcoming: list[UpcomingRow]
+    checkins: list[CheckinRow]
+    questions: list[QuestionRow]
+    responses: list[ResponseRow]
+    alerts: list[AlertRow]
+
+    @classmethod
+    def from_rows(cls, data: dict[str, list[dict[str, Any]]]) -> Export:
+        """The storage layer's rows, converted once at the boundary."""
+        return cls(
+            sessions=[
+                SessionRow(from_db(r["session_at"]), tuple(a for a in r["areas"].split(",") if a))
+                for r in data["sessions"]
+            ],
+            upcoming=[UpcomingRow(r["kind"], from_db(r["due_at"])) for r in data["upcoming"]],
+            checkins=[
+                CheckinRow(from_db(r["answered_at"]), r["step"], r["answer"]) for r in data["checkins"]
+            ],
+            questions=[QuestionRow(r["topic"], int(r["count"])) for r in data["questions"]],
+            responses=[ResponseRow(r["kind"], r["response"], int(r["count"])) for r in data["responses"]],
+            alerts=[AlertRow(from_db(r["created_at"]), r["category"]) for r in data["alerts"]],
+        )
+
+
+class MyDataReport:
+    """The /mydata report: one formatter per section, in the patient's own time zone."""
+
+    def __init__(self, content: Content, zone: ZoneInfo) -> None:
+        self._content = content
+        self._texts = content.texts
+        self._zone = zone
+
+    def _day(self, moment: datetime) -> str:
+        return moment.astimezone(self._zone).strftime("%b %d, %Y")
+
+    def _when(self, moment: datetime) -> str:
+        local = moment.astimezone(self._zone)
+        return local.strftime("%a %b %d, ") + clock_time(local.time())
+
+    def _kind(self, kind: str) -> str:
+        return self._texts.render(f"staff.kind_{kind}")
+
+    def profile(self, patient: Patient, prefs: Prefs) -> str:
+        texts = self._texts
+        view = SettingsScreens(self._content.reminders, texts.clinic_fields())
+        off = self._content.reminders.render("settings.off", texts.clinic_fields())
+        return texts.render(
+            "privacy.mydata_profile",
+            number=patient.id,
+            name=patient.display_name,
+            joined=self._day(patient.joined_at) if patient.joined_at else "–",
+            status=texts.render(f"staff.status_{patient.status}"),
+            timezone=view.zone_label(prefs.timezone),
+            quiet=window_text(prefs.quiet_start, prefs.quiet_end),
+            posture=window_text(prefs.work_start, prefs.work_end) if prefs.posture_on else off,
+            exercise=clock_time(prefs.exercise_time) if prefs.exercise_on else off,
+        )
+
+    def sessions(self, rows: list[SessionRow]) -> list[str]:
+        def areas(row: SessionRow) -> str:
+            labels = area_labels(row.areas, self._content.aftercare)
+            return f" ({', '.join(labels)})" if labels else ""
+
+        return [
+            self._texts.render("privacy.mydata_session_line", date=self._day(r.at), areas=areas(r))
+            for r in rows
+        ]
+
+    def upcoming(self, rows: list[UpcomingRow]) -> list[str]:
+        return [
+            self._texts.render(
+                "privacy.mydata_upcoming_line", when=self._when(r.due_at), what=self._kind(r.kind)
+            )
+            for r in rows
+        ]
+
+    def checkins(self, rows: list[CheckinRow]) -> list[str]:
+        labels = {
+            (step.name, answer.key): answer.label
+            for step in self._content.reminders.steps.values()
+            for answer in step.answers
+        }
+        return [
+            self._texts.render(
+                "privacy.mydata_checkin_line",
+                date=self._day(r.answered_at),
+                answer=labels.get((r.step, r.answer), r.answer),
+            )
+            for r in rows
+        ]
+
+    def questions(self, rows: list[QuestionRow]) -> list[str]:
+        return [
+            self._texts.render("privacy.mydata_question_line", topic=r.topic.replace("_", " "), count=r.count)
+            for r in rows
+        ]
+
+    def responses(self, rows: list[ResponseRow]) -> list[str]:
+        return [
+            self._texts.render(
+                "privacy.mydata_response_line", what=self._kind(r.kind), response=r.response, count=r.count
+            )
+            for r in rows
+        ]
+
+    def alerts(self, rows: list[AlertRow]) -> list[str]:
+        return [
+            self._texts.render("privacy.mydata_alert_line", date=self._day(r.created_at), category=r.category)
+            for r in rows
+        ]
+
+    def blocks(self, patient: Patient, prefs: Prefs, export: Export) -> list[str]:
+        texts = self._texts
+        sections = [
+            ("privacy.mydata_sessions", self.sessions(export.sessions)),
+            ("privacy.mydata_upcoming", self.upcoming(export.upcoming)),
+            ("privacy.mydata_checkins", self.checkins(export.checkins)),
+            ("privacy.mydata_questions", self.questions(export.questions)),
+            ("privacy.mydata_responses", self.responses(export.responses)),
+            ("privacy.mydata_alerts", self.alerts(export.alerts)),
+        ]
+        blocks = [texts.render("privacy.mydata_header") + "\n" + self.profile(patient, prefs)]
+        for title, lines in sections:
+            blocks.append("\n".join([texts.render(title), *(lines or [texts.render("privacy.mydata_none")])]))
+        blocks.append(texts.render("privacy.mydata_footer"))
+        return blocks
 
 
 async def my_data(db: Database, content: Content, patient: Patient, default_timezone: str) -> list[str]:
     """The /mydata report, split into messages that each fit Telegram's limit."""
-    texts = content.texts
     prefs = await db.prefs(patient.id, default_timezone)
-    data = await db.patient_export(patient.id)
-    zone = prefs.zone
-    view = SettingsScreens(content.reminders, texts.clinic_fields())
-    off = content.reminders.render("settings.off", texts.clinic_fields())
-
-    def day(text: str) -> str:
-        return from_db(text).astimezone(zone).strftime("%b %d, %Y")
-
-    def when(text: str) -> str:
-        moment = from_db(text).astimezone(zone)
-        return moment.strftime("%a %b %d, ") + clock_time(moment.time())
-
-    def areas_text(stored: str) -> str:
-        labels = area_labels(tuple(a for a in stored.split(",") if a), content.aftercare)
-        return f" ({', '.join(labels)})" if labels else ""
-
-    answer_labels = {
-        (step.name, answer.key): answer.label
-        for step in content.reminders.steps.values()
-        for answer in step.answers
-    }
-    sections: list[tuple[str, list[str]]] = [
-        (
-            "privacy.mydata_sessions",
-            [
-                texts.render(
-                    "privacy.mydata_session_line",
-                    date=day(r["session_at"]),
-                    areas=areas_text(r["areas"]),
-                )
-                for r in data["sessions"]
-            ],
-        ),
-        (
-            "privacy.mydata_upcoming",
-            [
-                texts.render(
-                    "privacy.mydata_upcoming_line",
-                    when=when(r["due_at"]),
-                    what=texts.render(f"staff.kind_{r['kind']}"),
-                )
-                for r in data["upcoming"]
-            ],
-        ),
-        (
-            "privacy.mydata_checkins",
-            [
-                texts.render(
-                    "privacy.mydata_checkin_line",
-                    date=day(r["answered_at"]),
-                    answer=answer_labels.get((r["step"], r["answer"]), r["answer"]),
-                )
-                for r in data["checkins"]
-            ],
-        ),
-        (
-            "privacy.mydata_questions",
-            [
-                texts.render(
-                    "privacy.mydata_question_line", topic=r["topic"].replace("_", " "), count=r["count"]
-                )
-                for r in data["questions"]
-            ],
-        ),
-        (
-            "privacy.mydata_responses",
-            [
-                texts.render(
-                    "privacy.mydata_response_line",
-                    what=texts.render(f"staff.kind_{r['kind']}"),
-                    response=r["response"],
-                    count=r["count"],
-                )
-                for r in data["responses"]
-            ],
-        ),
-        (
-            "privacy.mydata_alerts",
-            [
-                texts.render("privacy.mydata_alert_line", date=day(r["created_at"]), category=r["category"])
-                for r in data["alerts"]
-            ],
-        ),
-    ]
-    profile = texts.render(
-        "privacy.mydata_profile",
-        number=patient.id,
-        name=patient.display_name,
-        joined=patient.joined_at.astimezone(zone).strftime("%b %d, %Y") if patient.joined_at else "–",
-        status=texts.render(f"staff.status_{patient.status}"),
-        timezone=view.zone_label(prefs.timezone),
-        quiet=window_text(prefs.quiet_start, prefs.quiet_end),
-        posture=window_text(prefs.work_start, prefs.work_end) if prefs.posture_on else off,
-        exercise=clock_time(prefs.exercise_time) if prefs.exercise_on else off,
-    )
-    blocks = [texts.render("privacy.mydata_header") + "\n" + profile]
-    for title, lines in sections:
-        blocks.append("\n".join([texts.render(title), *(lines or [texts.render("privacy.mydata_none")])]))
-    blocks.append(texts.render("privacy.mydata_footer"))
-    return pack(blocks, MESSAGE_LIMIT)
+    export = Export.from_rows(await db.patient_export(patient.id))
+    return pack(MyDataReport(content, prefs.zone).blocks(patient, prefs, export), MESSAGE_LIMIT)
 
 
 def pack(blocks: list[str], limit: int) -> list[str]:
@@ -149,3 +230,18 @@ def _split(block: str, limit: int) -> list[str]:
     if current:
         pieces.append(current)
     return pieces
+
+
+async def retention_job(context: ClinicContext) -> None:
+    """The daily retention job (wired in bot/app.py): finished invites, delivered messages, handled
+    alerts and question topics past their time; invites nobody opened go as soon as they expire."""
+    services = context.services
+    settings = services.settings
+    purged = await services.db.purge_expired(
+        services.clock.now(),
+        invites_days=settings.retention_invites_days,
+        outbox_days=settings.retention_outbox_days,
+        alerts_days=settings.retention_alerts_days,
+        questions_days=settings.retention_questions_days,
+    )
+    log.info("retention: purged %s", purged)

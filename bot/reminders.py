@@ -18,12 +18,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.clock import Clock
 from bot.content.reminders import ReminderContent
 from bot.db import Database, OutboxItem, PlannedChunk, PlannedSend, Prefs
+from bot.kinds import REMINDER_KINDS, Kind
 from bot.localtime import at_local, local_date, quiet_until, slots_between
 
-CHECKIN = "checkin"
-POSTURE = "posture"
-EXERCISE = "exercise"
-REMINDER_KINDS = frozenset({POSTURE, EXERCISE})
+CHECKIN = Kind.CHECKIN
+POSTURE = Kind.POSTURE
+EXERCISE = Kind.EXERCISE
 # Aftercare right after a visit goes out even in quiet hours: the patient has just left the clinic.
 FRESH_AFTERCARE = timedelta(hours=1)
 # A planning pass writes what falls due this soon for everyone first, then the rest.
@@ -42,7 +42,11 @@ class Grace:
     exercise: timedelta = timedelta(hours=1)
 
     def for_kind(self, kind: str) -> timedelta:
-        return self.posture if kind == POSTURE else self.exercise
+        """A kind planned ahead must have its own grace here: none is borrowed from another kind."""
+        graces: dict[str, timedelta] = {Kind.POSTURE: self.posture, Kind.EXERCISE: self.exercise}
+        if kind not in graces:
+            raise ValueError(f"no grace period declared for reminder kind {kind!r}")
+        return graces[kind]
 
 
 def checkin_key(session_id: int, step: str) -> str:
@@ -136,7 +140,7 @@ def gate(item: OutboxItem, prefs: Prefs, now: datetime) -> Decision:
         return Decision(False, drop_reason="too late")
     if item.kind in REMINDER_KINDS and prefs.is_paused(now):
         return Decision(False, drop_reason="paused")
-    if item.kind == "aftercare" and now - item.due_at < FRESH_AFTERCARE:
+    if item.kind == Kind.AFTERCARE and now - item.due_at < FRESH_AFTERCARE:
         return SEND
     morning = quiet_until(now, prefs.zone, prefs.quiet_start, prefs.quiet_end)
     if morning is None:

@@ -6,17 +6,17 @@ send time, so a content fix reaches messages that are already queued.
 
 from __future__ import annotations
 
+from bot import callbacks
 from bot.aftercare import AFTERCARE_KIND, compose_aftercare, compose_more_tips
 from bot.clock import Clock
 from bot.content import Content
 from bot.content.reminders import ReminderContent
 from bot.db import Database, OutboxItem, Patient
+from bot.kinds import Kind
 from bot.outbox import Button, Dispatcher, OutgoingMessage
 from bot.reminders import CHECKIN, EXERCISE, POSTURE, elapsed_key
 
-BROADCAST = "broadcast"
-CHECKIN_PREFIX = "ci:"
-REMINDER_PREFIX = "rem:"
+BROADCAST = Kind.BROADCAST
 
 
 class Renderers:
@@ -68,7 +68,7 @@ class Renderers:
             when=self._reminders.render(when_key, self._clinic, **when_values),
         )
         buttons = tuple(
-            (Button(answer.label, f"{CHECKIN_PREFIX}{item.id}:{answer.key}"),) for answer in step.answers
+            (Button(answer.label, callbacks.CHECKIN.data(item.id, answer.key)),) for answer in step.answers
         )
         return OutgoingMessage(text, buttons)
 
@@ -78,8 +78,8 @@ class Renderers:
         text = "\n".join([r.render("posture.intro", clinic), tip, r.render("posture.caution", clinic)])
         buttons = (
             (
-                Button(r.render("posture.done_button", clinic), f"{REMINDER_PREFIX}{item.id}:done"),
-                Button(r.render("posture.snooze_button", clinic), f"{REMINDER_PREFIX}{item.id}:snooze"),
+                Button(r.render("posture.done_button", clinic), callbacks.REMINDER.data(item.id, "done")),
+                Button(r.render("posture.snooze_button", clinic), callbacks.REMINDER.data(item.id, "snooze")),
             ),
         )
         return OutgoingMessage(text, buttons)
@@ -92,9 +92,11 @@ class Renderers:
         )
         buttons = (
             (
-                Button(r.render("exercise.done_button", clinic), f"{REMINDER_PREFIX}{item.id}:done"),
-                Button(r.render("exercise.snooze_button", clinic), f"{REMINDER_PREFIX}{item.id}:snooze"),
+                Button(r.render("exercise.done_button", clinic), callbacks.REMINDER.data(item.id, "done")),
+                Button(
+                    r.render("exercise.snooze_button", clinic), callbacks.REMINDER.data(item.id, "snooze")
+                ),
             ),
-            (Button(r.render("exercise.skip_button", clinic), f"{REMINDER_PREFIX}{item.id}:skip"),),
+            (Button(r.render("exercise.skip_button", clinic), callbacks.REMINDER.data(item.id, "skip")),),
         )
         return OutgoingMessage(text, buttons)

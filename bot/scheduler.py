@@ -54,7 +54,14 @@ class Scheduler:
         self._stopping = False
 
     async def deliver_now(self) -> DeliveryReport:
-        """Send what is due, then arm the wake-up for whatever falls due next."""
+        """Send what is due, then arm the wake-up for whatever falls due next.
+
+        While a pass is under way (a long broadcast) this returns at once and arms nothing: the
+        running pass re-arms when it ends. Arming here would fire again at once (the rows it is
+        sending are still due) and spin, one database query per turn, until the pass finished.
+        """
+        if self.dispatcher.busy:
+            return DeliveryReport()
         report = await self.dispatcher.deliver_due()
         if report.sent or report.failed or report.cancelled:
             log.info(
@@ -86,6 +93,20 @@ class Scheduler:
         """Whether a planning pass is under way behind the bot."""
         return self._planning is not None and not self._planning.done()
 
+    def start(self) -> None:
+        """At start-up, behind the bot: send what fell due while it was down (the gate drops what is
+        too late and waits out quiet hours), then plan ahead. The bot answers patients meanwhile."""
+        if self._stopping or self.planning:
+            return
+        self._planning = asyncio.get_running_loop().create_task(self._start_up(), name="start-up")
+        self._planning.add_done_callback(_log_failure)
+
+    async def _start_up(self) -> int:
+        await self.deliver_now()
+        if self._stopping:
+            return 0
+        return await self.plan_all()
+
     def plan_in_background(self) -> None:
         """Start a planning pass behind the bot, unless one is under way or the bot is stopping."""
         if self._stopping or self.planning:
@@ -94,13 +115,15 @@ class Scheduler:
         self._planning.add_done_callback(_log_failure)
 
     async def planned(self) -> None:
-        """Wait for the planning pass under way, if any, to finish."""
+        """Wait for the planning pass (or the start-up catch-up and pass) under way, if any, to finish."""
         if self._planning is not None:
             await asyncio.wait([self._planning])
 
     async def stop(self) -> None:
-        """At shutdown: no new passes, and the one under way stops after the chunk in hand."""
+        """At shutdown: no new passes; the one under way stops after the chunk in hand, and a
+        delivery pass after the sends in hand."""
         self._stopping = True
+        self.dispatcher.stop()
         await self.planned()
 
     async def plan_all(self) -> int:
@@ -148,4 +171,4 @@ class Scheduler:
 
 def _log_failure(task: asyncio.Task[int]) -> None:
     if not task.cancelled() and (exc := task.exception()) is not None:
-        log.error("planning pass failed", exc_info=exc)
+        log.error("%s pass failed", task.get_name(), exc_info=exc)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -258,3 +259,69 @@ def test_cli_bad_arguments_exit_2(argv: list[str], capsys: pytest.CaptureFixture
     assert out == ""
     err = capsys.readouterr().err.strip()
     assert err and "\n" not in err
+
+
+# ------------------------------------------------------------------ issue 11: sharper triage, by class
+# Two sets written for issue 11's seven classes (denials in everyday words, history, passed vs ongoing,
+# allergy, the right reason, scope questions, someone else's symptoms). issue11_dev was used to tune;
+# issue11_holdout never was (its messages were not read). Extra keys: "class", "expect_category" (the
+# rule or staff category expected), "subject" (he/she/they: the reply must speak of that person).
+# The issue's targets: emergency and urgent-or-worse recall 100%, false alarms under 1%, exact tier at
+# least 96%, topic at least 98%. Gates below hold what the engine reached, not less than measured; where
+# a figure is under the target the README says so.
+
+
+@dataclass(frozen=True)
+class Gate:
+    emergency: float
+    urgent: float
+    max_false_alarms: float
+    tier: float
+    topic: float
+    subject: float
+    category: float
+
+
+ISSUE11_GATES = {
+    "issue11_dev_messages.jsonl": Gate(1.0, 1.0, 0.01, 0.99, 0.85, 1.0, 0.94),
+    "issue11_holdout_messages.jsonl": Gate(1.0, 1.0, 0.04, 0.96, 0.83, 0.95, 1.0),
+}
+_PERSON_WORDS = {
+    "he": re.compile(r"\b(he|him|his)\b", re.I),
+    "she": re.compile(r"\b(she|her|hers)\b", re.I),
+    "they": re.compile(r"\b(they|them|their)\b", re.I),
+}
+_PATIENT_AS_SUBJECT = re.compile(r"\bif you (get|have|feel|notice)\b|\bCall 911 now\b")
+
+
+def speaks_of(reply: str, person: str) -> bool:
+    """The reply names the person (he/him/his..., or they/them) and does not tell the writer it is their
+    own emergency."""
+    named = _PERSON_WORDS[person].search(reply) or _PERSON_WORDS["they"].search(reply)
+    return bool(named) and not _PATIENT_AS_SUBJECT.search(reply)
+
+
+@pytest.mark.parametrize("name", sorted(ISSUE11_GATES))
+def test_issue11_sets_meet_their_gates(engine: AnswerEngine, name: str) -> None:
+    rows = [
+        json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
+    gate = ISSUE11_GATES[name]
+    quality = measure(engine, load_labelled(DATA / name))
+    answers = [engine.answer(r["text"], r.get("hours_since_session")) for r in rows]
+    tier = sum(a.urgency == r["urgency"] for a, r in zip(answers, rows, strict=True)) / len(rows)
+    subjects = [
+        (a, r) for a, r in zip(answers, rows, strict=True) if r.get("subject") and a.urgency != "routine"
+    ]
+    subject = sum(speaks_of(a.reply, r["subject"]) for a, r in subjects) / len(subjects)
+    expected = [(a, r) for a, r in zip(answers, rows, strict=True) if r.get("expect_category")]
+    category = sum(r["expect_category"] in a.rule for a, r in expected) / len(expected)
+    # The held-out set's messages are not shown on failure (it must stay unread), only its figures.
+    show = (lambda texts: "") if "holdout" in name else _listing
+    assert quality.emergency_recall >= gate.emergency, show(quality.emergency_missed)
+    assert quality.urgent_recall >= gate.urgent, show(quality.urgent_missed)
+    assert quality.routine_escalation_rate <= gate.max_false_alarms, show(quality.routine_escalated)
+    assert tier >= gate.tier
+    assert quality.routine_topic_accuracy >= gate.topic, show(quality.routine_wrong_topic)
+    assert subject >= gate.subject
+    assert category >= gate.category

@@ -117,7 +117,7 @@ EMERGENCY_CASES = {
         "passed out in the shower",
         "keeled over in the kitchen",
     ],
-    "emergency.dark_urine_with_muscle_symptoms": ["my pee is cola colored and my muscles are so sore"],
+    "emergency.muscle_breakdown": ["my pee is cola colored and my muscles are so sore"],
     "emergency.fever_with_stiff_neck": ["fever and a stiff neck", "temp 39.1 and my neck is stiff"],
     "emergency.self_harm": [
         "i want to kill myself",
@@ -241,11 +241,12 @@ def test_urgent_reply_has_clinic_phone_after_hours_route_and_911_line(engine: An
     for texts in URGENT_CASES.values():
         for text in texts:
             reply = ask(engine, text).reply
-            assert lines_of(reply)[0].startswith("<b>Please call the clinic today at (555) 010-0000.</b>"), (
-                text
-            )
-            assert "urgent care or call your doctor today" in reply
-            assert "<b>Call 911</b> if" in reply
+            # about the writer, or (issue 11) about the relative the message names: "... about him."
+            assert re.match(
+                r"<b>Please call the clinic today at \(555\) 010-0000( about \w+)?\.</b>", reply
+            ), text
+            assert re.search(r"urgent care or call (your|his|her|their) doctor today", reply)
+            assert re.search(r"<b>Call 911( for \w+)?</b> if", reply)
 
 
 # ---------------------------------------------------------------------------------- negation and resolution
@@ -711,7 +712,7 @@ GAP_CLASS_CASES = [
     (
         "my wee's gone dark brown and my legs are swollen and painful",
         40,
-        "emergency.dark_urine_with_muscle_symptoms",
+        "emergency.muscle_breakdown",
     ),
     ("poo came out and i didnt even feel it", 48, "emergency.cauda_equina"),
     ("between my legs feels like a local anaesthetic", None, "emergency.cauda_equina"),
@@ -1150,3 +1151,142 @@ def test_routing_policies_are_content_in_their_order() -> None:
         answers["routing"]["policies"] = bad
         with pytest.raises(ContentError, match=r"routing.*'policies' may list each of good_news_while_sore"):
             AnswerEngine.from_data(answers, red_flags, CLINIC)
+
+
+# ------------------------------------------------------------------ issue 11: sharper triage, by class
+
+
+@pytest.mark.parametrize(
+    ("text", "hours", "rule_id"),
+    [
+        # denials in everyday words: a swollen warm calf without breathlessness is urgent, with it 911
+        (
+            "right calf puffy and warm since the massage, breath is easy, chest totally normal",
+            30,
+            "urgent.possible_clot",
+        ),
+        (
+            "right calf puffy and warm since the massage and I'm breathless on the stairs",
+            30,
+            "emergency.leg_swelling_with_breathlessness",
+        ),
+        (
+            "calf swollen and red, heart is racing since this morning",
+            30,
+            "emergency.leg_swelling_with_breathlessness",
+        ),
+        # hives without airway signs: urgent; with any of them: 911
+        ("welts all over my arms after the oil, lips fine, swallowing ok", 2, "urgent.skin_reaction"),
+        ("welts all over my arms after the oil and my tongue feels thick", 2, "emergency.allergic_reaction"),
+        ("hives from the lotion and now I feel like I might pass out", 2, "emergency.allergic_reaction"),
+        # passed vs ongoing after neck work
+        (
+            "dizzy since the neck adjustment two days ago, nothing else",
+            48,
+            "urgent.headache_or_dizziness_lasting",
+        ),
+        ("dizzy since the neck adjustment and now I'm seeing double", 20, "emergency.stroke_signs"),
+        (
+            "headache from the neck work went away but came back and lasted all day, day two now",
+            40,
+            "urgent.headache_or_dizziness_lasting",
+        ),
+        # the right reason: muscle breakdown before the lower-back nerve rule
+        (
+            "both legs weak and puffy after the deep tissue and my pee is brown like tea",
+            40,
+            "emergency.muscle_breakdown",
+        ),
+        ("brown pee today but muscles feel fine, no soreness at all", 30, "urgent.dark_urine"),
+    ],
+)
+def test_issue11_triage_classes(engine: AnswerEngine, text: str, hours: float, rule_id: str) -> None:
+    assert engine.answer(text, hours).rule == rule_id
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I had a TIA back in 2012, fully recovered. Is a neck adjustment safe for me?",
+        "treated for a clot in my leg years ago, nothing since. who do I tell before a massage?",
+        "my scans came back clear after the sciatica last year, do I need to mention it?",
+    ],
+)
+def test_history_is_not_a_present_red_flag(engine: AnswerEngine, text: str) -> None:
+    got = engine.answer(text)
+    assert (got.urgency, got.topic) == ("routine", "history")
+    assert "before treatment" in got.reply and "health form" in got.reply
+
+
+def test_history_with_a_symptom_back_now_is_still_a_red_flag(engine: AnswerEngine) -> None:
+    assert engine.answer("I had a stroke in 2015 and today my face is drooping again").urgency == "emergency"
+    assert (
+        engine.answer("had a clot years ago and my calf has been swollen since tuesday").urgency == "urgent"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "will massage cure my fibromyalgia for good?",
+        "is spinal manipulation safe with osteoporosis?",
+        "I'm 18 weeks pregnant, is deep tissue ok?",
+    ],
+)
+def test_scope_questions_get_an_honest_scope_answer(engine: AnswerEngine, text: str) -> None:
+    got = engine.answer(text)
+    assert (got.urgency, got.topic) == ("routine", "scope")
+    assert "can't promise" in got.reply and "{" not in got.reply
+
+
+def test_urgent_allergy_reply_names_the_auto_injector(engine: AnswerEngine) -> None:
+    reply = engine.answer("hives on my back after the oil, breathing fine", 2).reply
+    assert "epinephrine auto-injector" in reply and "Call 911" in reply
+
+
+@pytest.mark.parametrize(
+    ("text", "person", "words"),
+    [
+        ("my dad's face is drooping since his adjustment", "he", ("Call 911 for him now.", "Stay with him")),
+        (
+            "my wife's calf is swollen and red since her massage, she's breathing fine",
+            "she",
+            ("about her.", "take her to urgent care", "if she gets"),
+        ),
+        (
+            "my flatmate has had a pounding headache for two days since their neck work",
+            "they",
+            ("about them.", "call their doctor"),
+        ),
+    ],
+)
+def test_someone_elses_symptoms_are_answered_about_them(
+    engine: AnswerEngine, text: str, person: str, words: tuple[str, ...]
+) -> None:
+    reply = engine.answer(text, 48).reply
+    for word in words:
+        assert word in reply
+    assert "you get" not in reply and "your " not in reply.split("automated")[0].replace("your doctor", "")
+
+
+def test_own_symptoms_told_with_a_relative_stay_about_the_writer(engine: AnswerEngine) -> None:
+    reply = engine.answer("my wife says my face looks crooked and my mouth is drooping").reply
+    assert reply.startswith("<b>Call 911 now.</b>")
+
+
+@pytest.mark.parametrize(
+    ("text", "not_reported"),
+    [
+        (
+            "my pee is brown like cola and my thighs are swollen after the deep tissue",
+            ("groin", "bladder", "bowel"),
+        ),
+        ("numb between my legs since the adjustment", ("bladder", "bowel", "both legs")),
+        ("calf is red and hot since the massage", ("swollen", "short of breath")),
+    ],
+)
+def test_red_flag_reply_gives_no_list_of_signs_not_reported(
+    engine: AnswerEngine, text: str, not_reported: tuple[str, ...]
+) -> None:
+    reason = lines_of(engine.answer(text, 30).reply)[0].lower()
+    assert not any(word in reason for word in not_reported), reason

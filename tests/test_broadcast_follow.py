@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.handlers.console import refresh_broadcasts
+from bot.handlers.broadcasts import refresh_broadcasts
 from tests.harness import STAFF_ID, Bot
 from tests.test_console import FIRST_PATIENT_USER, copies, last_call, many_patients
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot.handlers.console import refresh_broadcasts
+from bot.handlers.broadcasts import refresh_broadcasts
 from tests.fake_telegram import ApiCall
 from tests.harness import ADMIN_ID, OTHER_ID, PATIENT_ID, STAFF_ID, Bot, make_settings, running_bot
 

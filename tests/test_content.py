@@ -243,3 +243,21 @@ async def test_migrations_run_once_to_the_latest_schema(tmp_path: Path) -> None:
     await db.open()  # opening again runs nothing twice (a second CREATE TABLE would fail)
     assert await db.schema_version() == len(MIGRATIONS)
     await db.close()
+
+
+def test_every_staff_command_has_a_menu_line_and_a_help_line() -> None:
+    """The one declaration of the staff commands is checked against the menus and /help at start-up."""
+    import dataclasses
+
+    from bot.content import ContentError, Menus
+    from bot.handlers.commands import check_commands
+
+    content = load_content()
+    check_commands(content)
+    menus = content.menus
+    without_stats = Menus(menus.patient, tuple(e for e in menus.staff if e[0] != "stats"), menus.admin)
+    with pytest.raises(ContentError, match="lacks /stats"):
+        check_commands(dataclasses.replace(content, menus=without_stats))
+    without_staff = Menus(menus.patient, menus.staff, ())
+    with pytest.raises(ContentError, match="lacks /staff"):
+        check_commands(dataclasses.replace(content, menus=without_staff))

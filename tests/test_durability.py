@@ -41,6 +41,22 @@ async def test_restart_in_the_middle_sends_each_due_message_once(tmp_path: Path)
     assert len(sent) == 2
 
 
+async def test_catch_up_runs_behind_the_bot_which_answers_meanwhile(tmp_path: Path) -> None:
+    """Start-up does not wait for the catch-up: a patient is answered before it has gone out."""
+    settings = make_settings(tmp_path)
+    clock = FakeClock(START)
+    await enrolled_with_posture(settings, clock)
+    clock.advance(hours=1, minutes=30)  # 10:30 local: the first reminder is due
+
+    async with running_bot(settings, clock=clock, wait_for_plans=False) as bot:
+        assert bot.services.scheduler.planning and posture_texts(bot) == []
+        await bot.send("/help", PATIENT_ID)
+        assert bot.telegram.texts(PATIENT_ID) and posture_texts(bot) == []
+        await bot.services.scheduler.planned()
+        assert len(posture_texts(bot)) == 1
+        assert bot.errors == []
+
+
 async def test_crash_between_send_and_mark_repeats_at_most_that_one(tmp_path: Path) -> None:
     """If Telegram took the message but we died before marking it, the restart sends it again once."""
     settings = make_settings(tmp_path)

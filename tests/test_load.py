@@ -182,3 +182,52 @@ async def test_aftercare_from_session_goes_ahead_of_a_running_broadcast(bot: Bot
     await running
     await bot.tick(seconds=1)  # the session patient's copy waits a second after their aftercare
     assert copies() == 30 and bot.errors == []
+
+
+async def test_the_wake_up_does_not_spin_while_a_broadcast_is_sending(bot: Bot) -> None:
+    """While a long delivery pass runs, its rows are still due: a wake-up armed for them would fire at
+    once, find the pass busy and (before the fix) arm itself again at 0 s, one query a turn, until
+    the pass ended. Now it arms nothing and the running pass re-arms when it ends."""
+    from apscheduler.events import EVENT_JOB_ADDED, EVENT_JOB_EXECUTED, JobEvent
+
+    users = [6000 + i for i in range(30)]
+    for user in users:
+        bot.clock.advance(seconds=10)
+        await bot.enrolled_patient(f"P{user}", user_id=user)
+    bot.clock.advance(minutes=2)
+    now = bot.clock.now()
+    broadcast_id = await bot.db.create_broadcast(now, STAFF_ID, "Snow day: the clinic is closed today.")
+    assert await bot.db.queue_broadcast(now, broadcast_id, STAFF_ID, now, now + timedelta(hours=24)) == 30
+    queue = bot.app.job_queue
+    assert queue is not None
+    wake_ids: set[str] = set()
+    armed = executed = 0
+
+    def count(event: JobEvent) -> None:
+        nonlocal armed, executed
+        if event.code == EVENT_JOB_ADDED:
+            job = queue.scheduler.get_job(event.job_id)
+            if job is not None and job.name == "wake":
+                wake_ids.add(event.job_id)
+                armed += 1
+        elif event.job_id in wake_ids:
+            executed += 1
+
+    queue.scheduler.add_listener(count, EVENT_JOB_ADDED | EVENT_JOB_EXECUTED)
+    await queue.start()
+    try:
+        running = asyncio.create_task(bot.services.scheduler.deliver_now())
+        for _ in range(20):  # let the broadcast get going (it is paced by the rate limiter)
+            await asyncio.sleep(0)
+        assert not running.done()
+        # Something arms the wake-up mid-pass (a planning chunk, an immediate send): it fires now.
+        await bot.services.scheduler.rearm()
+        await running
+        for _ in range(20):
+            await asyncio.sleep(0)
+    finally:
+        await queue.stop()
+    assert len([c for c in bot.telegram.delivered if "Snow day" in c.text]) == 30
+    assert armed == 1 and executed == 1
+    assert queue.get_jobs_by_name("wake") == ()
+    assert bot.errors == []

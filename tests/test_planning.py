@@ -289,3 +289,16 @@ async def test_messages_to_one_patient_stay_a_second_apart(bot: Bot) -> None:
         await bot.tick(seconds=0.5)
         assert len(bot.telegram.texts(PATIENT_ID)) == 2 * day + 2
         bot.clock.advance(hours=1)
+
+
+def test_a_kind_without_its_own_grace_period_is_refused() -> None:
+    """A new kind planned ahead must declare its grace period; it never silently borrows exercise's."""
+    import pytest
+
+    grace = Grace(posture=timedelta(minutes=5), exercise=timedelta(minutes=50))
+    assert (grace.for_kind("posture"), grace.for_kind("exercise")) == (
+        timedelta(minutes=5),
+        timedelta(minutes=50),
+    )
+    with pytest.raises(ValueError, match="no grace period declared"):
+        grace.for_kind("stretching")

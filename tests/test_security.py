@@ -14,6 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from telegram import Update
 
+from bot.handlers import ADMIN_COMMANDS as ADMIN_COMMAND_TABLE
+from bot.handlers import STAFF_COMMANDS as STAFF_COMMAND_TABLE
+from bot.handlers.commands import COMMANDS as DECLARED_COMMANDS
 from tests import factories
 from tests.harness import (
     ADMIN_ID,
@@ -29,21 +32,8 @@ from tests.harness import (
 )
 
 REMOVED_STAFF_ID = 1003
-STAFF_COMMANDS = [
-    "/enroll Mallory X.",
-    "/session 1",
-    "/session 1 neck",
-    "/patient 1",
-    "/patients",
-    "/patients jan",
-    "/broadcast Hello all",
-    "/broadcast",
-    "/alerts",
-    "/stats",
-    "/staff",
-    "/staff add 4242",
-    "/staff remove 1002",
-]
+# Every staff and admin command, with each way of calling it its declaration lists.
+STAFF_COMMANDS = [f"/{c.name} {args}".strip() for c in DECLARED_COMMANDS for args in c.tries]
 STAFF_BUTTONS = [
     "pc:1",
     "pc:1:session",
@@ -101,7 +91,8 @@ async def test_authorization_matrix(bot: Bot, actor: str) -> None:
         assert answers and answers[-1].params.get("text") == "Sorry, that command is for clinic staff.", data
         assert not [c for c in bot.telegram.calls if c.method in {"sendMessage", "editMessageText"}], data
     assert await snapshot(bot) == before
-    assert len(STAFF_COMMANDS) + len(STAFF_BUTTONS) == 27  # the size of the matrix, per actor
+    tried = {command.split()[0].removeprefix("/") for command in STAFF_COMMANDS}
+    assert tried == {c.name for c in DECLARED_COMMANDS} == set(STAFF_COMMAND_TABLE) | set(ADMIN_COMMAND_TABLE)
 
 
 async def test_forged_buttons_naming_another_patient(bot: Bot) -> None:
@@ -347,3 +338,23 @@ async def test_faults_lose_no_scheduled_message(tmp_path: Path) -> None:
         reachable = {r["status"] for r in rows if r["patient_id"] != 12}
         assert reachable == {"sent"}
         assert (await bot.db.patient(12)).status == "blocked"  # type: ignore[union-attr]
+
+
+def test_callback_data_is_built_and_read_in_one_place() -> None:
+    """Every family of buttons builds data within Telegram's 64 bytes and reads it back field by field;
+    anything else (another family, too long) is refused, never half-read."""
+    from bot import callbacks
+
+    assert callbacks.CARD.parse(callbacks.CARD.data(12, "erase_yes", "n0nce")) == ("12", "erase_yes", "n0nce")
+    assert callbacks.CARD.parse("pc:12") == ("12", "", "")
+    assert callbacks.PATIENT_LIST.parse(callbacks.PATIENT_LIST.data(8, "a:b")) == ("8", "a:b")
+    assert callbacks.CARD.parse("bc:12:send") is None and callbacks.CARD.parse(None) is None
+    assert (
+        callbacks.number("12") == 12 and callbacks.number("-1") is None and callbacks.number("9" * 13) is None
+    )
+    with pytest.raises(ValueError, match="over 64 bytes"):
+        callbacks.PATIENT_LIST.data(0, "x" * 64)
+    with pytest.raises(ValueError, match="at most 1 fields"):
+        callbacks.ALERT.data(1, "extra")
+    prefixes = [c.prefix for c in vars(callbacks).values() if isinstance(c, callbacks.Callback)]
+    assert len(prefixes) == len(set(prefixes)) and all(p.endswith(":") for p in prefixes)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.answers.language import Language
-from bot.answers.normalise import find_phrase
+from bot.answers.normalise import find_phrases
 from bot.answers.quantities import PainScore
 from bot.answers.vocabulary import Vocabulary
 
@@ -44,6 +44,8 @@ class Message:
     pain_score: bool = False  # states a pain score ("a 4 today", "3/10")
     pain_scores: tuple[PainScore, ...] = ()  # each score with its time rank, in order
     age: float | None = None  # the oldest age stated ("I'm 78", "my mum is 85")
+    denied: list[bool] | None = None  # words denied after them ("breathing easy"); None: none
+    history: list[bool] | None = None  # words of a clause about the past ("a TIA in 2015"); None: none
 
 
 def split_clauses(raw_tokens: Sequence[str], vocab: Vocabulary, language: Language) -> Clauses:
@@ -74,10 +76,9 @@ def split_clauses(raw_tokens: Sequence[str], vocab: Vocabulary, language: Langua
 def pseudo_negations(tokens: Sequence[str], vocab: Vocabulary) -> list[bool]:
     """Words inside a phrase that looks negative and is not ("no doubt", "not only")."""
     pseudo = [False] * len(tokens)
-    for phrase in vocab.pseudo_negations:
-        for i in find_phrase(tokens, phrase):
-            for k in range(i, min(len(tokens), i + len(phrase))):
-                pseudo[k] = True
+    for phrase, i in find_phrases(tokens, vocab.pseudo_negations):
+        for k in range(i, min(len(tokens), i + len(phrase))):
+            pseudo[k] = True
     return pseudo
 
 
@@ -114,16 +115,59 @@ def negations(c: Clauses, pseudo: Sequence[bool], vocab: Vocabulary, language: L
     return negated
 
 
+def denials_after(c: Clauses, negated: list[bool], vocab: Vocabulary) -> list[bool] | None:
+    """ "Breathing easy", "my chest feels totally normal": the word before a denial word (past linking
+    words like "feels", "totally") is denied, as "no trouble breathing" is. Only triage reads these
+    ("walking feels good" still says the message is about walking)."""
+    denied: list[bool] | None = None
+    for j, tok in enumerate(c.tokens):
+        if tok not in vocab.denial_after or negated[j]:
+            continue
+        i = j - 1
+        while i >= 0 and c.clause[i] == c.clause[j] and c.tokens[i] in vocab.denial_links:
+            i -= 1
+        if i >= 0 and c.clause[i] == c.clause[j] and not c.comma_before[i + 1]:
+            denied = denied if denied is not None else [False] * len(c.tokens)
+            denied[i] = True
+    return denied
+
+
+def _settled_before(c: Clauses, negated: list[bool], i: int, vocab: Vocabulary) -> bool:
+    """ "No problems NOW", "all fine NOW": the present cue says it is settled, not that it is back."""
+    last = i + 1 == len(c.tokens) or c.clause[i + 1] != c.clause[i]
+    if last and c.tokens[i] in vocab.settled_at_end:
+        return True
+    before = c.tokens[i - 1] if i > 0 else ""
+    return i > 0 and (negated[i - 1] or before in vocab.denial_after or before in vocab.settled_before)
+
+
+def history(c: Clauses, negated: list[bool], vocab: Vocabulary) -> list[bool] | None:
+    """Words of each clause that dates what it tells in the past ("I had a mini-stroke in 2015", "a clot
+    years ago"), unless the clause also says it is here now ("... and today my arm is weak again")."""
+    n = len(c.tokens)
+    dated = {c.clause[i] for _, i in find_phrases(c.tokens, vocab.history_cues)}
+    if not dated:
+        return None
+    present = {
+        c.clause[i]
+        for _, i in find_phrases(c.tokens, vocab.present_cues)
+        if not negated[i] and not _settled_before(c, negated, i, vocab)
+    }
+    past = dated - present
+    if not past:
+        return None
+    return [c.clause[i] in past for i in range(n)]
+
+
 def hypotheticals(c: Clauses, vocab: Vocabulary) -> list[bool]:
     """Words from a hypothetical cue ("what if", "in case") to the end of its clause."""
     n = len(c.tokens)
     hypothetical = [False] * n
-    for phrase in vocab.hypothetical_cues:
-        for i in find_phrase(c.tokens, phrase):
-            j = i
-            while j < n and c.clause[j] == c.clause[i]:
-                hypothetical[j] = True
-                j += 1
+    for _, i in find_phrases(c.tokens, vocab.hypothetical_cues):
+        j = i
+        while j < n and c.clause[j] == c.clause[i]:
+            hypothetical[j] = True
+            j += 1
     return hypothetical
 
 
@@ -140,12 +184,11 @@ def resolutions(
 ) -> list[tuple[int, int]]:
     """(clause, position) of each live "went away", "is gone", "stopped"."""
     found: list[tuple[int, int]] = []
-    for phrase in vocab.resolution_cues:
-        for i in find_phrase(c.tokens, phrase):
-            if not _is_resolution(c, i, i + len(phrase), vocab):
-                continue
-            if not negated[i] and not pseudo[i] and not hypothetical[i]:
-                found.append((c.clause[i], i))
+    for phrase, i in find_phrases(c.tokens, vocab.resolution_cues):
+        if not _is_resolution(c, i, i + len(phrase), vocab):
+            continue
+        if not negated[i] and not pseudo[i] and not hypothetical[i]:
+            found.append((c.clause[i], i))
     return found
 
 
@@ -154,10 +197,9 @@ def reactivations(
 ) -> list[tuple[int, int, bool]]:
     """(clause, position, strong) of each "came back" or "still"; "still" is weak (its clause only)."""
     found: list[tuple[int, int, bool]] = []
-    for phrase in vocab.reactivation_cues:
-        for i in find_phrase(c.tokens, phrase):
-            if not negated[i]:
-                found.append((c.clause[i], i, phrase not in language.weak_reactivations))
+    for phrase, i in find_phrases(c.tokens, vocab.reactivation_cues):
+        if not negated[i]:
+            found.append((c.clause[i], i, tuple(phrase) not in language.weak_reactivations))
     return found
 
 

@@ -9,6 +9,8 @@ from typing import Any
 
 from bot.answers.context import (
     Message,
+    denials_after,
+    history,
     hypotheticals,
     negations,
     pseudo_negations,
@@ -44,7 +46,7 @@ class AnswerEngine:
         )
         self._quantities = Quantities(content.vocab, content.language, content.ranges)
         matcher = self._matcher = Matcher(content.vocab)
-        self._triage = Triage(content, matcher)
+        self._triage = Triage(content, Matcher(content.vocab, triage=True))
         self._router = Router(content, matcher, self._model)
         self._replies = Replies(content, clinic)
         self._replies.validate()
@@ -87,9 +89,31 @@ class AnswerEngine:
         red_flag = self._triage.first_red_flag(msg)
         if red_flag is not None:
             rule, evidence = red_flag
-            reply = self._replies.red_flag(rule)
+            reply = self._replies.red_flag(rule, self._person(msg))
             return Answer("red_flag", rule.urgency, reply, rule.id, rule.category, evidence=evidence)
         return self._routine(msg)
+
+    def _person(self, msg: Message) -> str | None:
+        """Who the message is about when not the writer: "he", "she" or "they" ("my dad's face is
+        drooping"); None when no one else is named, or the writer speaks of themselves as often."""
+        v = self._c.vocab
+        he = sum(1 for t in msg.tokens if t in v.subject_he)
+        she = sum(1 for t in msg.tokens if t in v.subject_she)
+        they = sum(1 for t in msg.tokens if t in v.subject_they)
+        # the named person, not a pronoun: "my dad", "wife's"
+        named = they + sum(
+            1 for t in msg.tokens if t in v.subject_he | v.subject_she and t not in v.subject_pronouns
+        )
+        others = v.subject_he | v.subject_she | v.subject_they
+        tokens = msg.tokens
+        first = sum(1 for t in tokens if t in v.first_person) + sum(
+            1 for i, t in enumerate(tokens[:-1]) if t in v.first_possessive and tokens[i + 1] not in others
+        )
+        if not named or he + she + they <= first:
+            return None
+        if he != she:
+            return "he" if he > she else "she"
+        return "they"
 
     def _wordless(self, text: str) -> Answer:
         """Only emoji or punctuation: "👍" is an acknowledgement, "💧?" a question; nothing at all is help."""
@@ -97,7 +121,7 @@ class AnswerEngine:
             return Answer(
                 "bot_help", "routine", self._replies.render(self._c.empty_lines, {}), "input.empty", None
             )
-        guess = self._model.predict(text)
+        guess = self._model.predict(text, self._c.classifier_topics)
         name = guess.topic if guess.probability >= self._c.fallback_min_probability else SMALLTALK
         if name == SORENESS:  # its answer needs a message read in words (phases, variants)
             name = SMALLTALK
@@ -136,6 +160,8 @@ class AnswerEngine:
             pain_score=lang.any_pain_score.search(norm.fold(text)) is not None,
             pain_scores=self._c.pain_words.read(expanded, session_hours is not None),
             age=self._c.ages.oldest(expanded),
+            denied=denials_after(c, negated, vocab),
+            history=history(c, negated, vocab),
         )
 
     def _slot_positions(self, tokens: list[str]) -> dict[int, list[int]]:

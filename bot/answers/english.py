@@ -56,6 +56,81 @@ def _size_cm(value: float, unit: str) -> float:
     return value / 10 if unit.startswith(("mm", "milli")) else value
 
 
+_PRONOUNS: Final = {
+    "he": {"they": "he", "them": "him", "their": "his", "themselves": "himself"},
+    "she": {"they": "she", "them": "her", "their": "her", "themselves": "herself"},
+    "they": {"they": "they", "them": "them", "their": "their", "themselves": "themselves"},
+}
+# "you" is the subject at the start of a clause or after these words, else the object ("guide you").
+_SUBJECT_AFTER: Final = frozenset(
+    {"if", "or", "and", "when", "that", "because", "unless", "until", "while", "as"}
+)
+_IRREGULAR: Final = {
+    "have": "has",
+    "are": "is",
+    "do": "does",
+    "go": "goes",
+    "were": "was",
+    "aren't": "isn't",
+    "don't": "doesn't",
+    "haven't": "hasn't",
+}
+_NO_AGREEMENT: Final = frozenset(
+    {"can", "could", "will", "would", "may", "might", "must", "should", "had", "did", "need"}
+)
+_WORD: Final = re.compile(r"[A-Za-z']+|[^A-Za-z']+")
+
+
+def _agree(verb: str) -> str:
+    """The verb after he or she: "get" -> "gets", "have" -> "has"; modals and past forms as they are."""
+    low = verb.lower()
+    if low in _IRREGULAR:
+        return _IRREGULAR[low]
+    if low in _NO_AGREEMENT or low.endswith("ed"):
+        return verb
+    if low.endswith(("s", "sh", "ch", "x", "z", "o")):
+        return verb + "es"
+    if low.endswith("y") and len(low) > 1 and low[-2] not in "aeiou":
+        return verb[:-1] + "ies"
+    return verb + "s"
+
+
+def _third_person(text: str, person: str) -> str:
+    """A reason written to the patient ("if you get short of breath", "your vision") about someone else."""
+    forms = _PRONOUNS[person]
+    parts = _WORD.findall(text)
+    out: list[str] = []
+    prev_word = ""
+    agree_next = False
+    for part in parts:
+        if not part[0].isalpha() and part[0] != "'":
+            out.append(part)
+            if part.strip(" "):
+                prev_word = ""  # punctuation starts a new clause
+            continue
+        low = part.lower()
+        new = part
+        if agree_next:
+            new = _agree(part) if person != "they" else part
+            agree_next = False
+        elif low in ("you", "you're", "your", "yours", "yourself"):
+            if low == "you":
+                subject = prev_word == "" or prev_word in _SUBJECT_AFTER
+                new = forms["they"] if subject else forms["them"]
+                agree_next = subject
+            elif low == "you're":
+                new = forms["they"] + ("'re" if person == "they" else "'s")
+            elif low == "yourself":
+                new = forms["themselves"]
+            else:
+                new = forms["their"]
+            if part[0].isupper():
+                new = new[0].upper() + new[1:]
+        out.append(new)
+        prev_word = low
+    return "".join(out)
+
+
 ENGLISH: Final = Language(
     code="en",
     contractions=(
@@ -100,4 +175,6 @@ ENGLISH: Final = Language(
     fever_qualifier="high",
     pain_score_regexes=_pain_score_regexes,
     age_regexes=_age_regexes,
+    pronouns=_PRONOUNS,
+    third_person=_third_person,
 )

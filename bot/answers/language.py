@@ -50,6 +50,8 @@ class Language:
         [str, str, str], Regexes
     ]  # (lead, bare lead, not after) -> slash, single, pair
     age_regexes: Callable[[str, str], Regexes]  # (lead, not after) -> patterns, the decade one last
+    pronouns: Mapping[str, Mapping[str, str]]  # "he" -> {"they": "he", "them": "him", "their": "his"}
+    third_person: Callable[[str, str], str]  # ("if you get short of breath", "he") -> "if he gets ..."
 
 
 def fold(text: str, limit: int) -> str:

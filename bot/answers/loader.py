@@ -13,7 +13,7 @@ from bot.answers.quantities import AgeWords, PainScoreWords, Ranges, load_ranges
 from bot.answers.routing import POLICIES
 from bot.answers.rule_loader import load_rules
 from bot.answers.schema import ANSWERS_FILE, RED_FLAGS_FILE, ROUTINE_TOPICS, Topic
-from bot.answers.templates import COMMON_FIELDS, RED_FLAG_FIELDS, check_reply
+from bot.answers.templates import COMMON_FIELDS, PERSON_FIELDS, RED_FLAG_FIELDS, check_reply
 from bot.answers.topic_loader import load_topic
 from bot.answers.vocabulary import Vocabulary
 from bot.content import ContentError, require_positive, require_str, require_table, require_texts
@@ -179,8 +179,12 @@ class AnswerContent:
         self.emergency_lines = require_texts(rf, "emergency", rfw)
         self.urgent_lines = require_texts(rf, "urgent", rfw)
         self.default_call_911_if = require_str(dict(rf), "default_call_911_if", rfw)
+        self.emergency_other_lines = require_texts(rf, "emergency_other", rfw)
+        self.urgent_other_lines = require_texts(rf, "urgent_other", rfw)
         for i, text in enumerate(self.emergency_lines + self.urgent_lines):
             check_reply(text, RED_FLAG_FIELDS, f"{rfw} line {i + 1}")
+        for i, text in enumerate(self.emergency_other_lines + self.urgent_other_lines):
+            check_reply(text, RED_FLAG_FIELDS | PERSON_FIELDS, f"{rfw} other-person line {i + 1}")
         if not self.emergency_lines[0].removeprefix("<b>").startswith(_EMERGENCY_LEAD):
             raise ContentError(f"{rfw}: the emergency reply must lead with '{_EMERGENCY_LEAD}'")
 
@@ -191,7 +195,10 @@ class AnswerContent:
         self.order = order
         self.health_topics = frozenset(require_texts(routing, "health_topics", where))
         self.general_topics = frozenset(require_texts(routing, "general_topics", where))
-        unknown = (self.health_topics | self.general_topics) - set(ROUTINE_TOPICS)
+        self.decisive_only = frozenset(require_texts(routing, "decisive_only", where))
+        # Topics the classifier may pick when the keyword rules are unsure.
+        self.classifier_topics = tuple(t for t in ROUTINE_TOPICS if t not in self.decisive_only)
+        unknown = (self.health_topics | self.general_topics | self.decisive_only) - set(ROUTINE_TOPICS)
         if unknown:
             raise ContentError(f"{where}: unknown health topics {sorted(unknown)}")
         self.general_topic_strong_hits = _count(routing, "general_topic_strong_hits", where)

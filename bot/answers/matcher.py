@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from typing import Final
 
 from bot.answers.context import Message, resolved
-from bot.answers.normalise import find_phrase
+from bot.answers.normalise import find_phrases
 from bot.answers.patterns import Part, Pattern
 from bot.answers.vocabulary import Vocabulary
 
@@ -20,7 +20,9 @@ Occurrence = tuple[int, int, bool]
 class Matcher:
     """Matches compiled patterns against a read message."""
 
-    def __init__(self, vocab: Vocabulary) -> None:
+    def __init__(self, vocab: Vocabulary, *, triage: bool = False) -> None:
+        # Triage also skips words denied after them ("breathing easy") and clauses about the past.
+        self._triage = triage
         self._cues = vocab.negation_cues
         self._stops = vocab.negation_terminators
         self._fillers = vocab.resolution_fillers
@@ -83,6 +85,8 @@ class Matcher:
             return True
         if msg.hypothetical[start] or msg.negated[start]:
             return False
+        if self._triage and _denied_or_past(msg, start):
+            return False
         return count_resolved or not resolved(start, end, msg, self._fillers)
 
     def match(
@@ -111,12 +115,15 @@ class Matcher:
 
     def any_phrase(self, phrases: Iterable[Sequence[str]], msg: Message, *, skip_pseudo: bool) -> str | None:
         """The first phrase that occurs neither negated nor hypothetical (nor, if asked, in a set phrase)."""
-        for phrase in phrases:
-            for i in find_phrase(msg.tokens, phrase):
-                if msg.negated[i] or msg.hypothetical[i] or (skip_pseudo and msg.pseudo[i]):
-                    continue
-                return " ".join(phrase)
+        for phrase, i in find_phrases(msg.tokens, phrases):
+            if msg.negated[i] or msg.hypothetical[i] or (skip_pseudo and msg.pseudo[i]):
+                continue
+            return " ".join(phrase)
         return None
+
+
+def _denied_or_past(msg: Message, i: int) -> bool:
+    return (msg.denied is not None and msg.denied[i]) or (msg.history is not None and msg.history[i])
 
 
 def _words_in_one_clause(per_part: list[dict[int, tuple[int, int]]], msg: Message) -> str | None:

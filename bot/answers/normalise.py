@@ -4,7 +4,7 @@ spelling, rewrites, and figures of speech ("feels like a bruise", "traffic is ki
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Final
 
 from bot.answers.language import Language, fold
@@ -18,16 +18,40 @@ SIMILE_REACH: Final = 4
 IDIOM_REACH: Final = 4
 PAIN_SCORE_HIGH: Final = " painscorehigh "
 CLOCK_TIME: Final = " clocktime "
+# A calendar year ("a TIA in 2015"): history cues in the content name it as this word.
+YEAR_WORD: Final = " yearnumber "
+_YEAR: Final = re.compile(r"(?<![\d.,:/])(?:19[4-9]\d|20[0-4]\d)(?![\d.,:/]\d)")
 SIZE_LARGE: Final = " sizelarge "
 SIZE_SMALL: Final = " sizesmall "
 
 
 def find_phrase(tokens: Sequence[str], phrase: Sequence[str], start: int = 0) -> Iterable[int]:
+    """Where the phrase starts in the words; the first word is found by `index` (the hot path: every
+    cue list is scanned over every message)."""
     n = len(phrase)
     first = phrase[0]
-    for i in range(start, len(tokens) - n + 1):
-        if tokens[i] == first and all(tokens[i + k] == phrase[k] for k in range(1, n)):
+    stop = len(tokens) - n + 1
+    i = start
+    while i < stop:
+        try:
+            i = tokens.index(first, i, stop)
+        except ValueError:
+            return
+        if all(tokens[i + k] == phrase[k] for k in range(1, n)):
             yield i
+        i += 1
+
+
+def find_phrases(
+    tokens: Sequence[str], phrases: Iterable[Sequence[str]]
+) -> Iterator[tuple[Sequence[str], int]]:
+    """(phrase, start) for each listed phrase where it occurs, phrases in their listed order; phrases
+    whose first word is not in the message are skipped without a scan."""
+    present = set(tokens)
+    for phrase in phrases:
+        if phrase[0] in present:
+            for i in find_phrase(tokens, phrase):
+                yield phrase, i
 
 
 def replace_phrases(tokens: list[str], replacements: Sequence[Rewrite]) -> list[str]:
@@ -85,6 +109,7 @@ class Normaliser:
         high = self._pain_score_high
         folded = lang.slash_score.sub(lambda m: PAIN_SCORE_HIGH if float(m.group(1)) >= high else " ", folded)
         folded = lang.clock_time.sub(CLOCK_TIME, folded)
+        folded = _YEAR.sub(YEAR_WORD, folded)
         return lang.size.sub(self._size_word, folded)
 
     def _size_word(self, match: re.Match[str]) -> str:

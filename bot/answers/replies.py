@@ -75,12 +75,19 @@ class Replies:
         c = self._c
         return rule.reply_lines or (c.emergency_lines if rule.urgency == "emergency" else c.urgent_lines)
 
-    def red_flag(self, rule: Rule) -> str:
+    def red_flag(self, rule: Rule, person: str | None = None) -> str:
+        """The reply for a red flag; about someone else ("he", "she", "they") when the message is."""
         extra = {
             "why": rule.why.format_map(self.values),
             "call_911_if": rule.call_911_if.format_map(self.values),
         }
-        return self.render(self.red_flag_lines(rule), extra)
+        if person is None or rule.reply_lines:
+            return self.render(self.red_flag_lines(rule), extra)
+        lang, c = self._c.language, self._c
+        extra = {key: lang.third_person(text, person) for key, text in extra.items()}
+        extra.update(lang.pronouns[person])
+        lines = c.emergency_other_lines if rule.urgency == "emergency" else c.urgent_other_lines
+        return self.render(lines, extra)
 
     def topic_lines(self, topic: Topic, body: Iterable[str], first: str | None = None) -> list[str]:
         """A topic's reply: an optional first line (soreness phase, session line), the body, the
@@ -115,6 +122,9 @@ class Replies:
         for rule in self._c.rules:  # each rule's own reasons fill in
             self.render(self.red_flag_lines(rule), {"why": rule.why, "call_911_if": rule.call_911_if})
         sample = {"ago": self.ago(30), "why": "x", "call_911_if": "y"}
+        for person in self._c.language.pronouns:
+            for rule in self._c.rules:
+                self._check(f"rule {rule.id} ({person})", self.red_flag(rule, person))
         for where, lines in self._candidates():
             self._check(where, self.render(lines, sample))
 

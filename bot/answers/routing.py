@@ -98,7 +98,8 @@ class Router:
         return {
             name: scores[name][0]
             for name in c.order
-            if not (specific and name in c.general_topics and scores[name][1] < c.general_topic_strong_hits)
+            if name not in c.decisive_only
+            and not (specific and name in c.general_topics and scores[name][1] < c.general_topic_strong_hits)
         }
 
     def soreness_cue(self, msg: Message, *, scores_only: bool = False) -> bool:
@@ -165,7 +166,7 @@ class Router:
         """No topic rule fired, or only weak cues: the classifier's topic when it is likely enough."""
         if found.score != 0 and found.live:
             return None
-        guess = self._model.predict(msg.text)
+        guess = self._model.predict(msg.text, self._c.classifier_topics)
         if found.score == 0 or guess.probability >= self._c.fallback_min_probability:
             return guess.topic, "classifier"
         return found.name, "rules"

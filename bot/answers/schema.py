@@ -21,6 +21,8 @@ TOPICS: Final = (
     "posture",
     "booking",
     "bot_help",
+    "history",
+    "scope",
     "smalltalk",
     "out_of_scope",
     "red_flag",

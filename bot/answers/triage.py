@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Final
 
 from bot.answers.context import Message
 from bot.answers.matcher import Matcher
-from bot.answers.normalise import find_phrase
+from bot.answers.normalise import find_phrases
 from bot.answers.quantities import OLDER_THAN_ANY, PainScore
 from bot.answers.schema import Rule
 from bot.answers.templates import fmt_number
@@ -114,7 +114,7 @@ class Triage:
     def improving(self, msg: Message) -> bool:
         return (
             self._m.any_phrase(self._c.vocab.improvement_cues, msg, skip_pseudo=True) is not None
-            or bool(msg.resolution_cues)
+            or any(not _came_back(msg, clause, pos) for clause, pos in msg.resolution_cues)
             or self.pain_trend(msg)[0] == FALLING
         )
 
@@ -122,9 +122,7 @@ class Triage:
         if msg.stated_hours is not None:
             return True
         return any(
-            not msg.hypothetical[i]
-            for phrase in self._c.vocab.persistence_cues
-            for i in find_phrase(msg.tokens, phrase)
+            not msg.hypothetical[i] for _, i in find_phrases(msg.tokens, self._c.vocab.persistence_cues)
         )
 
     def _long_enough(self, rule: Rule, msg: Message) -> bool:
@@ -206,6 +204,11 @@ class Triage:
         if evidence is None or self._excluded(rule, msg):
             return None
         return evidence
+
+
+def _came_back(msg: Message, clause: int, pos: int) -> bool:
+    """ "The headache was gone BUT CAME BACK today": a strong reactivation after the "gone"."""
+    return any(strong and rc in (clause, clause + 1) and rp > pos for rc, rp, strong in msg.reactivations)
 
 
 def _joined(required: str | None, matched: str | None, has_patterns: bool) -> str | None:

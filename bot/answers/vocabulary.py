@@ -49,6 +49,18 @@ class Vocabulary:
     persistence_cues: tuple[Phrase, ...]
     improvement_cues: tuple[Phrase, ...]
     hypothetical_cues: tuple[Phrase, ...]
+    history_cues: tuple[Phrase, ...]
+    present_cues: tuple[Phrase, ...]
+    denial_after: frozenset[str]
+    settled_before: frozenset[str]
+    settled_at_end: frozenset[str]
+    subject_he: frozenset[str]
+    subject_she: frozenset[str]
+    subject_they: frozenset[str]
+    subject_pronouns: frozenset[str]
+    first_person: frozenset[str]
+    first_possessive: frozenset[str]
+    denial_links: frozenset[str]
     fever_words: tuple[Phrase, ...]
     temperature_context: frozenset[str]
     temperature_not_body: frozenset[str]
@@ -104,6 +116,8 @@ _PHRASE_KEYS = (
     "persistence_cues",
     "improvement_cues",
     "hypothetical_cues",
+    "history_cues",
+    "present_cues",
     "fever_words",
     "simile_cues",
     "duration_not_after",
@@ -112,6 +126,16 @@ _WORD_SET_KEYS = (
     "negation_cues",
     "negation_breakers",
     "negation_terminators",
+    "denial_after",
+    "settled_before",
+    "settled_at_end",
+    "subject_he",
+    "subject_she",
+    "subject_they",
+    "subject_pronouns",
+    "first_person",
+    "first_possessive",
+    "denial_links",
     "clause_breakers",
     "resolution_fillers",
     "resolution_not_before",

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 import math
-import re
 import string
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -16,6 +15,8 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from bot.kinds import Kind
 
 if TYPE_CHECKING:
     from bot.content.reminders import ReminderContent
@@ -177,7 +178,7 @@ TEXT_KEYS: dict[str, frozenset[str]] = {
     "help.admin": frozenset(),
     "privacy.patient": frozenset(),
     "privacy.mydata_profile": frozenset(
-        {"number", "name", "joined", "status", "timezone", "quiet", "posture", "exercise"}
+        {"number", "name", "joined", "status", "timezone", "quiet", Kind.POSTURE, Kind.EXERCISE}
     ),
     "privacy.mydata_session_line": frozenset({"date", "areas"}),
     "privacy.mydata_upcoming_line": frozenset({"when", "what"}),
@@ -496,105 +497,6 @@ class Texts:
 
 
 @dataclass(frozen=True)
-class AreaAdvice:
-    key: str
-    label: str
-    words: tuple[str, ...]
-    tip: str
-
-
-@dataclass(frozen=True)
-class Aftercare:
-    """The aftercare message (aftercare.toml) and the body areas staff can name in /session."""
-
-    template: str
-    sections: dict[str, str]
-    general_movement: str
-    movement_caution: str
-    areas: tuple[AreaAdvice, ...]
-
-    @classmethod
-    def load(cls) -> Aftercare:
-        where = "bot/content/aftercare.toml"
-        data = read_toml("aftercare.toml")
-        section_names = ("hydration", "soreness", "heat_cold", "when_to_call")
-        template = check_template(
-            require_str(data, "message", where), {*section_names, "movement"}, f"{where} message"
-        )
-        raw_sections = data.get("sections")
-        if not isinstance(raw_sections, dict):
-            raise ContentError(f"{where}: [sections] is missing")
-        sections = {
-            name: check_template(require_str(raw_sections, name, where), (), f"{where} {name}")
-            for name in section_names
-        }
-        general = check_template(
-            require_str(raw_sections, "general_movement", where), (), f"{where} general_movement"
-        )
-        caution = check_template(
-            require_str(raw_sections, "movement_caution", where), (), f"{where} movement_caution"
-        )
-        for name in (*section_names, "general_movement", "movement_caution"):
-            require_str_list(raw_sections, f"{name}_sources", where)
-        raw_areas = data.get("areas")
-        if not isinstance(raw_areas, dict) or not raw_areas:
-            raise ContentError(f"{where}: [areas] is missing")
-        areas: list[AreaAdvice] = []
-        for key, table in raw_areas.items():
-            area_where = f"{where} [areas.{key}]"
-            if not isinstance(table, dict):
-                raise ContentError(f"{area_where} must be a table")
-            require_str_list(table, "sources", area_where)
-            words = tuple(w.lower() for w in require_str_list(table, "words", area_where))
-            areas.append(
-                AreaAdvice(
-                    key=key,
-                    label=require_str(table, "label", area_where),
-                    words=words,
-                    tip=check_template(require_str(table, "tip", area_where), (), area_where),
-                )
-            )
-        return cls(template, sections, general, caution, tuple(areas))
-
-
-MenuEntries = tuple[tuple[str, str], ...]
-_COMMAND = re.compile(r"^[a-z0-9_]{1,32}$")
-
-
-@dataclass(frozen=True)
-class Menus:
-    """Command menus per role (menus.toml); staff see theirs on top of the patients' list."""
-
-    patient: MenuEntries
-    staff: MenuEntries
-    admin: MenuEntries
-
-    @classmethod
-    def load(cls) -> Menus:
-        where = "bot/content/menus.toml"
-        data = read_toml("menus.toml")
-
-        def entries(role: str) -> MenuEntries:
-            raw = data.get(role)
-            if not isinstance(raw, list) or not raw:
-                raise ContentError(f"{where}: '{role}' must be a list of [command, description]")
-            result: list[tuple[str, str]] = []
-            for entry in raw:
-                if (
-                    not isinstance(entry, list)
-                    or len(entry) != 2
-                    or not all(isinstance(part, str) for part in entry)
-                    or not _COMMAND.match(entry[0])
-                    or not 3 <= len(entry[1]) <= 256
-                ):
-                    raise ContentError(f"{where}: bad entry {entry!r} in '{role}'")
-                result.append((entry[0], entry[1]))
-            return tuple(result)
-
-        return cls(patient=entries("patient"), staff=entries("staff"), admin=entries("admin"))
-
-
-@dataclass(frozen=True)
 class SafetyRules:
     """Safety behaviour across messages (safety.toml)."""
 
@@ -633,3 +535,11 @@ def load_content(clinic_override: Path | None = None) -> Content:
         reminders=ReminderContent.load(),
         safety=SafetyRules.load(),
     )
+
+
+# Content kinds with modules of their own, importable from here as before. They use the helpers
+# above, so they are imported last.
+from bot.content.aftercare import Aftercare as Aftercare  # noqa: E402
+from bot.content.aftercare import AreaAdvice as AreaAdvice  # noqa: E402
+from bot.content.menus import MenuEntries as MenuEntries  # noqa: E402
+from bot.content.menus import Menus as Menus  # noqa: E402

@@ -16,6 +16,7 @@ from bot.content import (
     require_str_list,
     single_full_stop,
 )
+from bot.kinds import Kind
 from bot.localtime import parse_hhmm
 
 WHERE = "bot/content/reminders.toml"
@@ -48,7 +49,7 @@ REMINDER_KEYS: dict[str, frozenset[str]] = {
     "exercise.skip_button": frozenset(),
     "exercise.caution": frozenset(),
     **{f"reminder_replies.{k}": frozenset() for k in ("done", "snoozed", "skipped", "stale")},
-    "settings.overview": frozenset({"timezone", "quiet", "posture", "exercise", "paused"}),
+    "settings.overview": frozenset({"timezone", "quiet", Kind.POSTURE, Kind.EXERCISE, "paused"}),
     "settings.on_work_hours": frozenset({"start", "end", "every"}),
     "settings.off": frozenset(),
     "settings.on_daily": frozenset({"time"}),
@@ -90,7 +91,7 @@ REMINDER_KEYS: dict[str, frozenset[str]] = {
     "elapsed.yesterday": frozenset(),
     "elapsed.days": frozenset({"days"}),
 }
-_SKIP = {"checkin_timing", "checkin", "checkin_alert_categories", "settings_choices"}
+_SKIP = {"checkin_timing", Kind.CHECKIN, "checkin_alert_categories", "settings_choices"}
 _LISTS = {"posture.tips", "posture.tips_sources", "exercise.routines", "exercise.routines_sources"}
 
 
@@ -152,53 +153,12 @@ class ReminderContent:
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> ReminderContent:
         timing = _table(data, "checkin_timing")
-        require_str_list(timing, "sources", f"{WHERE} [checkin_timing]")
-        step_hours = {
-            "first": _hours(timing, "first_hours"),
-            "follow_up": _hours(timing, "follow_up_hours"),
-            "last": _hours(timing, "last_hours"),
-        }
-        if not step_hours["first"] < step_hours["follow_up"] < step_hours["last"]:
-            raise ContentError(f"{WHERE}: check-in hours must increase (first < follow_up < last)")
-        steps = {name: _step(_table(_table(data, "checkin"), name), name) for name in STEPS}
+        step_hours = _step_hours(timing)
+        steps = {name: _step(_table(_table(data, Kind.CHECKIN), name), name) for name in STEPS}
         categories = _table(data, "checkin_alert_categories")
-        templates: dict[str, str] = {}
-        for section, entries in data.items():
-            if section in _SKIP:
-                continue
-            if not isinstance(entries, dict):
-                raise ContentError(f"{WHERE}: [{section}] must be a table")
-            for name, value in entries.items():
-                key = f"{section}.{name}"
-                if key in _LISTS:
-                    continue
-                if key not in REMINDER_KEYS:
-                    raise ContentError(f"{WHERE}: '{key}' is not a text the bot uses")
-                if not isinstance(value, str) or not value.strip():
-                    raise ContentError(f"{WHERE}: '{key}' must be a non-empty string")
-                templates[key] = check_template(value, REMINDER_KEYS[key], f"{WHERE} '{key}'")
-        missing = sorted(set(REMINDER_KEYS) - set(templates))
-        if missing:
-            raise ContentError(f"{WHERE} is missing: {', '.join(missing)}")
-        for step in steps.values():
-            for answer in step.answers:
-                if f"checkin_replies.{answer.reply}" not in templates:
-                    raise ContentError(f"{WHERE}: check-in answer '{answer.key}' names unknown reply")
-                if answer.next_step is not None and answer.next_step not in STEPS:
-                    raise ContentError(f"{WHERE}: check-in answer '{answer.key}' names unknown step")
-                if answer.alert is not None and (
-                    answer.alert not in {"urgent", "emergency"} or answer.reply not in categories
-                ):
-                    raise ContentError(
-                        f"{WHERE}: answer '{answer.key}' alerts: add its reply to [checkin_alert_categories]"
-                    )
-        posture, exercise = _table(data, "posture"), _table(data, "exercise")
-        for table, key in ((posture, "tips_sources"), (exercise, "routines_sources")):
-            require_str_list(table, key, WHERE)
-        tips = require_str_list(posture, "tips", WHERE)
-        routines = require_str_list(exercise, "routines", WHERE)
-        if not tips or not routines:
-            raise ContentError(f"{WHERE}: posture tips and exercise routines must not be empty")
+        templates = _templates(data)
+        _check_answers(steps, templates, categories)
+        tips, routines = _tips_and_routines(data)
         return cls(
             choices=_choices(_table(data, "settings_choices")),
             step_hours=step_hours,
@@ -209,6 +169,70 @@ class ReminderContent:
             exercise_routines=tuple(check_template(r, (), f"{WHERE} routine") for r in routines),
             templates=templates,
         )
+
+
+def _step_hours(timing: dict[str, Any]) -> dict[str, float]:
+    require_str_list(timing, "sources", f"{WHERE} [checkin_timing]")
+    step_hours = {
+        "first": _hours(timing, "first_hours"),
+        "follow_up": _hours(timing, "follow_up_hours"),
+        "last": _hours(timing, "last_hours"),
+    }
+    if not step_hours["first"] < step_hours["follow_up"] < step_hours["last"]:
+        raise ContentError(f"{WHERE}: check-in hours must increase (first < follow_up < last)")
+    return step_hours
+
+
+def _templates(data: dict[str, Any]) -> dict[str, str]:
+    """Every text the bot uses, each checked for its placeholders; unknown or missing ones fail."""
+    templates: dict[str, str] = {}
+    for section, entries in data.items():
+        if section in _SKIP:
+            continue
+        if not isinstance(entries, dict):
+            raise ContentError(f"{WHERE}: [{section}] must be a table")
+        for name, value in entries.items():
+            key = f"{section}.{name}"
+            if key in _LISTS:
+                continue
+            if key not in REMINDER_KEYS:
+                raise ContentError(f"{WHERE}: '{key}' is not a text the bot uses")
+            if not isinstance(value, str) or not value.strip():
+                raise ContentError(f"{WHERE}: '{key}' must be a non-empty string")
+            templates[key] = check_template(value, REMINDER_KEYS[key], f"{WHERE} '{key}'")
+    missing = sorted(set(REMINDER_KEYS) - set(templates))
+    if missing:
+        raise ContentError(f"{WHERE} is missing: {', '.join(missing)}")
+    return templates
+
+
+def _check_answers(
+    steps: dict[str, CheckinStep], templates: dict[str, str], categories: dict[str, Any]
+) -> None:
+    """Each check-in answer names a reply that exists, a step that exists, and an alert it can file."""
+    for step in steps.values():
+        for answer in step.answers:
+            if f"checkin_replies.{answer.reply}" not in templates:
+                raise ContentError(f"{WHERE}: check-in answer '{answer.key}' names unknown reply")
+            if answer.next_step is not None and answer.next_step not in STEPS:
+                raise ContentError(f"{WHERE}: check-in answer '{answer.key}' names unknown step")
+            if answer.alert is not None and (
+                answer.alert not in {"urgent", "emergency"} or answer.reply not in categories
+            ):
+                raise ContentError(
+                    f"{WHERE}: answer '{answer.key}' alerts: add its reply to [checkin_alert_categories]"
+                )
+
+
+def _tips_and_routines(data: dict[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    posture, exercise = _table(data, Kind.POSTURE), _table(data, Kind.EXERCISE)
+    for table, key in ((posture, "tips_sources"), (exercise, "routines_sources")):
+        require_str_list(table, key, WHERE)
+    tips = require_str_list(posture, "tips", WHERE)
+    routines = require_str_list(exercise, "routines", WHERE)
+    if not tips or not routines:
+        raise ContentError(f"{WHERE}: posture tips and exercise routines must not be empty")
+    return tips, routines
 
 
 def _table(data: dict[str, Any], key: str) -> dict[str, Any]:
@@ -255,17 +279,19 @@ def _window(text: object, where: str) -> tuple[time, time]:
         raise ContentError(f"{where}: {text!r} is not a window like 21:00-08:00") from None
 
 
+def _zone(entry: object, where: str) -> tuple[str, str]:
+    if not (isinstance(entry, list) and len(entry) == 2 and all(isinstance(x, str) for x in entry)):
+        raise ContentError(f"{where}: each zone must be [name, label]")
+    try:
+        ZoneInfo(entry[0])
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ContentError(f"{where}: unknown time zone {entry[0]!r}") from None
+    return entry[0], entry[1]
+
+
 def _choices(table: dict[str, Any]) -> SettingsChoices:
     where = f"{WHERE} [settings_choices]"
-    zones: list[tuple[str, str]] = []
-    for entry in table.get("zones", []):
-        if not (isinstance(entry, list) and len(entry) == 2 and all(isinstance(x, str) for x in entry)):
-            raise ContentError(f"{where}: each zone must be [name, label]")
-        try:
-            ZoneInfo(entry[0])
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ContentError(f"{where}: unknown time zone {entry[0]!r}") from None
-        zones.append((entry[0], entry[1]))
+    zones = [_zone(entry, where) for entry in table.get("zones", [])]
     try:
         times = tuple(parse_hhmm(t) for t in require_str_list(table, "exercise_times", where))
     except ValueError as exc:

@@ -16,23 +16,15 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers import alerts, common, console, privacy, questions, reminders, staff
-from bot.patient_settings import OFFER_PREFIX
-from bot.patient_settings import PREFIX as SETTINGS_PREFIX
-from bot.renderers import CHECKIN_PREFIX, REMINDER_PREFIX
+from bot import callbacks
+from bot.handlers import alerts, broadcasts, common, console, flood, privacy, questions, reminders, staff
+from bot.handlers.commands import Role, commands_for
+from bot.handlers.pending import AwaitingInput, Pending
 from bot.services import ClinicApplication
 
-STAFF_COMMANDS = {
-    "enroll": staff.enroll_command,
-    "session": staff.session_command,
-    "patient": console.patient_command,
-    "patients": console.patients_command,
-    "broadcast": console.broadcast_command,
-    "broadcasts": console.broadcasts_command,
-    "alerts": console.alerts_command,
-    "stats": console.stats_command,
-}
-ADMIN_COMMANDS = {"staff": staff.staff_command}
+# Derived from the one declaration of the staff commands (bot/handlers/commands.py).
+STAFF_COMMANDS = commands_for(Role.STAFF)
+ADMIN_COMMANDS = commands_for(Role.ADMIN)
 
 
 def register_handlers(
@@ -43,52 +35,40 @@ def register_handlers(
 ) -> None:
     private = filters.ChatType.PRIVATE
     # 0. The flood guard runs first, in a group of its own; it stops the update when someone floods.
-    app.add_handler(TypeHandler(Update, privacy.flood_guard), group=-1)
+    app.add_handler(TypeHandler(Update, flood.flood_guard), group=-1)
     # Staff commands work in private chats and in the clinic's staff group, if one is configured.
     staff_place = private | filters.Chat(chat_id=staff_chat_id) if staff_chat_id is not None else private
 
-    # 1. Admin and staff commands, guarded once by the role filters. Whoever fails the guard falls
-    #    through to the refusal handlers right after, so the refusal never runs for real staff.
-    for name, callback in ADMIN_COMMANDS.items():
-        app.add_handler(CommandHandler(name, callback, filters=admin_filter & staff_place))
-        app.add_handler(CommandHandler(name, staff.refuse_admin_command, filters=staff_filter & staff_place))
-    for name, callback in STAFF_COMMANDS.items():
-        app.add_handler(CommandHandler(name, callback, filters=staff_filter & staff_place))
-    app.add_handler(CommandHandler("cancel", console.cancel_command, filters=staff_filter & staff_place))
-    app.add_handler(
-        CommandHandler([*STAFF_COMMANDS, *ADMIN_COMMANDS], staff.refuse_staff_command, filters=private)
-    )
-
-    # 2. Everyone's commands, in private chats only (a group is no place for health messages).
-    app.add_handler(CommandHandler("start", common.start, filters=private))
-    app.add_handler(CommandHandler("help", common.help_command, filters=private))
-    app.add_handler(CommandHandler("privacy", common.privacy, filters=private))
-    app.add_handler(CommandHandler("contact", common.contact, filters=private | staff_place))
-    app.add_handler(CommandHandler("stop", common.stop, filters=private))
-    app.add_handler(CommandHandler("settings", reminders.settings_command, filters=private))
-    app.add_handler(CommandHandler("mydata", privacy.mydata_command, filters=private))
-    app.add_handler(CommandHandler("forget", privacy.forget_command, filters=private))
+    # 1. Admin and staff commands, then 2. everyone's commands.
+    _register_staff_commands(app, staff_filter, admin_filter, staff_place)
+    _register_everyones_commands(app, private, staff_place)
 
     # 3. Buttons. Anything unrecognised is a stale or forged button and gets a kind answer.
-    app.add_handler(CallbackQueryHandler(common.join_button, pattern=rf"^{common.JOIN_PREFIX}"))
-    app.add_handler(CallbackQueryHandler(alerts.alert_handled_button, pattern=rf"^{alerts.ALERT_PREFIX}"))
-    app.add_handler(CallbackQueryHandler(reminders.checkin_button, pattern=rf"^{CHECKIN_PREFIX}"))
-    app.add_handler(CallbackQueryHandler(reminders.reminder_button, pattern=rf"^{REMINDER_PREFIX}"))
-    app.add_handler(CallbackQueryHandler(reminders.settings_button, pattern=rf"^{SETTINGS_PREFIX}"))
-    app.add_handler(CallbackQueryHandler(reminders.offer_button, pattern=rf"^{OFFER_PREFIX}"))
-    app.add_handler(CallbackQueryHandler(privacy.forget_button, pattern=rf"^{privacy.FORGET_PREFIX}"))
-    app.add_handler(CallbackQueryHandler(console.patient_list_button, pattern=rf"^{console.LIST_PREFIX}"))
-    app.add_handler(CallbackQueryHandler(console.card_button, pattern=rf"^{console.CARD_PREFIX}"))
-    app.add_handler(CallbackQueryHandler(console.broadcast_button, pattern=rf"^{console.BROADCAST_PREFIX}"))
-    app.add_handler(CallbackQueryHandler(staff.session_button, pattern=rf"^{staff.SESSION_PREFIX}"))
+    app.add_handler(CallbackQueryHandler(common.join_button, pattern=callbacks.JOIN.pattern))
+    app.add_handler(CallbackQueryHandler(alerts.alert_handled_button, pattern=callbacks.ALERT.pattern))
+    app.add_handler(CallbackQueryHandler(reminders.checkin_button, pattern=callbacks.CHECKIN.pattern))
+    app.add_handler(CallbackQueryHandler(reminders.reminder_button, pattern=callbacks.REMINDER.pattern))
+    app.add_handler(CallbackQueryHandler(reminders.settings_button, pattern=callbacks.SETTINGS.pattern))
+    app.add_handler(CallbackQueryHandler(reminders.offer_button, pattern=callbacks.OFFER.pattern))
+    app.add_handler(CallbackQueryHandler(privacy.forget_button, pattern=callbacks.FORGET.pattern))
+    app.add_handler(CallbackQueryHandler(console.patient_list_button, pattern=callbacks.PATIENT_LIST.pattern))
+    app.add_handler(CallbackQueryHandler(console.card_button, pattern=callbacks.CARD.pattern))
+    app.add_handler(CallbackQueryHandler(broadcasts.broadcast_button, pattern=callbacks.BROADCAST.pattern))
+    app.add_handler(CallbackQueryHandler(staff.session_button, pattern=callbacks.SESSION.pattern))
     app.add_handler(CallbackQueryHandler(common.stale_button))
 
-    # 4. Free text: red flags first, then the answer. Edited messages too: an edit can add a red flag.
+    # 4. Free text. First what the bot is waiting for (bot/handlers/pending.py): staff's broadcast
+    #    text or time, a patient's typed time zone (which still goes through the red-flag check
+    #    first). Then questions: red flags first, then the answer. Edited messages too: an edit can
+    #    add a red flag.
+    text = private & filters.UpdateType.MESSAGES & filters.TEXT & ~filters.COMMAND
     app.add_handler(
-        MessageHandler(
-            private & filters.UpdateType.MESSAGES & filters.TEXT & ~filters.COMMAND, questions.on_text
+        AwaitingInput(
+            app.user_data, broadcasts.BROADCAST_INPUT, broadcasts.typed_broadcast_input, text & staff_filter
         )
     )
+    app.add_handler(AwaitingInput(app.user_data, {Pending.TIME_ZONE}, questions.on_typed_zone, text))
+    app.add_handler(MessageHandler(text, questions.on_text))
     # 5. Fallbacks: unknown commands, then anything else sent in private (photos, stickers, ...).
     app.add_handler(
         MessageHandler(private & filters.UpdateType.MESSAGE & filters.COMMAND, common.unknown_command)
@@ -99,3 +79,38 @@ def register_handlers(
     app.add_handler(ChatMemberHandler(staff.added_to_group, ChatMemberHandler.MY_CHAT_MEMBER))
 
     app.add_error_handler(common.on_error)
+
+
+def _register_staff_commands(
+    app: ClinicApplication,
+    staff_filter: filters.BaseFilter,
+    admin_filter: filters.BaseFilter,
+    staff_place: filters.BaseFilter,
+) -> None:
+    """Staff commands work in private chats and in the clinic's staff group, if one is configured."""
+    private = filters.ChatType.PRIVATE
+    # 1. Admin and staff commands, guarded once by the role filters. Whoever fails the guard falls
+    #    through to the refusal handlers right after, so the refusal never runs for real staff.
+    for name, callback in ADMIN_COMMANDS.items():
+        app.add_handler(CommandHandler(name, callback, filters=admin_filter & staff_place))
+        app.add_handler(CommandHandler(name, staff.refuse_admin_command, filters=staff_filter & staff_place))
+    for name, callback in STAFF_COMMANDS.items():
+        app.add_handler(CommandHandler(name, callback, filters=staff_filter & staff_place))
+    app.add_handler(CommandHandler("cancel", broadcasts.cancel_command, filters=staff_filter & staff_place))
+    app.add_handler(
+        CommandHandler([*STAFF_COMMANDS, *ADMIN_COMMANDS], staff.refuse_staff_command, filters=private)
+    )
+
+
+def _register_everyones_commands(
+    app: ClinicApplication, private: filters.BaseFilter, staff_place: filters.BaseFilter
+) -> None:
+    # 2. Everyone's commands, in private chats only (a group is no place for health messages).
+    app.add_handler(CommandHandler("start", common.start, filters=private))
+    app.add_handler(CommandHandler("help", common.help_command, filters=private))
+    app.add_handler(CommandHandler("privacy", common.privacy, filters=private))
+    app.add_handler(CommandHandler("contact", common.contact, filters=private | staff_place))
+    app.add_handler(CommandHandler("stop", common.stop, filters=private))
+    app.add_handler(CommandHandler("settings", reminders.settings_command, filters=private))
+    app.add_handler(CommandHandler("mydata", privacy.mydata_command, filters=private))
+    app.add_handler(CommandHandler("forget", privacy.forget_command, filters=private))

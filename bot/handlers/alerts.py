@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from telegram import Bot, Message, Update
 from telegram.error import TelegramError
 
+from bot import callbacks
 from bot.content import Texts
 from bot.db import Erasure, Patient
 from bot.handlers.common import remove_buttons
@@ -23,9 +24,6 @@ def staff_time(local: datetime, *, with_day: bool = False) -> str:
     """Times for staff in the same 12-hour style patients see ("Mon Mar 02, 9:05 AM")."""
     day = local.strftime("%a %b %d, ") if with_day else ""
     return day + clock_time(local.time())
-
-
-ALERT_PREFIX = "alert:"
 
 
 def alert_message(
@@ -61,7 +59,7 @@ def alert_message(
         )
         text = f"{text}\n{more}"
     return OutgoingMessage(
-        text, ((Button(texts.render("staff.alert_button"), f"{ALERT_PREFIX}{alert_id}"),),)
+        text, ((Button(texts.render("staff.alert_button"), callbacks.ALERT.data(alert_id)),),)
     )
 
 
@@ -86,8 +84,9 @@ async def alert_handled_button(update: Update, context: ClinicContext) -> None:
     if not services.access.is_staff(user.id):
         await query.answer(texts.render("staff.only_staff"), show_alert=True)
         return
-    raw_id = (query.data or "").removeprefix(ALERT_PREFIX)
-    alert = await services.db.alert(int(raw_id)) if raw_id.isdigit() else None
+    fields = callbacks.ALERT.parse(query.data)
+    alert_id = callbacks.number(fields[0], digits=18) if fields else None
+    alert = await services.db.alert(alert_id) if alert_id is not None else None
     if alert is None:
         await query.answer(texts.render_plain("staff.alert_gone"))
         await remove_buttons(update)

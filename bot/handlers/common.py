@@ -9,6 +9,7 @@ from telegram import Message, Update
 from telegram.error import BadRequest, RetryAfter
 from telegram.ext import ExtBot
 
+from bot import callbacks
 from bot.db import Patient
 from bot.enrollment import InviteStatus, accept_invite, open_invite
 from bot.handlers.sending import keyboard
@@ -19,8 +20,6 @@ from bot.services import ClinicContext
 from bot.staff_notices import PatientEvent
 
 log = logging.getLogger(__name__)
-
-JOIN_PREFIX = "join:"
 
 
 async def reply(
@@ -74,7 +73,7 @@ async def start(update: Update, context: ClinicContext) -> None:
         if check.status is InviteStatus.OK and check.patient is not None:
             consent = OutgoingMessage(
                 texts.render("invite.consent", name=check.patient.display_name),
-                ((Button(texts.render("invite.agree_button"), f"{JOIN_PREFIX}{check.invite_id}"),),),
+                ((Button(texts.render("invite.agree_button"), callbacks.JOIN.data(check.invite_id)),),),
             )
             await reply(update, consent.text, consent)
         elif check.status is InviteStatus.ALREADY_LINKED:
@@ -108,13 +107,14 @@ async def join_button(update: Update, context: ClinicContext) -> None:
         return
     services = context.services
     texts = services.content.texts
-    raw_id = (query.data or "").removeprefix(JOIN_PREFIX)
-    if not raw_id.isdigit() or len(raw_id) > 12:
+    fields = callbacks.JOIN.parse(query.data)
+    invite_id = callbacks.number(fields[0]) if fields else None
+    if invite_id is None:
         await query.answer(texts.render_plain("fallback.stale_button"))  # forged: a toast, nothing else
         return
     await query.answer()
     check = await accept_invite(
-        services.db, services.clock.now(), int(raw_id), user.id, chat.id, services.settings.clinic_timezone
+        services.db, services.clock.now(), invite_id, user.id, chat.id, services.settings.clinic_timezone
     )
     await remove_buttons(update)
     if check.status is InviteStatus.OK and check.patient is not None:

@@ -14,7 +14,6 @@ from telegram import Update
 from bot.db import Patient
 from bot.handlers.alerts import alert_staff
 from bot.handlers.common import reply
-from bot.handlers.console import staff_typed
 from bot.handlers.reminders import typed_zone
 from bot.priority import Priority
 from bot.services import ClinicContext
@@ -36,6 +35,23 @@ async def hours_since_last_session(context: ClinicContext, patient: Patient) -> 
     return max(elapsed.total_seconds() / 3600, 0.0)
 
 
+async def on_typed_zone(update: Update, context: ClinicContext) -> None:
+    """Text while /settings waits for a zone name: red flags first, as for every patient message;
+    a routine message that names a zone sets it, anything else is answered as a question."""
+    services = context.services
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or user is None or message.text is None:
+        return
+    patient = await services.db.patient_by_user(user.id)
+    if patient is not None:
+        hours = await hours_since_last_session(context, patient)
+        urgency = services.engine.answer(message.text, hours_since_session=hours).urgency
+        if urgency not in ESCALATED and await typed_zone(update, context, patient, message.text):
+            return
+    await on_text(update, context)
+
+
 async def on_text(update: Update, context: ClinicContext) -> None:
     """Answer a patient's question; strangers get red-flag routing too, then how to join."""
     services = context.services
@@ -43,8 +59,6 @@ async def on_text(update: Update, context: ClinicContext) -> None:
     user = update.effective_user
     if message is None or user is None or message.text is None:
         return
-    if services.access.is_staff(user.id) and await staff_typed(update, context, message.text):
-        return  # the broadcast text or time staff were asked for
     patient = await services.db.patient_by_user(user.id)
     hours = await hours_since_last_session(context, patient) if patient else None
     result = services.engine.answer(message.text, hours_since_session=hours)
@@ -59,8 +73,6 @@ async def on_text(update: Update, context: ClinicContext) -> None:
             await reply(update, services.content.texts.render("fallback.stranger_text"))
         return
 
-    if result.urgency not in ESCALATED and await typed_zone(update, context, patient, message.text):
-        return
     now = services.clock.now()
     window = timedelta(minutes=services.content.safety.emergency_repeat_minutes)
     earlier = (

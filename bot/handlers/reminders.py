@@ -8,19 +8,22 @@ from datetime import timedelta
 from telegram import Message, Update
 from telegram.error import BadRequest
 
+from bot import callbacks
+from bot.callbacks import Callback
 from bot.db import OutboxItem, Patient, PlannedSend
+from bot.handlers import pending
 from bot.handlers.alerts import alert_staff
 from bot.handlers.common import own_patient, remove_buttons, reply, show
-from bot.patient_settings import OFFER_PREFIX, SettingsScreens, parse_button, valid_zone
-from bot.reminders import CHECKIN, REMINDER_KINDS, answer_checkin
-from bot.renderers import CHECKIN_PREFIX, REMINDER_PREFIX
+from bot.handlers.pending import Pending
+from bot.kinds import REMINDER_KINDS, Kind
+from bot.patient_settings import SettingsScreens, parse_button, valid_zone
+from bot.reminders import CHECKIN, answer_checkin
 from bot.services import ClinicContext
 
 log = logging.getLogger(__name__)
 
 SNOOZE = timedelta(minutes=30)
 SNOOZE_MARK = ":snooze:"
-AWAITING_ZONE = "awaiting_zone"
 
 
 def screens(context: ClinicContext) -> SettingsScreens:
@@ -47,13 +50,14 @@ async def toast(update: Update, text: str) -> None:
         await update.callback_query.answer(text[:200])
 
 
-def split_item_button(data: str, prefix: str) -> tuple[int, str] | None:
-    raw_id, _, value = data.removeprefix(prefix).partition(":")
-    return (int(raw_id), value) if raw_id.isdigit() and len(raw_id) < 12 else None
+def split_item_button(data: str | None, callback: Callback) -> tuple[int, str] | None:
+    fields = callback.parse(data)
+    item_id = callbacks.number(fields[0], digits=11) if fields else None
+    return (item_id, fields[1]) if fields and item_id is not None else None
 
 
 async def pressed_item(
-    update: Update, context: ClinicContext, prefix: str, kinds: frozenset[str]
+    update: Update, context: ClinicContext, callback: Callback, kinds: frozenset[str]
 ) -> tuple[Patient, OutboxItem, str] | None:
     """The patient, and the message of theirs the button was under, if the button is genuine.
 
@@ -64,7 +68,7 @@ async def pressed_item(
     query = update.callback_query
     if query is None:
         return None
-    parsed = split_item_button(query.data or "", prefix)
+    parsed = split_item_button(query.data, callback)
     patient = await own_patient(update, context)
     item = await context.services.db.outbox_item(parsed[0]) if parsed else None
     if (
@@ -75,7 +79,7 @@ async def pressed_item(
         or item.kind not in kinds
         or not item.was_sent
     ):
-        key = "reminder_replies.stale" if prefix == REMINDER_PREFIX else "checkin_replies.closed"
+        key = "reminder_replies.stale" if callback is callbacks.REMINDER else "checkin_replies.closed"
         await toast(update, rtext(context, key))
         return None
     await query.answer()
@@ -85,7 +89,7 @@ async def pressed_item(
 async def checkin_button(update: Update, context: ClinicContext) -> None:
     """An answer to a check-in: fitting advice, maybe a follow-up, and a staff alert when it calls for one."""
     services = context.services
-    pressed = await pressed_item(update, context, CHECKIN_PREFIX, frozenset({CHECKIN}))
+    pressed = await pressed_item(update, context, callbacks.CHECKIN, frozenset({CHECKIN}))
     if pressed is None:
         return
     patient, item, answer_key = pressed
@@ -137,7 +141,7 @@ def snooze_key(item: OutboxItem) -> str:
 async def reminder_button(update: Update, context: ClinicContext) -> None:
     """Done, Snooze or Skip under a posture or exercise reminder that was sent to this patient."""
     services = context.services
-    pressed = await pressed_item(update, context, REMINDER_PREFIX, REMINDER_KINDS)
+    pressed = await pressed_item(update, context, callbacks.REMINDER, REMINDER_KINDS)
     if pressed is None:
         return
     patient, item, response = pressed
@@ -189,8 +193,7 @@ async def settings_button(update: Update, context: ClinicContext) -> None:
         await reply(update, rtext(context, "settings.only_patients"))
         return
     if parsed.name == "tz" and parsed.value == "type":
-        if context.user_data is not None:
-            context.user_data[AWAITING_ZONE] = True
+        pending.expect(context, Pending.TIME_ZONE)
         await reply(update, rtext(context, "settings.type_zone"))
         return
     if parsed.name == "menu" or (not parsed.value and parsed.name != "resume"):
@@ -221,8 +224,9 @@ async def offer_button(update: Update, context: ClinicContext) -> None:
     services = context.services
     patient = await pressing_patient(update, context)
     query = update.callback_query
-    choice = (query.data or "").removeprefix(OFFER_PREFIX) if query else ""
-    if patient is None or choice not in {"posture", "exercise", "none"}:
+    fields = callbacks.OFFER.parse(query.data) if query else None
+    choice = fields[0] if fields else ""
+    if patient is None or choice not in {*REMINDER_KINDS, "none"}:
         await reply(update, rtext(context, "settings.only_patients"))
         return
     await remove_buttons(update)
@@ -234,7 +238,7 @@ async def offer_button(update: Update, context: ClinicContext) -> None:
         return
     if choice != "none":
         view = screens(context)
-        changes = view.change("posture" if choice == "posture" else "ex", "on", services.clock.now())
+        changes = view.change(Kind.POSTURE if choice == Kind.POSTURE else "ex", "on", services.clock.now())
         if changes:
             await apply_changes(context, patient, changes)
     prefs = await services.db.prefs(patient.id, services.settings.clinic_timezone)
@@ -248,7 +252,7 @@ async def typed_zone(update: Update, context: ClinicContext, patient: Patient, t
     Called only after the red-flag check found nothing, so a zone prompt never delays safety advice.
     A sentence is not a zone name: it goes on to be answered as a question.
     """
-    if context.user_data is None or not context.user_data.pop(AWAITING_ZONE, False):
+    if pending.clear(context, {Pending.TIME_ZONE}) is None:
         return False
     services = context.services
     zone = valid_zone(text)

@@ -11,6 +11,7 @@ import segno
 from telegram import Bot, BotCommandScopeChat, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 
+from bot import callbacks
 from bot.aftercare import (
     AFTERCARE_KIND,
     CORRECTION_WINDOW,
@@ -31,7 +32,6 @@ from bot.services import ClinicContext
 
 log = logging.getLogger(__name__)
 
-SESSION_PREFIX = "ss:"
 PENDING_SESSIONS = "pending_sessions"  # chat_data: /session questions waiting for an answer, by token
 MAX_PENDING_SESSIONS = 10
 
@@ -226,10 +226,10 @@ async def settle_session(
                 (
                     Button(
                         texts.render_plain("sessions.button_use", suggestion=labels),
-                        f"{SESSION_PREFIX}{token}:use",
+                        callbacks.SESSION.data(token, "use"),
                     ),
                 ),
-                (Button(keep, f"{SESSION_PREFIX}{token}:keep"),),
+                (Button(keep, callbacks.SESSION.data(token, "keep")),),
             )
             await reply(update, text, OutgoingMessage(text, buttons))
             return
@@ -250,8 +250,12 @@ async def settle_session(
             )
             ask_again: tuple[tuple[Button, ...], ...] = (
                 (
-                    Button(texts.render_plain("sessions.button_again"), f"{SESSION_PREFIX}{token}:again"),
-                    Button(texts.render_plain("sessions.button_not_again"), f"{SESSION_PREFIX}{token}:no"),
+                    Button(
+                        texts.render_plain("sessions.button_again"), callbacks.SESSION.data(token, "again")
+                    ),
+                    Button(
+                        texts.render_plain("sessions.button_not_again"), callbacks.SESSION.data(token, "no")
+                    ),
                 ),
             )
             await reply(update, text, OutgoingMessage(text, ask_again))
@@ -303,9 +307,13 @@ async def record_now(
     buttons = (
         (
             Button(
-                texts.render_plain("sessions.button_correct"), f"{SESSION_PREFIX}{recorded.session_id}:fix"
+                texts.render_plain("sessions.button_correct"),
+                callbacks.SESSION.data(recorded.session_id, "fix"),
             ),
-            Button(texts.render_plain("sessions.button_undo"), f"{SESSION_PREFIX}{recorded.session_id}:undo"),
+            Button(
+                texts.render_plain("sessions.button_undo"),
+                callbacks.SESSION.data(recorded.session_id, "undo"),
+            ),
         ),
     )
     await reply(update, text, OutgoingMessage(text, buttons))
@@ -322,7 +330,7 @@ async def session_button(update: Update, context: ClinicContext) -> None:
     if not services.access.is_staff(user.id):
         await query.answer(texts.render_plain("staff.only_staff"), show_alert=True)
         return
-    key, _, action = (query.data or "").removeprefix(SESSION_PREFIX).partition(":")
+    key, action = callbacks.SESSION.parse(query.data) or ("", "")
     picked = area_mask(action, len(services.content.aftercare.areas))
     if key.isdigit() and len(key) < 12 and (action in {"fix", "undo"} or picked is not None):
         await correct_or_undo(update, context, user.id, int(key), action)
@@ -411,18 +419,19 @@ def area_picker(context: ClinicContext, patient: Patient, session_id: int, mask:
     """The treated areas as buttons to tick (works in the staff group too, where typing is not read)."""
     texts = context.services.content.texts
     areas = context.services.content.aftercare.areas
-    prefix = f"{SESSION_PREFIX}{session_id}"
     toggles = [
         Button(
             texts.render_plain(
                 "sessions.area_on" if mask & (1 << i) else "sessions.area_off", area=area.label
             ),
-            f"{prefix}:m:{mask ^ (1 << i)}",
+            callbacks.SESSION.data(session_id, f"m:{mask ^ (1 << i)}"),
         )
         for i, area in enumerate(areas)
     ]
     rows: list[tuple[Button, ...]] = [tuple(toggles[i : i + 2]) for i in range(0, len(toggles), 2)]
-    rows.append((Button(texts.render_plain("sessions.button_save"), f"{prefix}:d:{mask}"),))
+    rows.append(
+        (Button(texts.render_plain("sessions.button_save"), callbacks.SESSION.data(session_id, f"d:{mask}")),)
+    )
     text = texts.render("sessions.correct_pick", number=patient.id, name=patient.display_name)
     return OutgoingMessage(text, tuple(rows))
 

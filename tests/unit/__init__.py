@@ -1,0 +1,1 @@
+"""Unit tests: plain domain functions called directly, without Telegram or the Application."""
