@@ -250,6 +250,10 @@ class AlertDesk:
             at = max(at, posts[-limit] + timedelta(minutes=1))
         return at
 
+    def next_wake(self) -> datetime | None:
+        """When :meth:`flush` next has something to post (what its wake-up job is armed for)."""
+        return self._next_wake(self._clock.now())
+
     # Other staff posts (the notices of bot.staff_notices) share each chat's budget with alerts, and
     # leave a few places of it free, so that a burst of notices never delays an alert.
 

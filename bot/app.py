@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 import os
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
@@ -36,6 +37,9 @@ from bot.renderers import Renderers
 from bot.scheduler import Scheduler
 from bot.services import SERVICES_KEY, ClinicApplication, ClinicContext, Services
 from bot.staff_notices import StaffNotices
+from bot.startup import running_line
+
+log = logging.getLogger(__name__)
 
 WAKE_JOB = "wake"
 ALERT_WAKE_JOB = "alert-wake"
@@ -184,6 +188,7 @@ async def _post_init(app: ClinicApplication) -> None:
     # tens of milliseconds now and then (most often while planning allocates).
     gc.freeze()
     services.scheduler.start()
+    log.info(running_line(app.bot.username))
 
 
 async def _wake(context: ClinicContext) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from bot.demo.telegram import ApiCall
 from bot.handlers.broadcasts import refresh_broadcasts
-from tests.fake_telegram import ApiCall
 from tests.harness import ADMIN_ID, OTHER_ID, PATIENT_ID, STAFF_ID, Bot, make_settings, running_bot
 
 FIRST_PATIENT_USER = 5000

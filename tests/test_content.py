@@ -17,7 +17,7 @@ from bot.content import (
     placeholders,
     read_toml,
 )
-from tests.fake_telegram import MAX_TEXT, html_error
+from bot.demo.telegram import MAX_TEXT, html_error
 
 SAMPLE_VALUES = {
     "area": "head and jaw",

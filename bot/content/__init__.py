@@ -508,6 +508,10 @@ TEXT_KEYS: dict[str, frozenset[str]] = {
             "stale",
         )
     },
+    "setup.not_staff_yet": frozenset({"user_id"}),
+    "setup.myid": frozenset({"user_id"}),
+    "setup.staffchat": frozenset({"chat_id"}),
+    "setup.staffchat_private": frozenset(),
 }
 
 

@@ -41,6 +41,7 @@ COMMANDS: tuple[StaffCommand, ...] = (
     StaffCommand("alerts", console.alerts_command, Role.STAFF),
     StaffCommand("stats", console.stats_command, Role.STAFF),
     StaffCommand("staff", staff.staff_command, Role.ADMIN, ("", "add 4242", "remove 1002")),
+    StaffCommand("staffchat", staff.staffchat_command, Role.ADMIN),
 )
 
 

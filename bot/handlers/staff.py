@@ -530,11 +530,39 @@ async def hide_staff_menu(context: ClinicContext, user_id: int) -> None:
 
 async def refuse_staff_command(update: Update, context: ClinicContext) -> None:
     """Anyone who is not staff trying a staff command: say so, and do nothing."""
-    await reply(update, context.services.content.texts.render("staff.only_staff"))
+    await reply(update, _refusal(update, context, "staff.only_staff"))
 
 
 async def refuse_admin_command(update: Update, context: ClinicContext) -> None:
-    await reply(update, context.services.content.texts.render("staff.only_admin"))
+    await reply(update, _refusal(update, context, "staff.only_admin"))
+
+
+def _refusal(update: Update, context: ClinicContext, key: str) -> str:
+    """Before any admin is set up (a first run), the refusal says how to become one."""
+    texts = context.services.content.texts
+    user = update.effective_user
+    if not context.services.access.admin_ids and user is not None:
+        return texts.render("setup.not_staff_yet", user_id=user.id)
+    return texts.render(key)
+
+
+async def myid_command(update: Update, context: ClinicContext) -> None:
+    """Anyone's own Telegram user id, for ADMIN_IDS or for staff to be added with /staff add."""
+    user = update.effective_user
+    if user is not None:
+        await reply(update, context.services.content.texts.render("setup.myid", user_id=user.id))
+
+
+async def staffchat_command(update: Update, context: ClinicContext) -> None:
+    """An admin in a group: the group's id for STAFF_CHAT_ID (for when the bot missed being added)."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    texts = context.services.content.texts
+    if chat.type in {"group", "supergroup"}:
+        await reply(update, texts.render("setup.staffchat", chat_id=chat.id))
+    else:
+        await reply(update, texts.render("setup.staffchat_private"))
 
 
 async def added_to_group(update: Update, context: ClinicContext) -> None:
