@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from bot import callbacks
-from bot.aftercare import AFTERCARE_KIND, compose_aftercare
+from bot.aftercare import AFTERCARE_KIND, compose_aftercare, compose_more_tips
 from bot.clock import Clock
 from bot.content import Content
 from bot.content.reminders import ReminderContent
@@ -20,7 +20,9 @@ from bot.reminders import CHECKIN, EXERCISE, POSTURE, elapsed_key
 
 BROADCAST = Kind.BROADCAST
 # The kinds the storage must tell apart (it receives them here, never writes them into its SQL).
-OUTBOX_KINDS = OutboxKinds(checkin=CHECKIN, reminders=REMINDER_KINDS, broadcast=BROADCAST)
+OUTBOX_KINDS = OutboxKinds(
+    checkin=CHECKIN, reminders=REMINDER_KINDS, broadcast=BROADCAST, aftercare=AFTERCARE_KIND
+)
 
 
 class RenderStore(SessionStore, BroadcastStore, Protocol):
@@ -51,6 +53,13 @@ class Renderers:
 
     async def aftercare(self, item: OutboxItem, patient: Patient) -> OutgoingMessage | None:
         session = await self._db.session(int(item.payload.get("session_id", 0)))
+        added = item.payload.get("added_areas")
+        if isinstance(added, list):
+            # A correction by staff: only the tips that were missing from the first aftercare.
+            if session is None:
+                return None
+            tips = compose_more_tips(self._content.aftercare, tuple(str(key) for key in added))
+            return OutgoingMessage(self._content.texts.render("sessions.more_tips", markup={"tips": tips}))
         areas = session.areas if session else ()
         return OutgoingMessage(compose_aftercare(self._content.aftercare, self._clinic, areas))
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from bot.clock import to_db
 from bot.db.connection import Connection
 from bot.db.outbox import insert_sends
-from bot.db.rows import Broadcast, PlannedSend, broadcast_from_row
+from bot.db.rows import Broadcast, PlannedSend, broadcast_from_row, opt_time
 from bot.db.staff import record_audit
 
 # Active patients who can be messaged, optionally only those seen since a moment (audience_days, since).
@@ -109,6 +109,25 @@ class BroadcastQueries(Connection):
             key = "blocked" if gone else status
             counts[key] = counts.get(key, 0) + count
         return counts
+
+    async def broadcast_skipped(self, broadcast_id: int) -> int:
+        """Recipients skipped because they stopped or it came too late (not cancelled by staff)."""
+        return await self._count(
+            "SELECT COUNT(*) FROM outbox WHERE idempotency_key >= ? AND idempotency_key < ? "
+            "AND status = 'cancelled' AND last_error IS NOT 'broadcast cancelled'",
+            self._key_range(broadcast_id),
+        )
+
+    async def broadcast_waiting(self, broadcast_id: int, now: datetime) -> tuple[int, datetime | None]:
+        """Rows held back (by patients' quiet hours) past now, and the earliest moment they go."""
+        row = await self._one(
+            "SELECT COUNT(*), MIN(due_at) FROM outbox WHERE idempotency_key >= ? AND idempotency_key < ? "
+            "AND status = 'pending' AND due_at > ?",
+            (*self._key_range(broadcast_id), to_db(now)),
+        )
+        if row is None or not row[0]:
+            return 0, None
+        return int(row[0]), opt_time(row[1])
 
     async def cancel_broadcast(self, now: datetime, broadcast_id: int, staff_id: int) -> bool:
         """Stop a draft or a running broadcast; what was already sent stays sent."""

@@ -163,6 +163,7 @@ class OutboxKinds:
     checkin: str
     reminders: frozenset[str]
     broadcast: str
+    aftercare: str
 
 
 def opt_time(text: str | None) -> datetime | None:

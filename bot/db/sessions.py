@@ -42,6 +42,47 @@ class SessionQueries(Connection):
             await record_audit(conn, now, staff_id, "session", patient_id, detail="areas=" + ",".join(areas))
         return session_id, queued
 
+    async def set_session_areas(
+        self, now: datetime, session_id: int, staff_id: int, areas: tuple[str, ...], sends: list[PlannedSend]
+    ) -> bool:
+        """Correct a session's areas and queue the follow-up for the tips that were missing, at once."""
+        async with self.transaction() as conn:
+            async with conn.execute(
+                "UPDATE sessions SET areas = ? WHERE id = ? RETURNING patient_id",
+                (",".join(areas), session_id),
+            ) as cur:
+                row = await cur.fetchone()
+            if row is None:
+                return False
+            await queue_each(conn, now, row[0], sends)
+            await record_audit(
+                conn, now, staff_id, "session_correct", row[0], detail="areas=" + ",".join(areas)
+            )
+        return True
+
+    async def undo_session(self, now: datetime, session_id: int, staff_id: int) -> int | None:
+        """Remove a session recorded by mistake and cancel what it queued that has not gone out.
+
+        Returns how many messages were cancelled, or None if the session no longer exists. Messages
+        already sent stay sent; their rows stay for the outbox's own history.
+        """
+        async with self.transaction() as conn:
+            async with conn.execute(
+                "DELETE FROM sessions WHERE id = ? RETURNING patient_id", (session_id,)
+            ) as cur:
+                row = await cur.fetchone()
+            if row is None:
+                return None
+            async with conn.execute(
+                "UPDATE outbox SET status = 'cancelled', last_error = 'session undone' "
+                "WHERE patient_id = ? AND status = 'pending' AND kind IN (?, ?) "
+                "AND json_extract(payload, '$.session_id') = ?",
+                (row[0], self.kinds.aftercare, self.kinds.checkin, session_id),
+            ) as cur:
+                cancelled = cur.rowcount
+            await record_audit(conn, now, staff_id, "session_undo", row[0], detail=f"session={session_id}")
+        return cancelled
+
     async def session(self, session_id: int) -> Session | None:
         row = await self._one("SELECT * FROM sessions WHERE id = ?", (session_id,))
         return session_from_row(row) if row else None
@@ -49,6 +90,14 @@ class SessionQueries(Connection):
     async def last_session(self, patient_id: int) -> Session | None:
         sessions = await self.recent_sessions(patient_id, limit=1)
         return sessions[0] if sessions else None
+
+    async def sessions_on(self, patient_id: int, clinic_date: str) -> list[Session]:
+        """A patient's sessions on one clinic day, oldest first (a second /session asks first)."""
+        rows = await self._all(
+            "SELECT * FROM sessions WHERE patient_id = ? AND clinic_date = ? ORDER BY session_at, id",
+            (patient_id, clinic_date),
+        )
+        return [session_from_row(row) for row in rows]
 
     async def recent_sessions(self, patient_id: int, limit: int = 3) -> list[Session]:
         rows = await self._all(

@@ -49,7 +49,9 @@ async def test_an_emergency_stays_open_until_the_patient_or_staff_close_it(db: D
 
 async def test_figures_count_outbox_kinds_given_by_the_domain(tmp_path: Path) -> None:
     """The storage writes no kind name in its SQL: renamed kinds are counted just the same."""
-    kinds = OutboxKinds(checkin="ask", reminders=frozenset({"nudge", "drill"}), broadcast="news")
+    kinds = OutboxKinds(
+        checkin="ask", reminders=frozenset({"nudge", "drill"}), broadcast="news", aftercare="care"
+    )
     db = Database(tmp_path / "renamed.sqlite3", kinds=kinds)
     await db.open()
     patient_id = await joined_patient(db)

@@ -56,3 +56,27 @@ async def test_a_reminder_takes_one_response_and_done_ones_are_counted(db: Datab
     assert await db.record_reminder_response(NOW + DAY, patient_id, third, "done")
     assert await db.done_count(patient_id, NOW) == 2
     assert await db.done_count(patient_id, NOW + timedelta(hours=1)) == 1
+
+
+async def test_a_session_recorded_by_mistake_is_undone_with_what_it_queued(db: Database) -> None:
+    patient_id = await joined_patient(db)
+    await db.enqueue(NOW, patient_id, [PlannedSend(POSTURE, "posture:1", {"session_id": 0}, NOW + DAY)])
+    first, _ = await db.record_session(NOW, STAFF, patient_id, "2026-03-02", (), follow_ups)
+    assert [s.id for s in await db.sessions_on(patient_id, "2026-03-02")] == [first]
+    assert await db.undo_session(NOW, first, STAFF) == 2  # its aftercare and its check-in
+    assert await db.undo_session(NOW, first, STAFF) is None
+    assert await db.session(first) is None and await db.sessions_on(patient_id, "2026-03-02") == []
+    assert await db.outbox_status("posture:1") == "pending"
+    assert (await db.table_rows("audit_log"))[-1]["action"] == "session_undo"
+
+
+async def test_correcting_the_areas_queues_the_missing_tips_once(db: Database) -> None:
+    patient_id = await joined_patient(db)
+    session_id, _ = await db.record_session(NOW, STAFF, patient_id, "2026-03-02", ("neck",), follow_ups)
+    more = [PlannedSend(AFTERCARE_KIND, f"more:{session_id}", {"session_id": session_id}, NOW)]
+    assert await db.set_session_areas(NOW, session_id, STAFF, ("neck", "low_back"), more)
+    assert await db.set_session_areas(NOW, session_id, STAFF, ("neck", "low_back"), more)
+    session = await db.session(session_id)
+    assert session is not None and session.areas == ("neck", "low_back")
+    assert [r["idempotency_key"] for r in await db.table_rows("outbox")].count(f"more:{session_id}") == 1
+    assert not await db.set_session_areas(NOW, session_id + 1, STAFF, (), [])
