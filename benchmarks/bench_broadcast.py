@@ -41,7 +41,7 @@ from bot.db import Database  # noqa: E402
 from bot.demo.telegram import ApiCall, FakeTelegram, _error  # noqa: E402
 from bot.renderers import OUTBOX_KINDS  # noqa: E402
 from bot.services import SERVICES_KEY, Services  # noqa: E402
-from tests.factories import text_update_json  # noqa: E402
+from tests.support.factories import text_update_json  # noqa: E402
 
 TOKEN = "123456:BENCHtokenBENCHtokenBENCHtokenBEN"  # not a real token
 # Tuesday 3 March 2026, 19:00 UTC: 11:00 in Los Angeles, outside everyone's quiet hours.

@@ -18,12 +18,21 @@ from bot.backup import BackupError, backup
 from bot.config import ConfigError, load_settings
 from bot.demo.telegram import FakeTelegram
 from bot.webhook import MAX_BODY_BYTES, start_webhook_server
-from tests import factories
-from tests.harness import ADMIN_ID, PATIENT_ID, STAFF_ID, STRANGER_ID, TOKEN, Bot, FakeClock, make_settings
+from tests.support import factories
+from tests.support.harness import (
+    ADMIN_ID,
+    PATIENT_ID,
+    STAFF_ID,
+    STRANGER_ID,
+    TOKEN,
+    Bot,
+    FakeClock,
+    make_settings,
+)
 
 SECRET_NAME = "Zebulon Quartzfield"
 SECRET_TEXT = "my xylophone-tango shoulder aches after the massage"
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 async def rich_patient(bot: Bot) -> int:
@@ -251,7 +260,7 @@ async def test_backup_while_running_and_restore(bot: Bot, tmp_path: Path) -> Non
     size = backup(bot.services.settings.database_path, target)
     assert size > 0 and not Path(f"{target}.partial").exists()
     restored = make_settings(tmp_path / "restored", database_path=target)
-    from tests.harness import running_bot
+    from tests.support.harness import running_bot
 
     async with running_bot(restored) as again:
         patient = await again.db.patient(number)

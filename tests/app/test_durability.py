@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.config import Settings
-from tests.harness import ADMIN_ID, PATIENT_ID, STAFF_ID, Bot, FakeClock, make_settings, running_bot
+from tests.support.harness import ADMIN_ID, PATIENT_ID, STAFF_ID, Bot, FakeClock, make_settings, running_bot
 
 START = datetime.fromisoformat("2026-03-02T17:00:00+00:00")  # Monday 09:00 in Los Angeles
 

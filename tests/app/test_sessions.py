@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.outbox import MAX_ATTEMPTS
-from tests.harness import PATIENT_ID, STAFF_ID, Bot, make_settings, running_bot
+from tests.support.harness import PATIENT_ID, STAFF_ID, Bot, make_settings, running_bot
 
 
 async def test_session_sends_aftercare_now(bot: Bot) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 
 from bot.ask_cli import main as ask_main
-from tests.harness import PATIENT_ID, STAFF_CHAT_ID, STAFF_ID, Bot
+from tests.support.harness import PATIENT_ID, STAFF_CHAT_ID, STAFF_ID, Bot
 
 
 async def test_initials_do_not_end_in_two_full_stops(bot: Bot) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.handlers.broadcasts import refresh_broadcasts
-from tests.harness import STAFF_ID, Bot
-from tests.test_console import FIRST_PATIENT_USER, copies, last_call, many_patients
+from tests.app.test_console import FIRST_PATIENT_USER, copies, last_call, many_patients
+from tests.support.harness import STAFF_ID, Bot
 
 
 async def compose(bot: Bot, text: str, when: str = "now") -> int:

@@ -15,7 +15,7 @@ import pytest
 from bot.answers import AnswerEngine
 from bot.ask_cli import main
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 DATA_FILES = (
     "dev_messages.jsonl",
     "labelled_messages.jsonl",

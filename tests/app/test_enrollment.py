@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from tests.harness import ADMIN_ID, OTHER_ID, PATIENT_ID, STAFF_ID, STRANGER_ID, Bot
+from tests.support.harness import ADMIN_ID, OTHER_ID, PATIENT_ID, STAFF_ID, STRANGER_ID, Bot
 
 
 async def test_enroll_gives_number_link_and_qr(bot: Bot) -> None:
@@ -147,7 +147,7 @@ async def test_bad_display_names(bot: Bot) -> None:
 
 
 async def test_invite_ttl_is_configurable(tmp_path: object) -> None:
-    from tests.harness import make_settings, running_bot
+    from tests.support.harness import make_settings, running_bot
 
     async with running_bot(make_settings(tmp_path, invite_ttl_days=2)) as bot:
         await bot.send("/enroll Kim L.", ADMIN_ID)

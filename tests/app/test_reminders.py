@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.harness import ADMIN_ID, OTHER_ID, PATIENT_ID, STAFF_CHAT_ID, STAFF_ID, STRANGER_ID, Bot
+from tests.support.harness import ADMIN_ID, OTHER_ID, PATIENT_ID, STAFF_CHAT_ID, STAFF_ID, STRANGER_ID, Bot
 
 # The harness clock starts on Monday 2 March 2026, 17:00 UTC = 09:00 in Los Angeles (PST).
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.harness import ADMIN_ID, PATIENT_ID, STAFF_ID, STRANGER_ID, Bot
+from tests.support.harness import ADMIN_ID, PATIENT_ID, STAFF_ID, STRANGER_ID, Bot
 
 
 async def test_help_per_role(bot: Bot) -> None:

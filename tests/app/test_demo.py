@@ -15,7 +15,7 @@ from bot.demo import main
 from bot.demo.driver import parse_wait
 from bot.demo.transcript import plain_text
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TOUR = ROOT / "examples" / "tour.txt"
 TOUR_TRANSCRIPT = ROOT / "examples" / "tour-transcript.txt"
 TOUR_START = "2026-03-02 09:00"  # a Monday

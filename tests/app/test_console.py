@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot.demo.telegram import ApiCall
 from bot.handlers.broadcasts import refresh_broadcasts
-from tests.harness import ADMIN_ID, OTHER_ID, PATIENT_ID, STAFF_ID, Bot, make_settings, running_bot
+from tests.support.harness import ADMIN_ID, OTHER_ID, PATIENT_ID, STAFF_ID, Bot, make_settings, running_bot
 
 FIRST_PATIENT_USER = 5000
 

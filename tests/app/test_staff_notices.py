@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.harness import ADMIN_ID, PATIENT_ID, STAFF_CHAT_ID, STAFF_ID, Bot, make_settings, running_bot
+from tests.support.harness import (
+    ADMIN_ID,
+    PATIENT_ID,
+    STAFF_CHAT_ID,
+    STAFF_ID,
+    Bot,
+    make_settings,
+    running_bot,
+)
 
 FIRST_USER = 6000
 

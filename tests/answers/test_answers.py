@@ -958,7 +958,7 @@ def test_examples_file_holds_only_routine_topics_and_no_eval5_message() -> None:
     raw = resources.files("bot.content").joinpath("topic_examples.jsonl").read_text(encoding="utf-8")
     rows = [json.loads(line) for line in raw.splitlines() if line.strip()]
     assert {r["topic"] for r in rows} == set(ROUTINE_TOPICS)
-    eval5 = Path(__file__).parent / "data" / "eval5_messages.jsonl"
+    eval5 = Path(__file__).parents[1] / "data" / "eval5_messages.jsonl"
     shipped = {r["text"].strip().lower() for r in rows if r.get("from") in ("written", None)}
     for line in eval5.read_text(encoding="utf-8").splitlines():
         if line.strip():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.harness import ADMIN_ID, PATIENT_ID, STAFF_CHAT_ID, STAFF_ID, STRANGER_ID, Bot
+from tests.support.harness import ADMIN_ID, PATIENT_ID, STAFF_CHAT_ID, STAFF_ID, STRANGER_ID, Bot
 
 STAFF_COMMANDS = [
     "/enroll Mallory X.",
@@ -90,7 +90,7 @@ async def test_other_groups_are_ignored(bot: Bot) -> None:
 
 
 async def test_menus_are_published_per_role(bot: Bot, tmp_path: object) -> None:
-    from tests.harness import make_settings, running_bot
+    from tests.support.harness import make_settings, running_bot
 
     async with running_bot(make_settings(tmp_path / "other")) as fresh:  # type: ignore[operator]
         calls = [c for c in fresh.telegram.calls if c.method == "setMyCommands"]

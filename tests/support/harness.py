@@ -16,7 +16,7 @@ from bot.db import Database
 from bot.demo.telegram import FakeTelegram
 from bot.reminders import PLAN_CHUNK
 from bot.services import SERVICES_KEY, ClinicApplication, Services
-from tests import factories
+from tests.support import factories
 
 ADMIN_ID = 1001
 STAFF_ID = 1002

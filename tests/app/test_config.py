@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from bot.config import ConfigError, Settings, load_settings
-from tests.harness import TOKEN
+from tests.support.harness import TOKEN
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def load(tmp_path: Path, **env: str) -> Settings:

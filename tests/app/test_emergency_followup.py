@@ -13,7 +13,7 @@ import pytest
 
 from bot.answers import AnswerEngine
 from bot.content import ContentError, load_clinic, read_toml
-from tests.harness import (
+from tests.support.harness import (
     ADMIN_ID,
     OTHER_ID,
     PATIENT_ID,

@@ -18,9 +18,9 @@ from bot.db import Database, PlannedSend
 from bot.demo.telegram import FakeTelegram
 from bot.reminders import DUE_SOON, Grace, plan_reminders
 from bot.renderers import OUTBOX_KINDS
-from tests import factories
-from tests.harness import ADMIN_ID, PATIENT_ID, TOKEN, Bot, FakeClock, make_settings, running_bot
-from tests.http_bot_api import LocalBotApi
+from tests.support import factories
+from tests.support.harness import ADMIN_ID, PATIENT_ID, TOKEN, Bot, FakeClock, make_settings, running_bot
+from tests.support.http_bot_api import LocalBotApi
 
 # Monday 2 March 2026, 17:00 UTC: 09:00 in Los Angeles, 12:00 in New York, 17:00 in London,
 # 22:30 in Kolkata and 04:00 on Tuesday in Sydney, so some patients have reminders due within the hour
@@ -253,7 +253,7 @@ async def test_python_m_bot_answers_at_once_and_stops_cleanly_while_planning(tmp
     async with LocalBotApi(fake) as server:
         env = {
             "PATH": os.environ.get("PATH", ""),
-            "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+            "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
             "TELEGRAM_BOT_TOKEN": TOKEN,
             "TELEGRAM_API_BASE_URL": server.url,
             "DATABASE_PATH": str(database),

@@ -16,7 +16,7 @@ import pytest
 from bot.backup import backup
 from bot.config import PAYLOAD_LOGGERS, configure_logging
 from bot.db import MIGRATIONS
-from tests.harness import (
+from tests.support.harness import (
     ADMIN_ID,
     OTHER_ID,
     PATIENT_ID,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.harness import ADMIN_ID, PATIENT_ID, STAFF_CHAT_ID, STAFF_ID, STRANGER_ID, Bot
+from tests.support.harness import ADMIN_ID, PATIENT_ID, STAFF_CHAT_ID, STAFF_ID, STRANGER_ID, Bot
 
 
 def buttons(bot: Bot) -> list[str]:

@@ -17,9 +17,18 @@ from telegram.error import InvalidToken, NetworkError
 from bot.app import build_application
 from bot.demo.telegram import BOT_USERNAME, ApiCall, FakeTelegram
 from bot.startup import StartupError, connect
-from tests import factories
-from tests.harness import ADMIN_ID, STAFF_ID, STRANGER_ID, TOKEN, Bot, FakeClock, make_settings, running_bot
-from tests.http_bot_api import LocalBotApi
+from tests.support import factories
+from tests.support.harness import (
+    ADMIN_ID,
+    STAFF_ID,
+    STRANGER_ID,
+    TOKEN,
+    Bot,
+    FakeClock,
+    make_settings,
+    running_bot,
+)
+from tests.support.http_bot_api import LocalBotApi
 
 GROUP_ID = -100777
 
@@ -137,7 +146,7 @@ async def test_python_m_bot_waits_out_a_telegram_outage_then_says_where_to_find_
     traceback, then the line naming the bot, then polling as usual."""
     fake = FakeTelegram()
     fake.fail("getMe", 502, "Bad Gateway", times=2)
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     async with LocalBotApi(fake) as server:
         env = {
             "PATH": os.environ.get("PATH", ""),

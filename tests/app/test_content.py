@@ -229,7 +229,7 @@ def test_reminder_content_is_checked(content) -> None:  # type: ignore[no-untype
 
 async def test_every_outbox_kind_has_a_label(tmp_path: Path) -> None:
     """The patient card and /mydata name each waiting message by its kind; a missing label crashed them."""
-    from tests.harness import make_settings, running_bot
+    from tests.support.harness import make_settings, running_bot
 
     async with running_bot(make_settings(tmp_path)) as bot:
         kinds = set(bot.services.scheduler.dispatcher._renderers)

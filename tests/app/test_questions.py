@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.harness import (
+from tests.support.harness import (
     ADMIN_ID,
     PATIENT_ID,
     STAFF_CHAT_ID,

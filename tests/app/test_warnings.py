@@ -16,7 +16,7 @@ import pytest
 
 from bot.answers import AnswerEngine
 from bot.content import ContentError, fill_warnings, load_clinic, read_toml, warning_lines
-from tests.harness import PATIENT_ID, STAFF_ID, Bot
+from tests.support.harness import PATIENT_ID, STAFF_ID, Bot
 
 PHONE = "(503) 899-0707"
 # The files whose texts carry warning lines (red_flags.toml holds the triage rules' own reasons).
@@ -136,7 +136,7 @@ def test_every_routine_answer_that_mentions_911_uses_the_shared_line() -> None:
     clinic = load_clinic()
     engine = AnswerEngine.load(clinic)
     call_911 = warning_lines()["call_911"]
-    data = Path(__file__).parent / "data" / "labelled_messages.jsonl"
+    data = Path(__file__).parents[1] / "data" / "labelled_messages.jsonl"
     checked = 0
     for line in data.read_text(encoding="utf-8").splitlines():
         case = json.loads(line)

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from bot.alert_desk import GROUP_WINDOW
 from bot.demo.telegram import ApiCall
-from tests.harness import OTHER_ID, PATIENT_ID, STAFF_CHAT_ID, STAFF_ID, Bot
+from tests.support.harness import OTHER_ID, PATIENT_ID, STAFF_CHAT_ID, STAFF_ID, Bot
 
 EMERGENCY = "crushing chest pain and my left arm feels heavy"
 URGENT = "my calf is swollen, red and warm since this morning"

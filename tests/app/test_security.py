@@ -17,8 +17,8 @@ from telegram import Update
 from bot.handlers import ADMIN_COMMANDS as ADMIN_COMMAND_TABLE
 from bot.handlers import STAFF_COMMANDS as STAFF_COMMAND_TABLE
 from bot.handlers.commands import COMMANDS as DECLARED_COMMANDS
-from tests import factories
-from tests.harness import (
+from tests.support import factories
+from tests.support.harness import (
     ADMIN_ID,
     OTHER_ID,
     PATIENT_ID,

@@ -13,9 +13,9 @@ from telegram import Update
 
 from bot.app import build_application
 from bot.demo.telegram import FakeTelegram
-from tests import factories
-from tests.harness import ADMIN_ID, PATIENT_ID, TOKEN, FakeClock, make_settings
-from tests.http_bot_api import LocalBotApi
+from tests.support import factories
+from tests.support.harness import ADMIN_ID, PATIENT_ID, TOKEN, FakeClock, make_settings
+from tests.support.http_bot_api import LocalBotApi
 
 
 async def test_whole_flow_over_http(tmp_path: Path) -> None:
@@ -61,7 +61,7 @@ SECRET_TEXT = "my zebra tango shoulder is sore, is that normal?"
 async def test_python_m_bot_polls_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     """The real entry point: starts, polls, answers, and on SIGTERM closes the database and exits 0."""
     fake = FakeTelegram()
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     database = tmp_path / "clinic.sqlite3"
     async with LocalBotApi(fake) as server:
         env = {
@@ -107,7 +107,7 @@ async def test_python_m_bot_in_webhook_mode(tmp_path: Path, unused_tcp_port: int
     import urllib.request
 
     fake = FakeTelegram()
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     secret = "hook-secret_" + "k" * 24
     async with LocalBotApi(fake) as server:
         env = {
