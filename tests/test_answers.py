@@ -853,9 +853,28 @@ def test_someone_elses_suicidal_thoughts_get_988_and_911_for_them(engine: Answer
     assert (result.urgency, result.rule) == ("emergency", "emergency.self_harm_other")
     lines = lines_of(result.reply)
     assert "988" in lines[0] and "call or text" in lines[0].lower()
-    assert "911" in lines[1] and "they" in lines[1].lower()
-    assert "stay with them" in result.reply.lower()
+    assert "911" in lines[1] and "hurt himself" in lines[1]
+    assert "stay with him" in result.reply.lower() and "they could" not in result.reply
     assert "harming yourself" not in result.reply  # spoken to the person who is worried, not as if about them
+
+
+@pytest.mark.parametrize(
+    ("text", "words", "not_words"),
+    [
+        ("my wife says she doesn't want to live anymore", ("stay with her", "hurt herself"), ("him",)),
+        ("my dad keeps talking about ending it all", ("stay with him", "hurt himself"), ("her ",)),
+        ("someone in my group chat is talking about suicide", ("stay with them", "hurt themselves"), ()),
+    ],
+)
+def test_someone_elses_suicidal_thoughts_reply_names_that_person(
+    engine: AnswerEngine, text: str, words: tuple[str, ...], not_words: tuple[str, ...]
+) -> None:
+    result = ask(engine, text)
+    assert result.rule == "emergency.self_harm_other"
+    for word in words:
+        assert word in result.reply
+    for word in not_words:
+        assert word not in result.reply
 
 
 def test_own_suicidal_thoughts_beside_someone_elses_get_the_first_person_reply(engine: AnswerEngine) -> None:
