@@ -5,7 +5,8 @@ then posted by :meth:`AlertDesk.flush`, which never waits: a staff chat that ans
 its share of messages this minute, is skipped and the desk asks to be woken when it can post again.
 Alerts for the same patient and the same red-flag rule within :data:`GROUP_WINDOW` are one alert and
 one staff message, updated with the number of messages since. Only ids, counts and times are kept here,
-never what the patient wrote.
+never what the patient wrote. Notes about an alert (the patient's button under a 911 reply) are posted
+the same way, paced with the alerts.
 """
 
 from __future__ import annotations
@@ -88,12 +89,20 @@ class AlertDesk:
         self._posts: dict[int, deque[datetime]] = {}
         self._flushing = False
         self._again = False
+        self._notes: list[tuple[OutgoingMessage, set[int]]] = []  # a note, and the chats still to get it
 
     async def report(self, patient: Patient, urgency: str, category: str, rule: str) -> int:
         """Record a red flag for staff and post or update their message if the chat has room now.
 
         Returns the id of the alert it counts towards (a new one, or the open one it was grouped with).
         """
+        alert_id = await self.record(patient, urgency, category, rule)
+        await self.flush()
+        return alert_id
+
+    async def record(self, patient: Patient, urgency: str, category: str, rule: str) -> int:
+        """Record a red flag (or count it towards its open group) without posting yet: a 911 reply
+        needs the alert's id for its buttons and goes out before the staff message; call flush() after."""
         now = self._clock.now()
         group = next(
             (
@@ -114,12 +123,17 @@ class AlertDesk:
             log.info("alert %s: patient #%s %s (%s)", alert_id, patient.id, urgency, rule)
             group = AlertGroup(alert_id, patient.id, urgency, category, rule, now, now)
             self._groups[alert_id] = group
-        await self.flush()
         return group.alert_id
 
     def handled(self, alert_id: int) -> None:
-        """Staff took the alert: a later red flag from the patient is news again, in a new message."""
+        """Staff took the alert, or the patient answered the 911 reply's buttons: a later red flag from
+        the patient is news again, in a new message (with new buttons for the patient)."""
         self._groups.pop(alert_id, None)
+
+    async def note(self, message: OutgoingMessage) -> None:
+        """Tell every staff chat something about an alert, as a new message, paced like the alerts."""
+        self._notes.append((message, set(self._recipients())))
+        await self.flush()
 
     async def flush(self) -> None:
         """Post what is waiting, new alerts before count updates, in priority order; never wait.
@@ -150,6 +164,11 @@ class AlertDesk:
                     and self._has_room(chat_id, now)
                 ):
                     await self._post(group, chat_id, now)
+        for message, waiting in self._notes:
+            for chat_id in sorted(waiting):
+                if self._has_room(chat_id, now):
+                    await self._post_note(message, waiting, chat_id, now)
+        self._notes = [(message, waiting) for message, waiting in self._notes if waiting]
         for group in groups:
             for chat_id, message_id in list(group.posted.items()):
                 behind = group.shown.get(chat_id, 0) < group.repeats
@@ -200,6 +219,20 @@ class AlertDesk:
         group.shown[chat_id] = repeats
         group.shown_at[chat_id] = now
 
+    async def _post_note(
+        self, message: OutgoingMessage, chats: set[int], chat_id: int, now: datetime
+    ) -> None:
+        self._posts.setdefault(chat_id, deque()).append(now)
+        try:
+            await self._poster(chat_id, message, None)
+        except RetryLater as exc:
+            until = now + timedelta(seconds=max(exc.seconds, 1.0))
+            self._held_until[chat_id] = max(until, self._held_until.get(chat_id, until))
+            return
+        except SendFailed as exc:
+            log.error("could not deliver a note about an alert to chat %s: %s", chat_id, exc)
+        chats.discard(chat_id)
+
     def _has_room(self, chat_id: int, now: datetime) -> bool:
         held = self._held_until.get(chat_id)
         if held is not None and now < held:
@@ -219,6 +252,10 @@ class AlertDesk:
     def _next_wake(self, now: datetime) -> datetime | None:
         """The earliest moment some waiting post could go out, if anything is waiting."""
         wake: datetime | None = None
+        for _, waiting in self._notes:
+            for chat_id in waiting:
+                at = self._room_at(chat_id, now)
+                wake = at if wake is None else min(wake, at)
         for group in self._groups.values():
             for chat_id in self._recipients():
                 if chat_id in group.given_up:

@@ -56,3 +56,4 @@ FORGET = Callback("forget:", 1)
 PATIENT_LIST = Callback("pl:", 2)  # offset, search text
 CARD = Callback("pc:", 3)  # patient number, action, one-time nonce
 BROADCAST = Callback("bc:", 3)  # broadcast id, action, value
+EMERGENCY = Callback("sos:", 2)  # alert id, the patient's answer to the 911 reply (called / mistake)

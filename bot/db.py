@@ -236,6 +236,12 @@ MIGRATIONS: tuple[Migration, ...] = (
     # 3: ids are never reused (see _never_reuse_ids), and staff alert messages are remembered so they
     # can be closed when the patient is erased.
     _never_reuse_ids,
+    # 4: the patient's answer to the buttons under a 911 reply ("called": help is on the way, "mistake":
+    # they are OK), which ends the reminders that follow the reply. One of two words, never free text.
+    """
+    ALTER TABLE alerts ADD COLUMN patient_answer TEXT CHECK (patient_answer IN ('called', 'mistake'));
+    ALTER TABLE alerts ADD COLUMN patient_answered_at TEXT;
+    """,
 )
 
 
@@ -391,6 +397,8 @@ class Alert:
     urgency: str
     category: str
     handled_by: int | None
+    rule: str = ""
+    patient_answer: str | None = None  # "called" or "mistake": see answer_emergency
 
 
 # One encoder for every payload (json.dumps would build a new one per call when sorting keys).
@@ -1070,6 +1078,8 @@ class Database:
             urgency=row["urgency"],
             category=row["category"],
             handled_by=row["handled_by"],
+            rule=row["rule"],
+            patient_answer=row["patient_answer"],
         )
 
     async def handle_alert(self, now: datetime, alert_id: int, staff_id: int) -> bool:
@@ -1270,20 +1280,43 @@ class Database:
         )
         return [
             (
-                Alert(r["id"], r["patient_id"], r["urgency"], r["category"], r["handled_by"]),
+                Alert(
+                    r["id"],
+                    r["patient_id"],
+                    r["urgency"],
+                    r["category"],
+                    r["handled_by"],
+                    r["rule"],
+                    r["patient_answer"],
+                ),
                 from_db(r["created_at"]),
             )
             for r in rows
         ]
 
-    async def recent_emergency(self, patient_id: int, since: datetime) -> str | None:
-        """The category of this patient's latest emergency alert since ``since``, if any."""
+    async def open_emergency(self, patient_id: int, since: datetime) -> Alert | None:
+        """This patient's latest emergency alert since ``since``, while it still needs a 911 reminder:
+        neither the patient (a button under the 911 reply) nor staff (Handled) have closed it."""
         row = await self._one(
-            "SELECT category FROM alerts WHERE patient_id = ? AND urgency = 'emergency' AND created_at >= ? "
+            "SELECT * FROM alerts WHERE patient_id = ? AND urgency = 'emergency' AND created_at >= ? "
             "ORDER BY created_at DESC, id DESC LIMIT 1",
             (patient_id, to_db(since)),
         )
-        return str(row[0]) if row else None
+        if row is None or row["handled_by"] is not None or row["patient_answer"] is not None:
+            return None
+        return await self.alert(int(row["id"]))
+
+    async def answer_emergency(self, now: datetime, alert_id: int, patient_id: int, answer: str) -> bool:
+        """Record the patient's button under a 911 reply; False if it is not theirs or already answered."""
+        async with (
+            self.transaction() as conn,
+            conn.execute(
+                "UPDATE alerts SET patient_answer = ?, patient_answered_at = ? "
+                "WHERE id = ? AND patient_id = ? AND urgency = 'emergency' AND patient_answer IS NULL",
+                (answer, to_db(now), alert_id, patient_id),
+            ) as cur,
+        ):
+            return cur.rowcount == 1
 
     async def count_open_alerts(self) -> int:
         row = await self._one("SELECT COUNT(*) FROM alerts WHERE handled_by IS NULL")
@@ -1339,7 +1372,7 @@ class Database:
             "WHERE patient_id = ? GROUP BY topic ORDER BY count DESC",
             "responses": "SELECT kind, response, COUNT(*) AS count FROM reminder_responses "
             "WHERE patient_id = ? GROUP BY kind, response",
-            "alerts": "SELECT created_at, urgency, category FROM alerts WHERE patient_id = ? "
+            "alerts": "SELECT created_at, urgency, category, patient_answer FROM alerts WHERE patient_id = ? "
             "ORDER BY created_at",
         }
         return {name: [dict(r) for r in await self._all(sql, (patient_id,))] for name, sql in queries.items()}

@@ -55,7 +55,12 @@ def quiet_until(moment: datetime, zone: ZoneInfo, quiet_start: time, quiet_end: 
     end_day = local.date()
     if local.time().replace(tzinfo=None) >= quiet_end:
         end_day += timedelta(days=1)
-    return at_local(end_day, quiet_end, zone)
+    end = at_local(end_day, quiet_end, zone)
+    if end <= moment:
+        # The autumn change repeats an hour: inside its second pass the first occurrence of the end
+        # has gone by, so the quiet hours end at the second one (never at a moment already past).
+        end = datetime.combine(end_day, quiet_end, tzinfo=zone).replace(fold=1).astimezone(UTC)
+    return end if end > moment else None
 
 
 def outside_quiet_hours(moment: datetime, zone: ZoneInfo, quiet_start: time, quiet_end: time) -> datetime:

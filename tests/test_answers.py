@@ -461,6 +461,7 @@ def test_medication_on_blood_thinners_goes_to_pharmacist_or_doctor(engine: Answe
 
 def test_hydration_never_claims_water_flushes_toxins(engine: AnswerEngine) -> None:
     reply = ask(engine, "do I need to drink water to flush out the toxins?").reply.lower()
+    reply = reply.replace("nothing needs flushing out", "")  # the shared fluid line says so
     assert "toxin" not in reply and "flush" not in reply
     assert "myth" in reply
 

@@ -34,6 +34,8 @@ SAMPLE_VALUES = {
     "user_id": 123456789,
     "urgency_label": "URGENT",
     "category": "possible blood clot",
+    "worry": "numbness between the legs, bladder or bowel changes, or weak legs",
+    "button": "I've called 911 / help is here",
     "advice": "call the clinic today.",
     "time": "Mon Mar 02, 09:00",
     "handler": "Sam & <Co>",
@@ -102,7 +104,9 @@ def test_aftercare_for_every_area_combination_fits(content) -> None:  # type: ig
     for areas in [(), *((a,) for a in every), every]:
         text = compose_aftercare(content.aftercare, content.texts.clinic_fields(), areas)
         assert len(text) <= MAX_TEXT and html_error(text) is None
-        assert "toxin" not in text.lower() and "flush" not in text.lower()
+        # No "flush toxins" claim; the only flushing it speaks of is the shared "nothing needs flushing out".
+        denial = text.lower().replace("nothing needs flushing out", "")
+        assert "toxin" not in denial and "flush" not in denial
         assert "911" in text and content.clinic.phone in text
         assert not re.search(r"\d+\s*(mg|ml|tablet|pill)", text, re.I)
 

@@ -65,7 +65,7 @@ async def test_something_worrying_shows_the_checklist_and_alerts(bot: Bot) -> No
     await bot.press(buttons(bot)[3], PATIENT_ID)
     checklist = bot.telegram.last_text(PATIENT_ID)
     assert (
-        checklist.startswith("<b>Call 911 now</b>") and "988" in checklist and "(503) 899-0707" in checklist
+        checklist.startswith("<b>Call 911</b> for") and "988" in checklist and "(503) 899-0707" in checklist
     )
     assert "something worrying" in bot.telegram.last_text(STAFF_CHAT_ID)
     # What they type next goes through the same red-flag checks as every message.

@@ -13,8 +13,8 @@ async def test_session_sends_aftercare_now(bot: Bot) -> None:
 
     (aftercare,) = bot.telegram.texts(PATIENT_ID)
     for expected in [
-        "Drink water",
-        "6 to 8 glasses",
+        "Drink to thirst",
+        "unless your doctor limits your fluids",
         "24 to 48 hours",
         "walks",
         "Call 911",

@@ -72,6 +72,10 @@ class AnswerEngine:
     def rule_ids(self) -> tuple[str, ...]:
         return tuple(r.id for r in self._c.rules)
 
+    def worry(self, rule_id: str) -> str | None:
+        """The patient-facing name of a red-flag rule's worry (None for an unknown or retired rule)."""
+        return next((r.worry for r in self._c.rules if r.id == rule_id), None)
+
     def answer(self, text: str, hours_since_session: float | None = None) -> Answer:
         """Answer one message. Never raises: on an internal error it returns a safe fallback."""
         try:

@@ -9,7 +9,7 @@ from bot.answers.patterns import PatternCompiler
 from bot.answers.schema import Rule
 from bot.answers.templates import COMMON_FIELDS, PERSON_FIELDS, RED_FLAG_FIELDS, check_reply
 from bot.answers.triage import REQUIREMENTS
-from bot.content import ContentError, require_str, require_texts
+from bot.content import ContentError, placeholders, require_str, require_texts
 
 URGENCY_RANK: Final = {"emergency": 0, "urgent": 1}
 PERSISTENCE: Final = (None, "required", "required_without_session")
@@ -80,6 +80,14 @@ class _RuleLoader:
             check_reply(call, COMMON_FIELDS, f"{self.where} call_911_if")
         return str(raw.get("call_911_if", default))
 
+    def _worry(self) -> str:
+        """Every rule names its worry in patient words: a reminder after a 911 reply never shows the
+        staff category."""
+        worry = require_str(self.raw, "worry", self.where).strip()
+        if "\n" in worry or len(worry) > 80 or placeholders(worry):
+            raise ContentError(f"{self.where}: 'worry' must be a short line without placeholders")
+        return worry
+
     def _requires(self) -> tuple[str, ...]:
         requires = self.raw.get("requires", [])
         if not isinstance(requires, list) or any(r not in self.requirements for r in requires):
@@ -143,4 +151,5 @@ class _RuleLoader:
             reply_lines=self._reply_lines(),
             why=why,
             call_911_if=call_911_if,
+            worry=self._worry(),
         )

@@ -77,6 +77,9 @@ class Rule:
     reply_lines: tuple[str, ...]
     why: str
     call_911_if: str
+    # The worry in the patient's own words ("chest pain"), for reminders after a 911 reply; the staff
+    # see ``category`` instead.
+    worry: str
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 import string
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -27,12 +28,73 @@ class ContentError(Exception):
 
 
 def read_toml(name: str) -> dict[str, Any]:
-    """Read one TOML file shipped in this package (e.g. ``"texts.toml"``)."""
+    """Read one TOML file shipped in this package (e.g. ``"texts.toml"``), shared warning lines filled in."""
+    data = _read_package_toml(name)
+    if name == WARNINGS_FILE:
+        return data
+    filled: dict[str, Any] = fill_warnings(data, warning_lines(), f"bot/content/{name}")
+    return filled
+
+
+def _read_package_toml(name: str) -> dict[str, Any]:
     try:
         raw = resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise ContentError(f"content file bot/content/{name} is missing") from exc
     return parse_toml(raw, f"bot/content/{name}")
+
+
+# The warning lines every message shares ("when to call 911", "when to call us", fluids): written once in
+# warnings.toml and used elsewhere as {warn_<name>}, filled in as each content file is read.
+WARNINGS_FILE = "warnings.toml"
+WARNING_PLACEHOLDER = re.compile(r"\{warn_([a-z0-9_]+)\}")
+
+
+def warning_lines() -> dict[str, str]:
+    """The shared warning lines by name, each one line, with references to one another filled in."""
+    where = f"bot/content/{WARNINGS_FILE}"
+    data = _read_package_toml(WARNINGS_FILE)
+    raw: dict[str, str] = {}
+    for key in data:
+        if key.endswith("_sources"):
+            continue
+        value = require_str(data, key, where).strip()
+        if "\n" in value:
+            raise ContentError(f"{where}: '{key}' must be one line")
+        require_texts(data, f"{key}_sources", where)
+        raw[key] = value
+    lines: dict[str, str] = {}
+
+    def resolve(key: str, seen: tuple[str, ...]) -> str:
+        if key in seen:
+            raise ContentError(f"{where}: '{key}' refers to itself")
+        if key not in lines:
+            lines[key] = WARNING_PLACEHOLDER.sub(
+                lambda m: resolve(_known(m.group(1), raw, where), (*seen, key)), raw[key]
+            )
+            check_template(lines[key], (), f"{where} {key}")
+        return lines[key]
+
+    for key in raw:
+        resolve(key, ())
+    return lines
+
+
+def _known(name: str, lines: Mapping[str, str], where: str) -> str:
+    if name not in lines:
+        raise ContentError(f"{where}: unknown shared warning line {{warn_{name}}}")
+    return name
+
+
+def fill_warnings(data: Any, lines: Mapping[str, str], where: str) -> Any:
+    """Every ``{warn_<name>}`` in the strings of ``data`` replaced by that shared warning line."""
+    if isinstance(data, str):
+        return WARNING_PLACEHOLDER.sub(lambda m: lines[_known(m.group(1), lines, where)], data)
+    if isinstance(data, dict):
+        return {key: fill_warnings(value, lines, where) for key, value in data.items()}
+    if isinstance(data, list):
+        return [fill_warnings(value, lines, where) for value in data]
+    return data
 
 
 def read_toml_path(path: Path) -> dict[str, Any]:
@@ -212,7 +274,7 @@ TEXT_KEYS: dict[str, frozenset[str]] = {
     "fallback.stranger_text": frozenset(),
     "fallback.error": frozenset(),
     "fallback.stale_button": frozenset(),
-    "fallback.emergency_repeat": frozenset({"category"}),
+    "fallback.emergency_repeat": frozenset({"worry"}),
     "staff.only_staff": frozenset(),
     "staff.only_admin": frozenset(),
     "staff.group_added": frozenset({"chat_id"}),
@@ -358,6 +420,20 @@ TEXT_KEYS: dict[str, frozenset[str]] = {
     "staff.staff_removed": frozenset({"user_id"}),
     "staff.staff_not_found": frozenset({"user_id"}),
     "staff.staff_is_admin": frozenset({"user_id"}),
+    "staff.alert_patient_answer": frozenset({"number", "button", "time", "category"}),
+    "staff.alert_answered": frozenset({"button"}),
+    **{
+        f"emergency.{key}": frozenset()
+        for key in (
+            "called_button",
+            "mistake_button",
+            "thanks_called",
+            "thanks_mistake",
+            "worry_unknown",
+            "already",
+            "stale",
+        )
+    },
 }
 
 

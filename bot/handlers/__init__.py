@@ -17,7 +17,18 @@ from telegram.ext import (
 )
 
 from bot import callbacks
-from bot.handlers import alerts, broadcasts, common, console, flood, privacy, questions, reminders, staff
+from bot.handlers import (
+    alerts,
+    broadcasts,
+    common,
+    console,
+    emergency,
+    flood,
+    privacy,
+    questions,
+    reminders,
+    staff,
+)
 from bot.handlers.commands import Role, commands_for
 from bot.handlers.pending import AwaitingInput, Pending
 from bot.services import ClinicApplication
@@ -46,6 +57,7 @@ def register_handlers(
     # 3. Buttons. Anything unrecognised is a stale or forged button and gets a kind answer.
     app.add_handler(CallbackQueryHandler(common.join_button, pattern=callbacks.JOIN.pattern))
     app.add_handler(CallbackQueryHandler(alerts.alert_handled_button, pattern=callbacks.ALERT.pattern))
+    app.add_handler(CallbackQueryHandler(emergency.emergency_button, pattern=callbacks.EMERGENCY.pattern))
     app.add_handler(CallbackQueryHandler(reminders.checkin_button, pattern=callbacks.CHECKIN.pattern))
     app.add_handler(CallbackQueryHandler(reminders.reminder_button, pattern=callbacks.REMINDER.pattern))
     app.add_handler(CallbackQueryHandler(reminders.settings_button, pattern=callbacks.SETTINGS.pattern))

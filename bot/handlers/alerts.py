@@ -29,6 +29,7 @@ def alert_message(
     created_at: datetime,
     repeats: int = 0,
     last_at: datetime | None = None,
+    patient_answer: str | None = None,
 ) -> OutgoingMessage:
     """The staff alert: patient, urgency, matched category, what the patient was told; never their words.
 
@@ -51,6 +52,9 @@ def alert_message(
             else texts.render("staff.alert_repeats", count=repeats, time=last)
         )
         text = f"{text}\n{more}"
+    if patient_answer is not None:  # the patient's button under the 911 reply
+        button = texts.render_plain(f"emergency.{patient_answer}_button")
+        text = f"{text}\n{texts.render('staff.alert_answered', button=button)}"
     return OutgoingMessage(
         text, ((Button(texts.render("staff.alert_button"), callbacks.ALERT.data(alert_id)),),)
     )

@@ -415,6 +415,7 @@ async def alerts_command(update: Update, context: ClinicContext) -> None:
                 alert.urgency,
                 alert.category,
                 created,
+                patient_answer=alert.patient_answer,
             )
             sent = await context.bot.send_message(
                 chat.id, message.text, reply_markup=keyboard(message), rate_limit_args=Priority.REPLY.value

@@ -14,6 +14,7 @@ from telegram import Update
 from bot.db import Patient
 from bot.handlers.alerts import alert_staff
 from bot.handlers.common import reply
+from bot.handlers.emergency import remind_emergency, send_emergency_reply
 from bot.handlers.reminders import typed_zone
 from bot.priority import Priority
 from bot.services import ClinicContext
@@ -74,19 +75,24 @@ async def on_text(update: Update, context: ClinicContext) -> None:
         return
 
     now = services.clock.now()
+    category = result.category or result.rule
+    if result.urgency == "emergency":
+        # The alert is recorded first so that the 911 reply's buttons can name it; staff hear of it
+        # right after the reply has gone out.
+        alert_id = await services.alerts.record(patient, result.urgency, category, result.rule)
+        await send_emergency_reply(update, context, result.reply, alert_id)
+        await services.db.log_question(now, patient.id, result.topic, result.urgency)
+        await services.alerts.flush()
+        return
     window = timedelta(minutes=services.content.safety.emergency_repeat_minutes)
     earlier = (
-        await services.db.recent_emergency(patient.id, now - window) if result.urgency == "routine" else None
+        await services.db.open_emergency(patient.id, now - window) if result.urgency == "routine" else None
     )
     if earlier is not None:
         # Pushback after a 911 instruction ("it's probably nothing") is not answered with home advice.
-        await reply(
-            update,
-            services.content.texts.render("fallback.emergency_repeat", category=earlier),
-            priority=Priority.EMERGENCY,
-        )
+        await remind_emergency(update, context, earlier)
     else:
         await reply(update, result.reply, priority=reply_priority(result.urgency))
     await services.db.log_question(now, patient.id, result.topic, result.urgency)
     if result.urgency in ESCALATED:
-        await alert_staff(context, patient, result.urgency, result.category or result.rule, result.rule)
+        await alert_staff(context, patient, result.urgency, category, result.rule)

@@ -74,11 +74,6 @@ def test_quiet_hours_that_end_in_the_skipped_hour_end_when_the_clock_jumps() -> 
     assert ends is not None and ends.astimezone(LOS_ANGELES).time() == time(3, 30)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="quiet_until gives a moment in the past when quiet hours end inside the hour the autumn "
-    "change repeats: it always picks the first 01:30, even once that has passed",
-)
 @pytest.mark.parametrize(
     ("zone", "quiet_end", "moment"),
     [

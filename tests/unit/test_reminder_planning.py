@@ -413,11 +413,6 @@ def test_a_two_day_plan_never_reaches_past_planned_through(zone: ZoneInfo, hour:
     assert through == local_date(now, zone) + timedelta(days=1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="in the hour the autumn change repeats, a quiet end inside that hour is taken as its first "
-    "occurrence, already past: the gate asks to wait until a moment before now",
-)
 def test_the_gate_never_asks_to_wait_until_a_moment_already_past() -> None:
     prefs = prefs_in(LOS_ANGELES, quiet_start=time(22), quiet_end=time(1, 30))
     second_quarter_past_one = utc(2026, 11, 1, 9, 15)  # 01:15 PST, after 01:15 and 01:30 PDT
