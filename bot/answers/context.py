@@ -138,6 +138,8 @@ def _settled_before(c: Clauses, negated: list[bool], i: int, vocab: Vocabulary) 
     if last and c.tokens[i] in vocab.settled_at_end:
         return True
     before = c.tokens[i - 1] if i > 0 else ""
+    if before in vocab.medicine_words and c.tokens[i] in vocab.medicine_now:
+        return True  # "off blood thinners NOW": the medicine's state today, not the problem back
     return i > 0 and (negated[i - 1] or before in vocab.denial_after or before in vocab.settled_before)
 
 
