@@ -1310,3 +1310,58 @@ def test_red_flag_reply_gives_no_list_of_signs_not_reported(
 ) -> None:
     reason = lines_of(engine.answer(text, 30).reply)[0].lower()
     assert not any(word in reason for word in not_reported), reason
+
+
+# ------------------------------------------- issue 11, second round: routing and history by class
+
+
+@pytest.mark.parametrize(
+    ("text", "hours", "topic"),
+    [
+        # a symptom that has passed keeps its own topic, whatever else the words suggest
+        ("felt a little dizzy getting off the table but that went away fast", 1, "fatigue"),
+        ("my toes tingled for a minute on the drive home, gone now", 3, "soreness"),
+        ("my shoulders look a bit red where he worked on them, no itch, fading already", 2, "soreness"),
+        ("my pee is a really bright yellow today, is that from the session?", 6, "hydration"),
+        (
+            "got hives from a lotion at a spa once before, fine since. can you use something else on me?",
+            None,
+            "history",
+        ),
+        (
+            "I had a clot in my leg years ago, treated, off the thinners now. is a leg massage ok?",
+            None,
+            "history",
+        ),
+        ("is the oil you use nut-free? I'm allergic to nuts", None, "scope"),
+    ],
+)
+def test_second_round_routing_by_class(
+    engine: AnswerEngine, text: str, hours: float | None, topic: str
+) -> None:
+    got = ask(engine, text, hours)
+    assert (got.urgency, got.topic) == ("routine", topic)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "had a TIA years back, cleared by the neurologist. my head still hurts since the neck adjustment"
+        " 2 days ago",
+        "my head has been sore ever since my neck was adjusted two days ago",
+    ],
+)
+def test_a_lasting_headache_after_neck_work_is_urgent_beside_an_old_all_clear(
+    engine: AnswerEngine, text: str
+) -> None:
+    got = ask(engine, text, 48)
+    assert (got.urgency, got.rule) == ("urgent", "urgent.headache_or_dizziness_lasting")
+
+
+def test_on_blood_thinners_since_a_clot_with_new_bruises_is_still_urgent(engine: AnswerEngine) -> None:
+    got = ask(
+        engine,
+        "on eliquis since my clot in 2019 and now I have bruises after the massage I can't explain",
+        24,
+    )
+    assert got.urgency == "urgent"
