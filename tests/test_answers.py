@@ -1349,6 +1349,7 @@ def test_second_round_routing_by_class(
         "had a TIA years back, cleared by the neurologist. my head still hurts since the neck adjustment"
         " 2 days ago",
         "my head has been sore ever since my neck was adjusted two days ago",
+        "the GP cleared my old vertigo ages ago. since my neck adjustment two days ago I've been dizzy",
     ],
 )
 def test_a_lasting_headache_after_neck_work_is_urgent_beside_an_old_all_clear(

@@ -163,13 +163,15 @@ class Router:
         return None
 
     def _passed_hint(self, msg: Message, found: RulePick) -> Pick | None:
-        """Only one topic is hinted at, by something that has passed ("I was dizzy right after but it's
-        gone now", "my fingers tingled for a few minutes, all normal now"): the message is about that
-        topic, a question about what happened, not whatever its other words suggest to the classifier."""
-        if found.live or found.score < self._c.weights.strong_inactive:
-            return None
+        """Only one topic is hinted at, strongly, by something that has passed ("I was dizzy right after
+        but it's gone now", "my fingers tingled for a few minutes, all normal now"): the message is about
+        that topic, a question about what happened, not whatever its other words suggest to the
+        classifier."""
+        hint = self._c.weights.strong_inactive
+        if found.live or found.score < hint or found.name in (NO_TOPIC, SMALLTALK):
+            return None  # "no rash, no hives, the oil smells lovely" is not about what it denies
         if any(score for name, (score, _) in found.scores.items() if name != found.name):
-            return None
+            return None  # another topic is hinted at too: the classifier weighs them
         return found.name, "passed"
 
     def _unsure(self, msg: Message, found: RulePick) -> Pick | None:
