@@ -38,9 +38,9 @@ from bot.app import build_application  # noqa: E402
 from bot.clock import to_db  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.db import Database  # noqa: E402
+from bot.demo.telegram import ApiCall, FakeTelegram, _error  # noqa: E402
 from bot.services import SERVICES_KEY, Services  # noqa: E402
 from tests.factories import text_update_json  # noqa: E402
-from tests.fake_telegram import ApiCall, FakeTelegram, _error  # noqa: E402
 
 TOKEN = "123456:BENCHtokenBENCHtokenBENCHtokenBEN"  # not a real token
 # Tuesday 3 March 2026, 19:00 UTC: 11:00 in Los Angeles, outside everyone's quiet hours.

@@ -37,8 +37,8 @@ from bot.app import build_application  # noqa: E402
 from bot.clock import to_db  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.db import Database  # noqa: E402
+from bot.demo.telegram import ApiCall, FakeTelegram  # noqa: E402
 from bot.services import SERVICES_KEY, Services  # noqa: E402
-from tests.fake_telegram import ApiCall, FakeTelegram  # noqa: E402
 
 # Sunday 1 March 2026, 10:00 UTC: night in the Americas, so no planned reminder falls due during the
 # measurement and only the probe messages are sent.

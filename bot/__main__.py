@@ -3,6 +3,7 @@ database."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
 import sys
@@ -18,6 +19,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot import ask_cli
 
         return ask_cli.main(args[1:], stdin=sys.stdin, stdout=sys.stdout)
+    if args and args[0] == "demo":
+        from bot import demo
+
+        return demo.main(args[1:], stdin=sys.stdin, stdout=sys.stdout, stderr=sys.stderr)
     if args and args[0] == "backup":
         return run_backup(args[1:])
     if args and args[0] in {"-h", "--help", "help"}:
@@ -30,6 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 USAGE = """usage: python -m bot                 run the bot (long polling, or a webhook if WEBHOOK_URL is set)
+       python -m bot demo ...        try the bot without a token (see: python -m bot demo --help)
        python -m bot ask ...         ask the answer engine (see: python -m bot ask --help)
        python -m bot backup <path>   write a consistent copy of the database to <path>"""
 
@@ -55,6 +61,7 @@ def run_bot() -> int:
     from bot.app import build_application
     from bot.config import ConfigError, configure_logging, load_settings
     from bot.content import ContentError
+    from bot.startup import StartupError, connect
 
     try:
         settings = load_settings(os.environ)
@@ -64,12 +71,23 @@ def run_bot() -> int:
         print(f"cannot start: {exc}", file=sys.stderr)
         return 2
     # Both stop cleanly on SIGINT and SIGTERM; post_shutdown closes the database.
-    if settings.webhook_url:
-        from bot.webhook import run_webhook
+    try:
+        if settings.webhook_url:
+            from bot.webhook import run_webhook
 
-        run_webhook(app, settings)
-    else:
-        app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+            run_webhook(app, settings)
+        else:
+            # Connect first (waiting out network trouble), in the loop run_polling will use; its own
+            # initialize then finds the work done.
+            loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
+            loop.run_until_complete(connect(app))
+            app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    except StartupError as exc:
+        print(f"cannot start: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
     return 0
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.content import Aftercare
@@ -43,6 +44,39 @@ def parse_areas(words: list[str], aftercare: Aftercare) -> tuple[tuple[str, ...]
     unknown = [word for word in text.split() if word not in fillers]
     ordered = tuple(area.key for area in aftercare.areas if area.key in found)
     return ordered, unknown
+
+
+# How close a typo must be to an area word to be offered ("nekc" -> neck, "shouldrs" -> shoulders).
+SUGGEST_CUTOFF = 0.7
+# For this long after a session staff can correct its areas or undo it from the confirmation.
+CORRECTION_WINDOW = timedelta(minutes=10)
+
+
+def suggest_areas(unknown: list[str], aftercare: Aftercare) -> tuple[str, ...]:
+    """The areas staff most likely meant by the words :func:`parse_areas` did not know, in content order."""
+    by_word: dict[str, str] = {}
+    for area in aftercare.areas:
+        for phrase in area.words:
+            by_word.setdefault(phrase, area.key)
+            for token in phrase.split():
+                if len(token) > 3:  # "lower" of "lower back", not "the"
+                    by_word.setdefault(token, area.key)
+    found: set[str] = set()
+    for word in unknown:
+        match = difflib.get_close_matches(word, list(by_word), n=1, cutoff=SUGGEST_CUTOFF)
+        if match:
+            found.add(by_word[match[0]])
+    return tuple(area.key for area in aftercare.areas if area.key in found)
+
+
+def merge_areas(first: tuple[str, ...], second: tuple[str, ...], aftercare: Aftercare) -> tuple[str, ...]:
+    keys = set(first) | set(second)
+    return tuple(area.key for area in aftercare.areas if area.key in keys)
+
+
+def compose_more_tips(aftercare: Aftercare, areas: tuple[str, ...]) -> str:
+    """Only the tips of areas added by a correction, for the short follow-up message."""
+    return "\n".join(area.tip for area in aftercare.areas if area.key in areas)
 
 
 def area_labels(keys: tuple[str, ...], aftercare: Aftercare) -> list[str]:

@@ -233,21 +233,43 @@ class AlertDesk:
             log.error("could not deliver a note about an alert to chat %s: %s", chat_id, exc)
         chats.discard(chat_id)
 
-    def _has_room(self, chat_id: int, now: datetime) -> bool:
+    def _has_room(self, chat_id: int, now: datetime, reserve: int = 0) -> bool:
         held = self._held_until.get(chat_id)
         if held is not None and now < held:
             return False
         posts = self._posts.setdefault(chat_id, deque())
         while posts and now - posts[0] >= timedelta(minutes=1):
             posts.popleft()
-        return len(posts) < CHAT_POSTS_PER_MINUTE
+        return len(posts) < CHAT_POSTS_PER_MINUTE - reserve
 
-    def _room_at(self, chat_id: int, now: datetime) -> datetime:
+    def _room_at(self, chat_id: int, now: datetime, reserve: int = 0) -> datetime:
         at = max(now, self._held_until.get(chat_id, now))
         posts = self._posts.get(chat_id)
-        if posts and len(posts) >= CHAT_POSTS_PER_MINUTE:
-            at = max(at, posts[0] + timedelta(minutes=1))
+        limit = CHAT_POSTS_PER_MINUTE - reserve
+        if posts and len(posts) >= limit:
+            at = max(at, posts[-limit] + timedelta(minutes=1))
         return at
+
+    def next_wake(self) -> datetime | None:
+        """When :meth:`flush` next has something to post (what its wake-up job is armed for)."""
+        return self._next_wake(self._clock.now())
+
+    # Other staff posts (the notices of bot.staff_notices) share each chat's budget with alerts, and
+    # leave a few places of it free, so that a burst of notices never delays an alert.
+
+    def claim_post(self, chat_id: int, reserve: int) -> datetime | None:
+        """Count one post to the chat now and return None, or say when there will be room for it."""
+        now = self._clock.now()
+        if not self._has_room(chat_id, now, reserve):
+            return self._room_at(chat_id, now, reserve)
+        self._posts.setdefault(chat_id, deque()).append(now)
+        return None
+
+    def hold(self, chat_id: int, seconds: float) -> datetime:
+        """Telegram said 429 for this chat: nothing more is posted there for ``seconds``."""
+        until = self._clock.now() + timedelta(seconds=max(seconds, 1.0))
+        self._held_until[chat_id] = max(until, self._held_until.get(chat_id, until))
+        return self._held_until[chat_id]
 
     def _next_wake(self, now: datetime) -> datetime | None:
         """The earliest moment some waiting post could go out, if anything is waiting."""

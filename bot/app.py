@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 import os
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
@@ -35,9 +36,14 @@ from bot.reminders import PLAN_CHUNK, Grace
 from bot.renderers import Renderers
 from bot.scheduler import Scheduler
 from bot.services import SERVICES_KEY, ClinicApplication, ClinicContext, Services
+from bot.staff_notices import StaffNotices
+from bot.startup import running_line
+
+log = logging.getLogger(__name__)
 
 WAKE_JOB = "wake"
 ALERT_WAKE_JOB = "alert-wake"
+NOTICE_WAKE_JOB = "notice-wake"
 TICK_SECONDS = 60
 PLAN_SECONDS = 10 * 60
 # Progress edits in a staff group count against Telegram's 20 messages a minute per group.
@@ -81,6 +87,14 @@ def build_application(
             return [settings.staff_chat_id]
         return sorted(access.admin_ids)
 
+    alert_desk = AlertDesk(
+        db,
+        clock,
+        telegram_alert_poster(app.bot),
+        partial(alert_message, content.texts, settings.clinic_zone),
+        staff_chats,
+        _armer(app, ALERT_WAKE_JOB, _flush_alerts),
+    )
     services = Services(
         settings=settings,
         clock=clock,
@@ -94,13 +108,15 @@ def build_application(
         flood=FloodGuard(
             clock, settings.flood_max_per_minute, timedelta(seconds=settings.flood_pause_seconds)
         ),
-        alerts=AlertDesk(
+        alerts=alert_desk,
+        notices=StaffNotices(
             db,
             clock,
+            content.texts,
+            alert_desk,
             telegram_alert_poster(app.bot),
-            partial(alert_message, content.texts, settings.clinic_zone),
             staff_chats,
-            _armer(app, ALERT_WAKE_JOB, _flush_alerts),
+            _armer(app, NOTICE_WAKE_JOB, _flush_notices),
         ),
     )
     app.bot_data[SERVICES_KEY] = services
@@ -172,6 +188,7 @@ async def _post_init(app: ClinicApplication) -> None:
     # tens of milliseconds now and then (most often while planning allocates).
     gc.freeze()
     services.scheduler.start()
+    log.info(running_line(app.bot.username))
 
 
 async def _wake(context: ClinicContext) -> None:
@@ -182,6 +199,11 @@ async def _tick(context: ClinicContext) -> None:
     """The safety net behind both wake-up jobs."""
     await context.services.scheduler.deliver_now()
     await context.services.alerts.flush()
+    await context.services.notices.flush()
+
+
+async def _flush_notices(context: ClinicContext) -> None:
+    await context.services.notices.flush()
 
 
 async def _flush_alerts(context: ClinicContext) -> None:

@@ -9,8 +9,10 @@ Examples::
 from __future__ import annotations
 
 import argparse
+import html
 import json
 import math
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn, TextIO
@@ -49,6 +51,11 @@ def _parser() -> _Parser:
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument(
+        "--html",
+        action="store_true",
+        help="print the reply as the Telegram HTML the bot sends (default: plain text)",
+    )
+    parser.add_argument(
         "--jsonl",
         action="store_true",
         help='read JSON lines {"text": ..., "hours_since_session": ...} from stdin, write one JSON line each',
@@ -69,7 +76,20 @@ def answer_dict(result: Answer) -> dict[str, Any]:
     }
 
 
-def _readable(result: Answer) -> str:
+_LINK = re.compile(r'<a\s+href="([^"]*)"[^>]*>(.*?)</a>', re.DOTALL)
+_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
+
+
+def plain_text(telegram_html: str) -> str:
+    """The reply as a person reads it in Telegram: no tags, entities decoded, links as "text (url)"."""
+    text = _LINK.sub(
+        lambda m: m.group(2) if m.group(2) == m.group(1) else f"{m.group(2)} ({m.group(1)})", telegram_html
+    )
+    return html.unescape(_TAG.sub("", text))
+
+
+def _readable(result: Answer, *, as_html: bool = False) -> str:
+    reply = result.reply if as_html else plain_text(result.reply)
     return (
         f"urgency:  {result.urgency}\n"
         f"topic:    {result.topic}\n"
@@ -77,7 +97,7 @@ def _readable(result: Answer) -> str:
         f"category: {result.category or '-'}\n"
         f"evidence: {result.evidence or '-'}\n"
         f"variant:  {result.variant or '-'}\n"
-        f"\n{result.reply}\n"
+        f"\n{reply}\n"
     )
 
 
@@ -140,7 +160,7 @@ def main(argv: Sequence[str], *, stdin: TextIO, stdout: TextIO) -> int:
         if args.json:
             _write(stdout, answer_dict(result))
         else:
-            stdout.write(_readable(result))
+            stdout.write(_readable(result, as_html=args.html))
         return EXIT_OK
 
     try:

@@ -57,3 +57,6 @@ PATIENT_LIST = Callback("pl:", 2)  # offset, search text
 CARD = Callback("pc:", 3)  # patient number, action, one-time nonce
 BROADCAST = Callback("bc:", 3)  # broadcast id, action, value
 EMERGENCY = Callback("sos:", 2)  # alert id, the patient's answer to the 911 reply (called / mistake)
+# /session: a question token or a session id, then the action (use / keep / again / no for the
+# questions; fix / undo, or m:<mask> / d:<mask> with the ticked areas, on the confirmation).
+SESSION = Callback("ss:", 2)

@@ -84,14 +84,18 @@ def load_database_path(environ: Mapping[str, str], env_file: Path | None = Path(
     return Path(_reader(environ, env_file)("DATABASE_PATH") or DEFAULT_DATABASE_PATH)
 
 
+NO_TOKEN = """TELEGRAM_BOT_TOKEN is required, and it is not set.
+  To get one: in Telegram, open @BotFather, send /newbot and follow the steps; it answers with a token.
+  Put it in a file named .env here (TELEGRAM_BOT_TOKEN=123456:ABC...) or in the environment.
+  To try the bot first, without a token: python -m bot demo"""
+
+
 def load_settings(environ: Mapping[str, str], env_file: Path | None = Path(".env")) -> Settings:
     """Build settings from the environment; values in ``env_file`` fill in what the environment lacks."""
     get = _reader(environ, env_file)
     token = get("TELEGRAM_BOT_TOKEN")
     if token is None:
-        raise ConfigError(
-            "TELEGRAM_BOT_TOKEN is required: get one from @BotFather and put it in .env or the environment"
-        )
+        raise ConfigError(NO_TOKEN)
     if not TOKEN_SHAPE.match(token):
         raise ConfigError("TELEGRAM_BOT_TOKEN does not look like a bot token (expected 123456:ABC...)")
 

@@ -769,6 +769,56 @@ class Database:
             await self.audit(conn, now, staff_id, "session", patient_id, detail="areas=" + ",".join(areas))
         return session_id, queued
 
+    async def sessions_on(self, patient_id: int, clinic_date: str) -> list[Session]:
+        """A patient's sessions on one clinic day, oldest first (a second /session asks first)."""
+        rows = await self._all(
+            "SELECT * FROM sessions WHERE patient_id = ? AND clinic_date = ? ORDER BY session_at, id",
+            (patient_id, clinic_date),
+        )
+        return [_session(row) for row in rows]
+
+    async def set_session_areas(
+        self, now: datetime, session_id: int, staff_id: int, areas: tuple[str, ...], sends: list[PlannedSend]
+    ) -> bool:
+        """Correct a session's areas and queue the follow-up for the tips that were missing, at once."""
+        async with self.transaction() as conn:
+            async with conn.execute(
+                "UPDATE sessions SET areas = ? WHERE id = ? RETURNING patient_id",
+                (",".join(areas), session_id),
+            ) as cur:
+                row = await cur.fetchone()
+            if row is None:
+                return False
+            for send in sends:
+                await self._enqueue(conn, now, row[0], send)
+            await self.audit(
+                conn, now, staff_id, "session_correct", row[0], detail="areas=" + ",".join(areas)
+            )
+        return True
+
+    async def undo_session(self, now: datetime, session_id: int, staff_id: int) -> int | None:
+        """Remove a session recorded by mistake and cancel what it queued that has not gone out.
+
+        Returns how many messages were cancelled, or None if the session no longer exists. Messages
+        already sent stay sent; their rows stay for the outbox's own history.
+        """
+        async with self.transaction() as conn:
+            async with conn.execute(
+                "DELETE FROM sessions WHERE id = ? RETURNING patient_id", (session_id,)
+            ) as cur:
+                row = await cur.fetchone()
+            if row is None:
+                return None
+            async with conn.execute(
+                "UPDATE outbox SET status = 'cancelled', last_error = 'session undone' "
+                "WHERE patient_id = ? AND status = 'pending' AND kind IN ('aftercare', 'checkin') "
+                "AND json_extract(payload, '$.session_id') = ?",
+                (row[0], session_id),
+            ) as cur:
+                cancelled = cur.rowcount
+            await self.audit(conn, now, staff_id, "session_undo", row[0], detail=f"session={session_id}")
+        return cancelled
+
     async def enqueue(self, now: datetime, patient_id: int, sends: Iterable[PlannedSend]) -> list[str]:
         """Queue messages; keys already queued (or sent) are skipped. Returns the keys queued."""
         async with self.transaction() as conn:
@@ -1201,6 +1251,28 @@ class Database:
             key = "blocked" if gone else status
             counts[key] = counts.get(key, 0) + count
         return counts
+
+    async def broadcast_skipped(self, broadcast_id: int) -> int:
+        """Recipients skipped because they stopped or it came too late (not cancelled by staff)."""
+        prefix = f"broadcast:{broadcast_id}:"
+        row = await self._one(
+            "SELECT COUNT(*) FROM outbox WHERE idempotency_key >= ? AND idempotency_key < ? "
+            "AND status = 'cancelled' AND last_error IS NOT 'broadcast cancelled'",
+            (prefix, prefix[:-1] + ";"),
+        )
+        return int(row[0]) if row else 0
+
+    async def broadcast_waiting(self, broadcast_id: int, now: datetime) -> tuple[int, datetime | None]:
+        """Rows held back (by patients' quiet hours) past now, and the earliest moment they go."""
+        prefix = f"broadcast:{broadcast_id}:"
+        row = await self._one(
+            "SELECT COUNT(*), MIN(due_at) FROM outbox WHERE idempotency_key >= ? AND idempotency_key < ? "
+            "AND status = 'pending' AND due_at > ?",
+            (prefix, prefix[:-1] + ";", to_db(now)),
+        )
+        if row is None or not row[0]:
+            return 0, None
+        return int(row[0]), _opt_time(row[1])
 
     async def cancel_broadcast(self, now: datetime, broadcast_id: int, staff_id: int) -> bool:
         """Stop a draft or a running broadcast; what was already sent stays sent."""

@@ -102,7 +102,8 @@ class SettingsScreens:
             (
                 b(self._t("button_exercise_off"), callbacks.SETTINGS.data("ex", "off"))
                 if prefs.exercise_on
-                else b(self._t("button_exercise_on"), callbacks.SETTINGS.data("ex", "on")),
+                # Turning exercise on asks for its time first (choosing one turns it on).
+                else b(self._t("button_exercise_on"), callbacks.SETTINGS.data("extime")),
                 b(self._t("button_exercise_time"), callbacks.SETTINGS.data("extime")),
             ),
             (
@@ -141,7 +142,11 @@ class SettingsScreens:
             title = self._t("choose_exercise_time")
         elif name == "pause":
             options = [
-                (self._t("pause_days", days=d), callbacks.SETTINGS.data("pause", d)) for d in c.pause_days
+                (
+                    self._t("pause_one_day") if d == 1 else self._t("pause_days", days=d),
+                    callbacks.SETTINGS.data("pause", d),
+                )
+                for d in c.pause_days
             ]
             title = self._t("choose_pause")
         else:

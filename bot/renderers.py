@@ -7,7 +7,7 @@ send time, so a content fix reaches messages that are already queued.
 from __future__ import annotations
 
 from bot import callbacks
-from bot.aftercare import AFTERCARE_KIND, compose_aftercare
+from bot.aftercare import AFTERCARE_KIND, compose_aftercare, compose_more_tips
 from bot.clock import Clock
 from bot.content import Content
 from bot.content.reminders import ReminderContent
@@ -43,6 +43,13 @@ class Renderers:
 
     async def aftercare(self, item: OutboxItem, patient: Patient) -> OutgoingMessage | None:
         session = await self._db.session(int(item.payload.get("session_id", 0)))
+        added = item.payload.get("added_areas")
+        if isinstance(added, list):
+            # A correction by staff: only the tips that were missing from the first aftercare.
+            if session is None:
+                return None
+            tips = compose_more_tips(self._content.aftercare, tuple(str(key) for key in added))
+            return OutgoingMessage(self._content.texts.render("sessions.more_tips", markup={"tips": tips}))
         areas = session.areas if session else ()
         return OutgoingMessage(compose_aftercare(self._content.aftercare, self._clinic, areas))
 

@@ -14,6 +14,7 @@ from bot.content import Content
 from bot.db import Database
 from bot.flood import FloodGuard
 from bot.scheduler import Scheduler
+from bot.staff_notices import StaffNotices
 
 if TYPE_CHECKING:
     from bot.answers import AnswerEngine
@@ -33,6 +34,7 @@ class Services:
     engine: AnswerEngine
     flood: FloodGuard
     alerts: AlertDesk
+    notices: StaffNotices
 
 
 class ClinicContext(CallbackContext[ExtBot[str], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

@@ -22,6 +22,7 @@ from tornado.httpserver import HTTPServer
 
 from bot.config import Settings
 from bot.services import ClinicApplication
+from bot.startup import connect
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ async def _serve(app: ClinicApplication, settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await app.initialize()
+    await connect(app)
     try:
         if app.post_init is not None:
             await app.post_init(app)

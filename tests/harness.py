@@ -6,16 +6,17 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.app import build_application
+from bot.clock import VirtualClock
 from bot.config import Settings
 from bot.db import Database
+from bot.demo.telegram import FakeTelegram
 from bot.reminders import PLAN_CHUNK
 from bot.services import SERVICES_KEY, ClinicApplication, Services
 from tests import factories
-from tests.fake_telegram import FakeTelegram
 
 ADMIN_ID = 1001
 STAFF_ID = 1002
@@ -27,17 +28,8 @@ TOKEN = "123456:TESTtokenTESTtokenTESTtokenTEST_abcd"  # not a real token
 
 
 @dataclass
-class FakeClock:
+class FakeClock(VirtualClock):
     current: datetime = field(default_factory=lambda: datetime(2026, 3, 2, 17, 0, tzinfo=UTC))
-
-    def now(self) -> datetime:
-        return self.current
-
-    def advance(self, **kwargs: float) -> None:
-        self.current += timedelta(**kwargs)
-
-    def set(self, moment: datetime) -> None:
-        self.current = moment
 
 
 @dataclass

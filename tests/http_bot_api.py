@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
-from tests.fake_telegram import ApiCall, FakeTelegram
+from bot.demo.telegram import ApiCall, FakeTelegram
 
 
 def _value(raw: str) -> Any:

@@ -77,7 +77,7 @@ def test_env_file_fills_in_and_environment_wins(tmp_path: Path) -> None:
     assert settings.invite_ttl_days == 5 and settings.admin_ids == frozenset({8})
 
 
-def test_start_up_without_token_prints_one_line(tmp_path: Path) -> None:
+def test_start_up_without_token_says_how_to_get_one_and_offers_the_demo(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM")}
     result = subprocess.run(
         [sys.executable, "-m", "bot"],
@@ -89,6 +89,9 @@ def test_start_up_without_token_prints_one_line(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 2
-    (line,) = result.stderr.strip().splitlines()
-    assert line.startswith("cannot start: TELEGRAM_BOT_TOKEN is required")
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith("cannot start: TELEGRAM_BOT_TOKEN is required")
+    assert len(lines) <= 5
+    assert "@BotFather" in result.stderr and "/newbot" in result.stderr
+    assert "python -m bot demo" in result.stderr
     assert "Traceback" not in result.stderr

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from bot.demo.telegram import ApiCall
 from bot.handlers.broadcasts import refresh_broadcasts
-from tests.fake_telegram import ApiCall
 from tests.harness import ADMIN_ID, OTHER_ID, PATIENT_ID, STAFF_ID, Bot, make_settings, running_bot
 
 FIRST_PATIENT_USER = 5000
@@ -154,7 +154,7 @@ async def test_broadcast_dialog_preview_send_and_report(bot: Bot) -> None:
         assert texts == [sample.text]
     await refresh_broadcasts(bot.app.bot, bot.services, {})
     report = [c for c in bot.telegram.calls if c.method == "editMessageText"][-1]
-    assert "finished: sent 3/3, 0 blocked, 0 failed" in report.text
+    assert "finished: sent 3 of 3, 0 have blocked the bot, 0 failed, 0 skipped" in report.text
     (row,) = await bot.rows("broadcasts")
     assert row["status"] == "done" and row["recipients"] == 3
     assert "broadcast" in [r["action"] for r in await bot.rows("audit_log")]
@@ -166,7 +166,7 @@ async def test_broadcast_audience_by_recent_session(bot: Bot) -> None:
     bot.clock.advance(days=10)
     await bot.send(f"/session {numbers[1]}", STAFF_ID)
     await compose(bot, "New stretching class on Fridays", audience="7")
-    assert "To: 1 patients (session in the last 7 days)" in bot.telegram.last_text(STAFF_ID)
+    assert "To: 1 patient (session in the last 7 days)" in bot.telegram.last_text(STAFF_ID)
     await bot.press("bc:1:send", STAFF_ID)
     assert [r["patient_id"] for r in await bot.outbox("broadcast")] == [numbers[1]]
 
@@ -254,7 +254,7 @@ async def test_blocked_patients_are_counted_and_marked(bot: Bot) -> None:
     await bot.tick(seconds=1)
     await refresh_broadcasts(bot.app.bot, bot.services, {})
     assert (
-        "sent 2/3, 1 blocked, 0 failed"
+        "sent 2 of 3, 1 has blocked the bot, 0 failed"
         in [c for c in bot.telegram.calls if c.method == "editMessageText"][-1].text
     )
     assert (await bot.db.patient(numbers[1])).status == "blocked"  # type: ignore[union-attr]
@@ -315,7 +315,7 @@ async def test_alerts_and_stats(bot: Bot) -> None:
     await bot.send("/stats", STAFF_ID)
     stats = bot.telegram.last_text(STAFF_ID)
     assert "Patients: 1 joined (1 active)" in stats and "Open alerts: 1" in stats
-    assert "red flag: 2" in stats and "soreness: 1" in stats
+    assert "Red flags (urgent or emergency): 2" in stats and "Soreness after treatment: 1" in stats
     assert "chest" not in stats and "calf" not in stats
 
 

@@ -17,9 +17,21 @@ from bot.content import (
     placeholders,
     read_toml,
 )
-from tests.fake_telegram import MAX_TEXT, html_error
+from bot.demo.telegram import MAX_TEXT, html_error
 
 SAMPLE_VALUES = {
+    "area": "head and jaw",
+    "suggestion": "lower back, shoulders",
+    "minutes": 10,
+    "added": "lower back",
+    "tips": "• Lower back: short walks every hour or so.",
+    "who": "Patient #123456 – &lt;Jane&gt; &amp; D.",
+    "line": "👋 Patient #123456 – Jane D. joined.",
+    "figures": "sent 1,234 of 5,000, 2 failed, 3 waiting until 8:00 AM (quiet hours)",
+    "patients": "5,000 patients",
+    "lines": "📣 Broadcast #3: sent 10 of 40\n<i>Closed on Monday</i>",
+    "preview": "Closed on Monday for the holiday, back on Tuesday at 8:00 AM",
+    "until": "Tue Mar 03, 8:00 AM",
     "name": "<Jane> & D." + "x" * 50,
     "number": 123456,
     "link": "https://t.me/procare_clinic_bot?start=" + "A" * 32,

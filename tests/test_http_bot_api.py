@@ -12,8 +12,8 @@ from pathlib import Path
 from telegram import Update
 
 from bot.app import build_application
+from bot.demo.telegram import FakeTelegram
 from tests import factories
-from tests.fake_telegram import FakeTelegram
 from tests.harness import ADMIN_ID, PATIENT_ID, TOKEN, FakeClock, make_settings
 from tests.http_bot_api import LocalBotApi
 

@@ -11,7 +11,7 @@ import re
 from datetime import timedelta
 
 from bot.alert_desk import GROUP_WINDOW
-from tests.fake_telegram import ApiCall
+from bot.demo.telegram import ApiCall
 from tests.harness import OTHER_ID, PATIENT_ID, STAFF_CHAT_ID, STAFF_ID, Bot
 
 EMERGENCY = "crushing chest pain and my left arm feels heavy"

@@ -15,9 +15,9 @@ from typing import Any
 from bot.clock import from_db, to_db
 from bot.config import Settings
 from bot.db import Database, PlannedSend
+from bot.demo.telegram import FakeTelegram
 from bot.reminders import DUE_SOON, Grace, plan_reminders
 from tests import factories
-from tests.fake_telegram import FakeTelegram
 from tests.harness import ADMIN_ID, PATIENT_ID, TOKEN, Bot, FakeClock, make_settings, running_bot
 from tests.http_bot_api import LocalBotApi
 

@@ -16,9 +16,9 @@ import pytest
 from bot.app import build_application
 from bot.backup import BackupError, backup
 from bot.config import ConfigError, load_settings
+from bot.demo.telegram import FakeTelegram
 from bot.webhook import MAX_BODY_BYTES, start_webhook_server
 from tests import factories
-from tests.fake_telegram import FakeTelegram
 from tests.harness import ADMIN_ID, PATIENT_ID, STAFF_ID, STRANGER_ID, TOKEN, Bot, FakeClock, make_settings
 
 SECRET_NAME = "Zebulon Quartzfield"

@@ -237,8 +237,15 @@ async def test_reminders_offer_after_joining(bot: Bot) -> None:
     _, token = await bot.enroll()
     await bot.join(token)
     await bot.press("offer:exercise", PATIENT_ID)
-    assert (await bot.rows("prefs"))[0]["exercise_on"] == 1
-    assert "Your settings" in bot.telegram.last_text(PATIENT_ID)
+    # No time is picked for the patient: they are asked first, and the reminder starts once they choose.
+    assert "When should I send your daily exercise reminder?" in bot.telegram.last_text(PATIENT_ID)
+    assert (await bot.rows("prefs"))[0]["exercise_on"] == 0
+    assert "set:extime:0700" in bot.telegram.sent(PATIENT_ID)[-1].button_data
+    await bot.press("set:extime:0700", PATIENT_ID)
+    prefs = (await bot.rows("prefs"))[0]
+    assert prefs["exercise_on"] == 1 and prefs["exercise_time"] == "07:00"
+    shown = [c for c in bot.telegram.calls if c.method in {"sendMessage", "editMessageText"}][-1]
+    assert "Your settings" in shown.text and "7:00 AM" in shown.text
 
 
 async def test_stop_cancels_reminders_and_start_replans(bot: Bot) -> None:

@@ -133,9 +133,10 @@ COMMANDS = [
     "/stats",
     "/staff",
     "/cancel",
+    "/broadcasts",
     "/x",
 ]
-PREFIXES = ["join:", "alert:", "ci:", "rem:", "set:", "offer:", "pl:", "pc:", "bc:", "forget:", ""]
+PREFIXES = ["join:", "alert:", "ci:", "rem:", "set:", "offer:", "pl:", "pc:", "bc:", "forget:", "ss:", ""]
 
 texts = st.one_of(
     st.text(max_size=80),
@@ -149,7 +150,7 @@ callback_data = st.one_of(
     st.tuples(
         st.sampled_from(PREFIXES),
         st.integers(0, 30),
-        st.sampled_from(["", ":yes", ":1", ":session", ":send"]),
+        st.sampled_from(["", ":yes", ":1", ":session", ":send", ":undo", ":fix", ":use", ":keep"]),
     ).map(lambda t: f"{t[0]}{t[1]}{t[2]}"),
 )
 

@@ -205,6 +205,15 @@ def check_template(template: str, allowed: Iterable[str], where: str) -> str:
     return template.strip()
 
 
+def single_full_stop(template: str, values: Mapping[str, str]) -> str:
+    """ "You're all set, Jane D." rather than "Jane D..": a value ending in "." takes the place of the
+    template's own full stop right after it."""
+    for name, value in values.items():
+        if value.endswith("."):
+            template = template.replace(f"{{{name}}}.", f"{{{name}}}")
+    return template
+
+
 def clinic_values(clinic: ClinicProfile, booking: str, hours: str) -> dict[str, str]:
     return {
         "clinic_name": clinic.name,
@@ -364,7 +373,7 @@ TEXT_KEYS: dict[str, frozenset[str]] = {
             "when_type": set(),
             "broadcast_type_when": set(),
             "broadcast_bad_when": set(),
-            "broadcast_preview": {"count", "audience", "when"},
+            "broadcast_preview": {"patients", "audience", "when"},
             "audience_all_short": set(),
             "audience_recent_short": {"days"},
             "when_now_short": set(),
@@ -373,9 +382,9 @@ TEXT_KEYS: dict[str, frozenset[str]] = {
             "broadcast_no_recipients": set(),
             "broadcast_cancelled": set(),
             "broadcast_already": set(),
-            "broadcast_progress": {"id", "sent", "total", "blocked", "failed"},
-            "broadcast_scheduled": {"id", "total", "when"},
-            "broadcast_done": {"id", "sent", "total", "blocked", "failed", "cancelled"},
+            "broadcast_progress": {"id", "figures"},
+            "broadcast_scheduled": {"id", "patients", "when"},
+            "broadcast_done": {"id", "figures"},
             "button_stop_broadcast": set(),
             "cancel_nothing": set(),
             "cancelled": set(),
@@ -420,6 +429,71 @@ TEXT_KEYS: dict[str, frozenset[str]] = {
     "staff.staff_removed": frozenset({"user_id"}),
     "staff.staff_not_found": frozenset({"user_id"}),
     "staff.staff_is_admin": frozenset({"user_id"}),
+    # Following broadcasts (/broadcasts, progress and the final report); counts come in _one/_other.
+    "broadcasts.figure_sent": frozenset({"sent", "total"}),
+    **{
+        f"broadcasts.{key}_{form}": frozenset({"count", "until"} if key == "waiting" else {"count"})
+        for key in ("patients", "blocked", "failed", "skipped", "not_sent", "waiting")
+        for form in ("one", "other")
+    },
+    "broadcasts.line": frozenset({"status", "preview"}),
+    "broadcasts.cancel_button": frozenset({"id"}),
+    "broadcasts.header": frozenset({"lines"}),
+    "broadcasts.none": frozenset(),
+    # Staff notices: a patient joined, stopped, came back or erased their data.
+    "notices.single": frozenset({"line"}),
+    "notices.joined": frozenset({"who"}),
+    "notices.stopped": frozenset({"who"}),
+    "notices.resumed": frozenset({"who"}),
+    "notices.erased": frozenset({"who"}),
+    "notices.who": frozenset({"number"}),
+    "notices.who_named": frozenset({"number", "name"}),
+    "notices.summary": frozenset({"count", "lines"}),
+    # /session: typos, a second session today, and correcting or undoing for ten minutes.
+    "sessions.did_you_mean": frozenset({"unknown", "suggestion", "number", "name"}),
+    "sessions.button_use": frozenset({"suggestion"}),
+    "sessions.button_keep_general": frozenset(),
+    "sessions.button_keep_known": frozenset({"areas"}),
+    "sessions.same_day": frozenset({"number", "name", "time", "areas"}),
+    "sessions.button_again": frozenset(),
+    "sessions.button_not_again": frozenset(),
+    "sessions.not_recorded": frozenset(),
+    "sessions.fix_hint": frozenset({"minutes"}),
+    "sessions.button_correct": frozenset(),
+    "sessions.button_undo": frozenset(),
+    "sessions.correct_pick": frozenset({"number", "name"}),
+    "sessions.area_on": frozenset({"area"}),
+    "sessions.area_off": frozenset({"area"}),
+    "sessions.button_save": frozenset(),
+    "sessions.corrected_more": frozenset({"number", "name", "areas", "added"}),
+    "sessions.corrected_nothing_more": frozenset({"number", "name", "areas"}),
+    "sessions.undone": frozenset({"number", "name"}),
+    "sessions.undone_after_sent": frozenset({"number", "name"}),
+    "sessions.already_undone": frozenset(),
+    "sessions.too_late": frozenset(),
+    "sessions.stale": frozenset(),
+    "sessions.more_tips": frozenset({"tips"}),
+    "checkin.you_said": frozenset({"answer"}),
+    # What staff read in /stats for each question topic of answers.toml.
+    **{
+        f"topic_names.{topic}": frozenset()
+        for topic in (
+            "soreness",
+            "hydration",
+            "movement",
+            "heat_ice",
+            "medication",
+            "bruising",
+            "headache",
+            "fatigue",
+            "posture",
+            "booking",
+            "bot_help",
+            "smalltalk",
+            "out_of_scope",
+            "red_flag",
+        )
+    },
     "staff.alert_patient_answer": frozenset({"number", "button", "time", "category"}),
     "staff.alert_answered": frozenset({"button"}),
     **{
@@ -434,6 +508,10 @@ TEXT_KEYS: dict[str, frozenset[str]] = {
             "stale",
         )
     },
+    "setup.not_staff_yet": frozenset({"user_id"}),
+    "setup.myid": frozenset({"user_id"}),
+    "setup.staffchat": frozenset({"chat_id"}),
+    "setup.staffchat_private": frozenset(),
 }
 
 
@@ -490,7 +568,8 @@ class Texts:
 
     def _format(self, key: str, values: dict[str, object], markup: dict[str, str]) -> str:
         escaped = {k: html.escape(str(v), quote=False) for k, v in values.items()}
-        return self._templates[key].format_map({**self._clinic_values, **escaped, **markup})
+        template = single_full_stop(self._templates[key], escaped)
+        return template.format_map({**self._clinic_values, **escaped, **markup})
 
     def clinic_fields(self) -> dict[str, str]:
         """Clinic placeholders, already safe for HTML, for other content files to use."""

@@ -8,7 +8,14 @@ from datetime import time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.content import ContentError, check_template, read_toml, require_str, require_str_list
+from bot.content import (
+    ContentError,
+    check_template,
+    read_toml,
+    require_str,
+    require_str_list,
+    single_full_stop,
+)
 from bot.kinds import Kind
 from bot.localtime import parse_hhmm
 
@@ -79,6 +86,7 @@ REMINDER_KEYS: dict[str, frozenset[str]] = {
     },
     "settings.zone_set": frozenset({"timezone"}),
     "settings.pause_days": frozenset({"days"}),
+    "settings.pause_one_day": frozenset(),
     "elapsed.today": frozenset(),
     "elapsed.yesterday": frozenset(),
     "elapsed.days": frozenset({"days"}),
@@ -132,11 +140,11 @@ class ReminderContent:
     def render(self, key: str, clinic: dict[str, str], **values: object) -> str:
         """Render a text; values are HTML-escaped, clinic fields come already escaped."""
         escaped = {k: html.escape(str(v), quote=False) for k, v in values.items()}
-        return self.templates[key].format_map({**clinic, **escaped})
+        return single_full_stop(self.templates[key], escaped).format_map({**clinic, **escaped})
 
     def question(self, step: str, clinic: dict[str, str], **values: object) -> str:
         escaped = {k: html.escape(str(v), quote=False) for k, v in values.items()}
-        return self.steps[step].question.format_map({**clinic, **escaped})
+        return single_full_stop(self.steps[step].question, escaped).format_map({**clinic, **escaped})
 
     @classmethod
     def load(cls) -> ReminderContent:

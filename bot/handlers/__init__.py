@@ -50,6 +50,12 @@ def register_handlers(
     # Staff commands work in private chats and in the clinic's staff group, if one is configured.
     staff_place = private | filters.Chat(chat_id=staff_chat_id) if staff_chat_id is not None else private
 
+    # First-run helpers: an admin's /staffchat in any group (STAFF_CHAT_ID may not be set yet; in
+    # private it is a registered admin command like the others), and anyone's /myid, anywhere.
+    app.add_handler(
+        CommandHandler("staffchat", staff.staffchat_command, filters=admin_filter & filters.ChatType.GROUPS)
+    )
+    app.add_handler(CommandHandler("myid", staff.myid_command))
     # 1. Admin and staff commands, then 2. everyone's commands.
     _register_staff_commands(app, staff_filter, admin_filter, staff_place)
     _register_everyones_commands(app, private, staff_place)
@@ -66,6 +72,7 @@ def register_handlers(
     app.add_handler(CallbackQueryHandler(console.patient_list_button, pattern=callbacks.PATIENT_LIST.pattern))
     app.add_handler(CallbackQueryHandler(console.card_button, pattern=callbacks.CARD.pattern))
     app.add_handler(CallbackQueryHandler(broadcasts.broadcast_button, pattern=callbacks.BROADCAST.pattern))
+    app.add_handler(CallbackQueryHandler(staff.session_button, pattern=callbacks.SESSION.pattern))
     app.add_handler(CallbackQueryHandler(common.stale_button))
 
     # 4. Free text. First what the bot is waiting for (bot/handlers/pending.py): staff's broadcast

@@ -14,9 +14,16 @@ from bot.content import Texts
 from bot.db import Erasure, Patient
 from bot.handlers.common import remove_buttons
 from bot.outbox import Button, OutgoingMessage
+from bot.patient_settings import clock_time
 from bot.services import ClinicContext, Services
 
 log = logging.getLogger(__name__)
+
+
+def staff_time(local: datetime, *, with_day: bool = False) -> str:
+    """Times for staff in the same 12-hour style patients see ("Mon Mar 02, 9:05 AM")."""
+    day = local.strftime("%a %b %d, ") if with_day else ""
+    return day + clock_time(local.time())
 
 
 def alert_message(
@@ -42,10 +49,10 @@ def alert_message(
         name=patient.display_name,
         category=category,
         advice=texts.render(f"staff.alert_advice_{urgency}"),
-        time=created_at.astimezone(zone).strftime("%a %b %d, %H:%M"),
+        time=staff_time(created_at.astimezone(zone), with_day=True),
     )
     if repeats:
-        last = (last_at or created_at).astimezone(zone).strftime("%H:%M")
+        last = staff_time((last_at or created_at).astimezone(zone))
         more = (
             texts.render("staff.alert_repeat", time=last)
             if repeats == 1
@@ -98,7 +105,7 @@ async def alert_handled_button(update: Update, context: ClinicContext) -> None:
     handled = texts.render(
         "staff.alert_handled",
         handler=user.full_name,
-        time=now.astimezone(services.settings.clinic_zone).strftime("%H:%M"),
+        time=staff_time(now.astimezone(services.settings.clinic_zone)),
     )
     original = query.message.text_html if isinstance(query.message, Message) and query.message.text else ""
     try:

@@ -37,9 +37,11 @@ COMMANDS: tuple[StaffCommand, ...] = (
     StaffCommand("patient", console.patient_command, Role.STAFF, ("1",)),
     StaffCommand("patients", console.patients_command, Role.STAFF, ("", "jan")),
     StaffCommand("broadcast", broadcasts.broadcast_command, Role.STAFF, ("Hello all", "")),
+    StaffCommand("broadcasts", broadcasts.broadcasts_command, Role.STAFF),
     StaffCommand("alerts", console.alerts_command, Role.STAFF),
     StaffCommand("stats", console.stats_command, Role.STAFF),
     StaffCommand("staff", staff.staff_command, Role.ADMIN, ("", "add 4242", "remove 1002")),
+    StaffCommand("staffchat", staff.staffchat_command, Role.ADMIN),
 )
 
 

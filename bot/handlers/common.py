@@ -17,6 +17,7 @@ from bot.outbox import Button, OutgoingMessage
 from bot.patient_settings import SettingsScreens
 from bot.priority import Priority
 from bot.services import ClinicContext
+from bot.staff_notices import PatientEvent
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,7 @@ async def start(update: Update, context: ClinicContext) -> None:
         prefs = await services.db.prefs(patient.id, services.settings.clinic_timezone)
         await services.scheduler.replan(patient.id, prefs)
         await reply(update, texts.render("start.resumed", name=patient.display_name))
+        await services.notices.notify(PatientEvent.RESUMED, patient.id)
     else:
         await reply(update, texts.render("start.enrolled", name=patient.display_name))
 
@@ -120,6 +122,7 @@ async def join_button(update: Update, context: ClinicContext) -> None:
         await reply(update, texts.render("invite.joined", name=check.patient.display_name))
         offer = SettingsScreens(services.content.reminders, texts.clinic_fields()).offer()
         await reply(update, offer.text, offer)
+        await services.notices.notify(PatientEvent.JOINED, check.patient.id)
     elif check.status is InviteStatus.ALREADY_LINKED:
         await reply(update, texts.render("invite.already_linked"))
     else:
@@ -181,6 +184,7 @@ async def stop(update: Update, context: ClinicContext) -> None:
         await services.db.set_patient_status(services.clock.now(), patient.id, "stopped")
         log.info("patient #%s stopped messages", patient.id)
         await reply(update, texts.render("stop.done"))
+        await services.notices.notify(PatientEvent.STOPPED, patient.id)
     else:
         await reply(update, texts.render("stop.already"))
 

@@ -20,6 +20,7 @@ from telegram.error import TelegramError
 from bot import callbacks
 from bot.aftercare import area_labels
 from bot.callbacks import Callback
+from bot.content import TEXT_KEYS
 from bot.db import Patient
 from bot.enrollment import invite_link, reissue_invite
 from bot.handlers.alerts import alert_message, close_erased_alerts
@@ -88,7 +89,8 @@ async def patient_page(services: Services, query: str, offset: int) -> OutgoingM
                     number=p.id,
                     name=p.display_name,
                     status=texts.render_plain(f"staff.status_{p.status}"),
-                    last=texts.render_plain(
+                    last=" "
+                    + texts.render_plain(
                         "console.patients_last", date=p.last_session.astimezone(zone).strftime("%b %d")
                     )
                     if p.last_session
@@ -120,7 +122,8 @@ async def patient_page(services: Services, query: str, offset: int) -> OutgoingM
         first=offset + 1,
         last=offset + len(summaries),
         total=total,
-        markup={"query": texts.render("console.patients_query", query=query) if query else ""},
+        # Texts are stripped when loaded, so the space before an optional part is added here.
+        markup={"query": " " + texts.render("console.patients_query", query=query) if query else ""},
     )
     return OutgoingMessage(header, tuple(rows))
 
@@ -202,7 +205,8 @@ async def card_sections(services: Services, patient: Patient, zone: ZoneInfo) ->
     alerts = [
         texts.render(
             "console.alert_line",
-            date=created.astimezone(services.settings.clinic_zone).strftime("%b %d %H:%M"),
+            date=created.astimezone(services.settings.clinic_zone).strftime("%b %d, ")
+            + clock_time(created.astimezone(services.settings.clinic_zone).time()),
             urgency=alert.urgency,
             category=alert.category,
         )
@@ -431,13 +435,19 @@ def percent(part: int, whole: int, empty: str) -> str:
     return f"{round(100 * part / whole)}% ({part}/{whole})" if whole else empty
 
 
+def topic_name(services: Services, topic: str) -> str:
+    """The topic as staff say it ("Heat or ice", not "heat_ice"); any other topic, tidied."""
+    key = f"topic_names.{topic}"
+    return services.content.texts.render_plain(key) if key in TEXT_KEYS else topic.replace("_", " ")
+
+
 async def stats_command(update: Update, context: ClinicContext) -> None:
     services = context.services
     texts = services.content.texts
     figures: dict[str, Any] = await services.db.stats(services.clock.now())
     empty = texts.render("console.stats_no_data")
     topics = [
-        texts.render("console.stats_topic_line", topic=t.replace("_", " "), count=c)
+        texts.render("console.stats_topic_line", topic=topic_name(services, t), count=c)
         for t, c in figures["topics"]
     ]
     await reply(

@@ -12,6 +12,7 @@ from bot.handlers.common import own_patient, remove_buttons, reply
 from bot.outbox import Button, OutgoingMessage
 from bot.privacy import my_data
 from bot.services import ClinicContext
+from bot.staff_notices import PatientEvent
 
 log = logging.getLogger(__name__)
 
@@ -62,5 +63,7 @@ async def forget_button(update: Update, context: ClinicContext) -> None:
         if erasure is not None:
             await close_erased_alerts(context.bot, services, erasure)
         await reply(update, texts.render("privacy.forget_done"))
+        if erasure is not None:
+            await services.notices.notify(PatientEvent.ERASED, patient.id)
     else:
         await reply(update, texts.render("privacy.forget_kept"))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from telegram import Update
+from telegram import Message, Update
+from telegram.error import BadRequest
 
 from bot import callbacks
 from bot.callbacks import Callback
@@ -100,7 +101,10 @@ async def checkin_button(update: Update, context: ClinicContext) -> None:
     if result.status == "invalid":
         await reply(update, rtext(context, "checkin_replies.expired"))
         return
-    await remove_buttons(update)
+    if result.status == "ok":
+        await show_choice(update, context, item, answer_key)
+    else:
+        await remove_buttons(update)
     await reply(update, rtext(context, result.reply_key))
     if result.status != "ok":
         return
@@ -111,6 +115,21 @@ async def checkin_button(update: Update, context: ClinicContext) -> None:
         )
     if result.queued_follow_up:
         await services.scheduler.rearm()
+
+
+async def show_choice(update: Update, context: ClinicContext, item: OutboxItem, answer_key: str) -> None:
+    """The check-in keeps its question and says what was chosen ("You said: a bit sore"), buttons gone."""
+    query = update.callback_query
+    step = context.services.content.reminders.steps.get(str(item.payload.get("step", "")))
+    answer = step.answer(answer_key) if step is not None else None
+    if query is None or answer is None or not isinstance(query.message, Message) or not query.message.text:
+        await remove_buttons(update)
+        return
+    said = context.services.content.texts.render("checkin.you_said", answer=answer.label.lower())
+    try:
+        await query.edit_message_text(f"{query.message.text_html}\n\n{said}", reply_markup=None)
+    except BadRequest:
+        await remove_buttons(update)
 
 
 def snooze_key(item: OutboxItem) -> str:
@@ -211,6 +230,12 @@ async def offer_button(update: Update, context: ClinicContext) -> None:
         await reply(update, rtext(context, "settings.only_patients"))
         return
     await remove_buttons(update)
+    if choice == "exercise":
+        # Daily exercise needs a time the patient picks, not one picked for them.
+        message = screens(context).submenu("extime")
+        assert message is not None
+        await reply(update, message.text, message)
+        return
     if choice != "none":
         view = screens(context)
         changes = view.change(Kind.POSTURE if choice == Kind.POSTURE else "ex", "on", services.clock.now())
