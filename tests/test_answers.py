@@ -1350,9 +1350,11 @@ def test_second_round_routing_by_class(
         " 2 days ago",
         "my head has been sore ever since my neck was adjusted two days ago",
         "the GP cleared my old vertigo ages ago. since my neck adjustment two days ago I've been dizzy",
+        # the old words name what is here now ("one"): not history
+        "I had bad migraines as a teen. Since the neck adjustment 2 days ago I've had one that won't budge",
     ],
 )
-def test_a_lasting_headache_after_neck_work_is_urgent_beside_an_old_all_clear(
+def test_a_lasting_headache_after_neck_work_is_urgent_beside_an_old_problem(
     engine: AnswerEngine, text: str
 ) -> None:
     got = ask(engine, text, 48)

@@ -158,6 +158,8 @@ def history(c: Clauses, negated: list[bool], vocab: Vocabulary) -> list[bool] | 
     past = dated - present
     if not past:
         return None
+    if any(c.clause[i] in present - dated for i, t in enumerate(c.tokens) if t in vocab.history_referents):
+        return None  # "I had migraines years ago. Now I've had ONE for 2 days": the old words tell what it is
     return [c.clause[i] in past for i in range(n)]
 
 

@@ -56,6 +56,7 @@ class Vocabulary:
     settled_at_end: frozenset[str]
     medicine_words: frozenset[str]
     medicine_now: frozenset[str]
+    history_referents: frozenset[str]
     subject_he: frozenset[str]
     subject_she: frozenset[str]
     subject_they: frozenset[str]
@@ -133,6 +134,7 @@ _WORD_SET_KEYS = (
     "settled_at_end",
     "medicine_words",
     "medicine_now",
+    "history_referents",
     "subject_he",
     "subject_she",
     "subject_they",
