@@ -19,6 +19,7 @@ from bot.content.reminders import ReminderContent
 from bot.db import Prefs
 from bot.kinds import Kind
 from bot.outbox import Button, OutgoingMessage
+from bot.reminders import is_paused, zone_of
 
 
 def clock_time(value: time) -> str:
@@ -73,8 +74,8 @@ class SettingsScreens:
             self._t("on_daily", time=clock_time(prefs.exercise_time)) if prefs.exercise_on else self._t("off")
         )
         paused = (
-            self._t("paused_until", until=prefs.paused_until.astimezone(prefs.zone).strftime("%a %b %d"))
-            if prefs.paused_until is not None and prefs.is_paused(now)
+            self._t("paused_until", until=prefs.paused_until.astimezone(zone_of(prefs)).strftime("%a %b %d"))
+            if prefs.paused_until is not None and is_paused(prefs, now)
             else self._t("not_paused")
         )
         text = self._r.templates["settings.overview"].format_map(
@@ -108,7 +109,7 @@ class SettingsScreens:
             ),
             (
                 b(self._t("button_resume"), callbacks.SETTINGS.data("resume"))
-                if prefs.is_paused(now)
+                if is_paused(prefs, now)
                 else b(self._t("button_pause"), callbacks.SETTINGS.data("pause")),
             ),
         ]

@@ -239,8 +239,9 @@ async def test_every_outbox_kind_has_a_label(tmp_path: Path) -> None:
 
 async def test_migrations_run_once_to_the_latest_schema(tmp_path: Path) -> None:
     from bot.db import MIGRATIONS, Database
+    from bot.renderers import OUTBOX_KINDS
 
-    db = Database(tmp_path / "m.sqlite3")
+    db = Database(tmp_path / "m.sqlite3", kinds=OUTBOX_KINDS)
     await db.open()
     assert await db.schema_version() == len(MIGRATIONS)
     await db.close()

@@ -204,7 +204,7 @@ async def test_snoozing_a_snooze_keeps_a_fixed_key_and_forged_snoozes_add_nothin
         keys.append(newest["idempotency_key"])
         for _ in range(12):  # until the snoozed copy is out (the gate may hold it for a while)
             await bot.tick(minutes=10)
-            if (await bot.db.outbox_item(newest["id"])).was_sent:  # type: ignore[union-attr]
+            if (await bot.db.outbox_item(newest["id"])).status == "sent":  # type: ignore[union-attr]
                 break
     assert len(set(keys)) == 5
     assert {len(k) for k in keys} <= {len(first["idempotency_key"]) + len(":snooze:") + d for d in (1, 2, 3)}

@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.db import Database, PlannedSend
 from bot.demo.telegram import FakeTelegram
 from bot.reminders import DUE_SOON, Grace, plan_reminders
+from bot.renderers import OUTBOX_KINDS
 from tests import factories
 from tests.harness import ADMIN_ID, PATIENT_ID, TOKEN, Bot, FakeClock, make_settings, running_bot
 from tests.http_bot_api import LocalBotApi
@@ -33,7 +34,7 @@ WANTING = 47  # of them, active with posture or exercise reminders on (see seed)
 async def seed(path: Path, patients: int = PATIENTS) -> None:
     """Patients with all sorts of reminder settings, written straight into the database (as after an
     upgrade or a long downtime: nobody planned yet). Some have stopped or never joined."""
-    db = Database(path)
+    db = Database(path, kinds=OUTBOX_KINDS)
     await db.open()
     rng = random.Random(17)
     joined = to_db(START - timedelta(days=20))
@@ -156,7 +157,7 @@ async def test_restart_in_the_middle_of_a_pass_loses_and_doubles_nothing(tmp_pat
             await until_chunks(bot, stop_after)
             assert bot.services.scheduler.planning
         # Shutdown stopped the pass after the chunk in hand: part of the plan is written, not all.
-        stored = Database(settings.database_path)
+        stored = Database(settings.database_path, kinds=OUTBOX_KINDS)
         await stored.open()
         partial = await stored.table_rows("outbox")
         through = {row["patient_id"]: row["planned_through"] for row in await stored.table_rows("prefs")}
