@@ -282,10 +282,20 @@ class Gate:
     category: float
 
 
+# Second round (routing by class: a passed symptom's own topic, tingling and skin redness as soreness,
+# urine colour as hydration, past allergy reactions as history, treatment products in scope questions,
+# "off blood thinners now" as the medicine's state): dev 0/103 false alarms, 276/276 tier, 100/103 topic;
+# holdout 2/81, 202/208, 72/81 (was 3/81, 201/208, 68/81).
+# eval2 arrived after the first round and was measured once before any change of the second: 40/40
+# emergencies, 78/80 urgent-or-worse, 3/80 false alarms, 154/160 tier, 61/80 topic, subject 12/13,
+# category 6/6. Its two urgent misses are unread (held out) and left for a class-level look; its gate
+# holds what the engine reaches now (topic 71/80), never tuned on its messages.
 ISSUE11_GATES = {
-    "issue11_dev_messages.jsonl": Gate(1.0, 1.0, 0.01, 0.99, 0.85, 1.0, 0.94),
-    "issue11_holdout_messages.jsonl": Gate(1.0, 1.0, 0.04, 0.96, 0.83, 0.95, 1.0),
+    "issue11_dev_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 0.97, 1.0, 0.94),
+    "issue11_holdout_messages.jsonl": Gate(1.0, 1.0, 0.025, 0.97, 0.88, 0.95, 1.0),
+    "issue11_eval2_messages.jsonl": Gate(1.0, 0.975, 0.04, 0.96, 0.88, 0.92, 1.0),
 }
+ISSUE11_HELD_OUT = frozenset({"issue11_holdout_messages.jsonl", "issue11_eval2_messages.jsonl"})
 _PERSON_WORDS = {
     "he": re.compile(r"\b(he|him|his)\b", re.I),
     "she": re.compile(r"\b(she|her|hers)\b", re.I),
@@ -316,8 +326,8 @@ def test_issue11_sets_meet_their_gates(engine: AnswerEngine, name: str) -> None:
     subject = sum(speaks_of(a.reply, r["subject"]) for a, r in subjects) / len(subjects)
     expected = [(a, r) for a, r in zip(answers, rows, strict=True) if r.get("expect_category")]
     category = sum(r["expect_category"] in a.rule for a, r in expected) / len(expected)
-    # The held-out set's messages are not shown on failure (it must stay unread), only its figures.
-    show = (lambda texts: "") if "holdout" in name else _listing
+    # The held-out sets' messages are not shown on failure (they must stay unread), only their figures.
+    show = (lambda texts: "") if name in ISSUE11_HELD_OUT else _listing
     assert quality.emergency_recall >= gate.emergency, show(quality.emergency_missed)
     assert quality.urgent_recall >= gate.urgent, show(quality.urgent_missed)
     assert quality.routine_escalation_rate <= gate.max_false_alarms, show(quality.routine_escalated)

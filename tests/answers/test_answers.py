@@ -854,9 +854,28 @@ def test_someone_elses_suicidal_thoughts_get_988_and_911_for_them(engine: Answer
     assert (result.urgency, result.rule) == ("emergency", "emergency.self_harm_other")
     lines = lines_of(result.reply)
     assert "988" in lines[0] and "call or text" in lines[0].lower()
-    assert "911" in lines[1] and "they" in lines[1].lower()
-    assert "stay with them" in result.reply.lower()
+    assert "911" in lines[1] and "hurt himself" in lines[1]
+    assert "stay with him" in result.reply.lower() and "they could" not in result.reply
     assert "harming yourself" not in result.reply  # spoken to the person who is worried, not as if about them
+
+
+@pytest.mark.parametrize(
+    ("text", "words", "not_words"),
+    [
+        ("my wife says she doesn't want to live anymore", ("stay with her", "hurt herself"), ("him",)),
+        ("my dad keeps talking about ending it all", ("stay with him", "hurt himself"), ("her ",)),
+        ("someone in my group chat is talking about suicide", ("stay with them", "hurt themselves"), ()),
+    ],
+)
+def test_someone_elses_suicidal_thoughts_reply_names_that_person(
+    engine: AnswerEngine, text: str, words: tuple[str, ...], not_words: tuple[str, ...]
+) -> None:
+    result = ask(engine, text)
+    assert result.rule == "emergency.self_harm_other"
+    for word in words:
+        assert word in result.reply
+    for word in not_words:
+        assert word not in result.reply
 
 
 def test_own_suicidal_thoughts_beside_someone_elses_get_the_first_person_reply(engine: AnswerEngine) -> None:
@@ -1291,3 +1310,61 @@ def test_red_flag_reply_gives_no_list_of_signs_not_reported(
 ) -> None:
     reason = lines_of(engine.answer(text, 30).reply)[0].lower()
     assert not any(word in reason for word in not_reported), reason
+
+
+# ------------------------------------------- issue 11, second round: routing and history by class
+
+
+@pytest.mark.parametrize(
+    ("text", "hours", "topic"),
+    [
+        # a symptom that has passed keeps its own topic, whatever else the words suggest
+        ("felt a little dizzy getting off the table but that went away fast", 1, "fatigue"),
+        ("my toes tingled for a minute on the drive home, gone now", 3, "soreness"),
+        ("my shoulders look a bit red where he worked on them, no itch, fading already", 2, "soreness"),
+        ("my pee is a really bright yellow today, is that from the session?", 6, "hydration"),
+        (
+            "got hives from a lotion at a spa once before, fine since. can you use something else on me?",
+            None,
+            "history",
+        ),
+        (
+            "I had a clot in my leg years ago, treated, off the thinners now. is a leg massage ok?",
+            None,
+            "history",
+        ),
+        ("is the oil you use nut-free? I'm allergic to nuts", None, "scope"),
+    ],
+)
+def test_second_round_routing_by_class(
+    engine: AnswerEngine, text: str, hours: float | None, topic: str
+) -> None:
+    got = ask(engine, text, hours)
+    assert (got.urgency, got.topic) == ("routine", topic)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "had a TIA years back, cleared by the neurologist. my head still hurts since the neck adjustment"
+        " 2 days ago",
+        "my head has been sore ever since my neck was adjusted two days ago",
+        "the GP cleared my old vertigo ages ago. since my neck adjustment two days ago I've been dizzy",
+        # the old words name what is here now ("one"): not history
+        "I had bad migraines as a teen. Since the neck adjustment 2 days ago I've had one that won't budge",
+    ],
+)
+def test_a_lasting_headache_after_neck_work_is_urgent_beside_an_old_problem(
+    engine: AnswerEngine, text: str
+) -> None:
+    got = ask(engine, text, 48)
+    assert (got.urgency, got.rule) == ("urgent", "urgent.headache_or_dizziness_lasting")
+
+
+def test_on_blood_thinners_since_a_clot_with_new_bruises_is_still_urgent(engine: AnswerEngine) -> None:
+    got = ask(
+        engine,
+        "on eliquis since my clot in 2019 and now I have bruises after the massage I can't explain",
+        24,
+    )
+    assert got.urgency == "urgent"
