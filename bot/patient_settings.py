@@ -18,7 +18,7 @@ from bot import callbacks
 from bot.content.reminders import ReminderContent
 from bot.db import Prefs
 from bot.kinds import Kind
-from bot.outbox import Button, OutgoingMessage
+from bot.messages import Button, OutgoingMessage
 
 
 def clock_time(value: time) -> str:

@@ -15,8 +15,9 @@ from bot.handlers import pending
 from bot.handlers.alerts import alert_staff
 from bot.handlers.common import own_patient, remove_buttons, reply, show
 from bot.handlers.pending import Pending
-from bot.kinds import REMINDER_KINDS, Kind
+from bot.kinds import Kind
 from bot.patient_settings import SettingsScreens, parse_button, valid_zone
+from bot.reminder_kinds import REMINDER_KINDS
 from bot.reminders import CHECKIN, answer_checkin
 from bot.services import ClinicContext
 
