@@ -231,7 +231,7 @@ async def offer_button(update: Update, context: ClinicContext) -> None:
         await reply(update, rtext(context, "settings.only_patients"))
         return
     await remove_buttons(update)
-    if choice == "exercise":
+    if choice == Kind.EXERCISE:
         # Daily exercise needs a time the patient picks, not one picked for them.
         message = screens(context).submenu("extime")
         assert message is not None
