@@ -3,7 +3,8 @@
 Run from the repository root:  python benchmarks/bench_answers.py [--rounds N]
 
 Prints the engine's load time, answers per second and p50/p99 latency of answer() (one core, every
-message of every set, many rounds), and the four quality figures for each set.
+message of every set, many rounds), and the quality figures for each set (with --quality-only, only
+those): recall, false alarms, routine topic, exact tier, and routine topic per class where labelled.
 """
 
 from __future__ import annotations
@@ -30,11 +31,13 @@ def load(path: Path) -> list[dict[str, Any]]:
 
 
 def quality(engine: AnswerEngine, items: list[dict[str, Any]]) -> dict[str, float]:
-    """The four figures: emergency recall, urgent-or-worse recall, routine escalated, routine on topic."""
+    """The figures: emergency recall, urgent-or-worse recall, routine escalated, routine on topic, and
+    the exact tier (emergency, urgent or routine as labelled) over every message."""
     emergencies = urgent_or_worse = routines = 0
-    emergency_hit = urgent_hit = escalated = on_topic = 0
+    emergency_hit = urgent_hit = escalated = on_topic = exact = 0
     for item in items:
         got = engine.answer(item["text"], item.get("hours_since_session"))
+        exact += got.urgency == item["urgency"]
         if item["urgency"] == "emergency":
             emergencies += 1
             emergency_hit += got.urgency == "emergency"
@@ -50,12 +53,27 @@ def quality(engine: AnswerEngine, items: list[dict[str, Any]]) -> dict[str, floa
         "urgent-or-worse escalated": urgent_hit / urgent_or_worse if urgent_or_worse else 1.0,
         "routine escalated": escalated / routines if routines else 0.0,
         "routine on the right topic": on_topic / routines if routines else 1.0,
+        "exact tier": exact / len(items) if items else 1.0,
     }
+
+
+def by_class(engine: AnswerEngine, items: list[dict[str, Any]]) -> dict[str, tuple[int, int]]:
+    """Routine messages on the right topic, per labelled class ("history", "scope"...): (right, all).
+    Only the issue-11 sets label a class; counts only, so a held-out set's messages stay unread."""
+    counts: dict[str, tuple[int, int]] = {}
+    for item in items:
+        if "class" not in item or item["urgency"] != "routine":
+            continue
+        got = engine.answer(item["text"], item.get("hours_since_session"))
+        right, total = counts.get(item["class"], (0, 0))
+        counts[item["class"]] = (right + (got.topic == item["topic"]), total + 1)
+    return dict(sorted(counts.items()))
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=20, help="passes over all messages (default 20)")
+    parser.add_argument("--quality-only", action="store_true", help="the figures per set, no timing")
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -64,6 +82,9 @@ def main() -> int:
     print(f"engine load: {load_seconds * 1000:.0f} ms")
 
     sets = {name: load(DATA / name) for name in DATA_FILES if (DATA / name).exists()}
+    if args.quality_only:
+        print_quality(engine, sets)
+        return 0
     messages = [(i["text"], i.get("hours_since_session")) for items in sets.values() for i in items]
     for text, hours in messages:  # warm-up: the typo and word caches fill once per process
         engine.answer(text, hours)
@@ -84,11 +105,17 @@ def main() -> int:
     print(f"latency p50: {statistics.median(latencies) * 1000:.3f} ms   p99: {p99 * 1000:.3f} ms")
     print(f"latency max: {latencies[-1] * 1000:.3f} ms")
 
+    print_quality(engine, sets)
+    return 0
+
+
+def print_quality(engine: AnswerEngine, sets: dict[str, list[dict[str, Any]]]) -> None:
     for name, items in sets.items():
         print(f"\n{name} ({len(items)} messages)")
         for label, value in quality(engine, items).items():
             print(f"  {label:32} {value:7.1%}")
-    return 0
+        for label, (right, total) in by_class(engine, items).items():
+            print(f"  topic, class {label:20} {right:3}/{total:<3} {right / total:7.1%}")
 
 
 if __name__ == "__main__":

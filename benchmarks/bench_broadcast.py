@@ -39,8 +39,9 @@ from bot.clock import to_db  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.db import Database  # noqa: E402
 from bot.demo.telegram import ApiCall, FakeTelegram, _error  # noqa: E402
+from bot.renderers import OUTBOX_KINDS  # noqa: E402
 from bot.services import SERVICES_KEY, Services  # noqa: E402
-from tests.factories import text_update_json  # noqa: E402
+from tests.support.factories import text_update_json  # noqa: E402
 
 TOKEN = "123456:BENCHtokenBENCHtokenBENCHtokenBEN"  # not a real token
 # Tuesday 3 March 2026, 19:00 UTC: 11:00 in Los Angeles, outside everyone's quiet hours.
@@ -157,7 +158,7 @@ def latency_line(what: str, seconds: list[float]) -> str:
 
 
 async def seed(path: Path, patients: int) -> None:
-    db = Database(path)
+    db = Database(path, kinds=OUTBOX_KINDS)
     await db.open()
     broadcast_id = await db.create_broadcast(START, 1, "Snow day: the clinic is closed today.")
     await db.close()

@@ -38,6 +38,7 @@ from bot.clock import to_db  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.db import Database  # noqa: E402
 from bot.demo.telegram import ApiCall, FakeTelegram  # noqa: E402
+from bot.renderers import OUTBOX_KINDS  # noqa: E402
 from bot.services import SERVICES_KEY, Services  # noqa: E402
 
 # Sunday 1 March 2026, 10:00 UTC: night in the Americas, so no planned reminder falls due during the
@@ -69,7 +70,7 @@ class TimedTelegram(FakeTelegram):
 
 async def seed(path: Path, patients: int) -> None:
     """Enrolled, active patients with posture and exercise reminders on (written directly, for speed)."""
-    db = Database(path)
+    db = Database(path, kinds=OUTBOX_KINDS)
     await db.open()
     await db.close()
     rng = random.Random(7)

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot.content import Aftercare
 from bot.content.reminders import ReminderContent
-from bot.db import Database, Patient, PlannedSend, Prefs
+from bot.db import Patient, PlannedSend, Prefs, SessionStore
 from bot.kinds import Kind
 from bot.reminders import plan_checkin
 
@@ -100,7 +100,7 @@ class SessionRecorded:
 
 
 async def record_session(
-    db: Database,
+    db: SessionStore,
     now: datetime,
     clinic_zone: ZoneInfo,
     staff_id: int,

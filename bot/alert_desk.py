@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.clock import Clock
-from bot.db import Database, Patient
+from bot.db import AlertStore, Patient, PatientStore
 from bot.outbox import OutgoingMessage, RetryLater, SendFailed
 
 log = logging.getLogger(__name__)
@@ -68,10 +68,14 @@ class AlertGroup:
         return (self.urgency != "emergency", self.started_at)
 
 
+class AlertDeskStore(AlertStore, PatientStore, Protocol):
+    """What the alert desk needs from storage: alerts, where they were posted, and who they are about."""
+
+
 class AlertDesk:
     def __init__(
         self,
-        db: Database,
+        db: AlertDeskStore,
         clock: Clock,
         poster: AlertPoster,
         compose: Composer,

@@ -33,7 +33,7 @@ from bot.outbox import Dispatcher
 from bot.privacy import retention_job
 from bot.ratelimit import ClinicRateLimiter
 from bot.reminders import PLAN_CHUNK, Grace
-from bot.renderers import Renderers
+from bot.renderers import OUTBOX_KINDS, Renderers
 from bot.scheduler import Scheduler
 from bot.services import SERVICES_KEY, ClinicApplication, ClinicContext, Services
 from bot.staff_notices import StaffNotices
@@ -69,7 +69,7 @@ def build_application(
     content = content or load_content(settings.clinic_profile_path)
     check_commands(content)
     engine = AnswerEngine.load(content.clinic)
-    db = Database(settings.database_path)
+    db = Database(settings.database_path, kinds=OUTBOX_KINDS)
     access = Access(settings.admin_ids)
 
     app = _telegram_application(settings, request)

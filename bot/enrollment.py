@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
-from bot.db import Database, Patient
+from bot.db import Patient, PatientStore
 
 TOKEN_BYTES = 24  # 192 bits; token_urlsafe gives 32 characters of [A-Za-z0-9_-]
 DEEP_LINK_PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -58,7 +58,7 @@ class Enrollment:
     expires_at: datetime
 
 
-async def enroll(db: Database, now: datetime, staff_id: int, name: str, ttl_days: int) -> Enrollment:
+async def enroll(db: PatientStore, now: datetime, staff_id: int, name: str, ttl_days: int) -> Enrollment:
     token = new_token()
     expires_at = now + timedelta(days=ttl_days)
     patient_id = await db.create_patient_with_invite(now, staff_id, name, hash_token(token), expires_at)
@@ -66,7 +66,7 @@ async def enroll(db: Database, now: datetime, staff_id: int, name: str, ttl_days
 
 
 async def reissue_invite(
-    db: Database, now: datetime, staff_id: int, patient_id: int, ttl_days: int
+    db: PatientStore, now: datetime, staff_id: int, patient_id: int, ttl_days: int
 ) -> Enrollment:
     """A fresh link for a patient who lost theirs; the old one stops working."""
     token = new_token()
@@ -88,7 +88,7 @@ class InviteCheck:
     patient: Patient | None = None
 
 
-async def open_invite(db: Database, now: datetime, token: str, user_id: int) -> InviteCheck:
+async def open_invite(db: PatientStore, now: datetime, token: str, user_id: int) -> InviteCheck:
     """Check a deep-link token for this account and, if good, reserve it for this account."""
     if await db.patient_by_user(user_id) is not None:
         return InviteCheck(InviteStatus.ALREADY_LINKED)
@@ -106,7 +106,7 @@ async def open_invite(db: Database, now: datetime, token: str, user_id: int) -> 
 
 
 async def accept_invite(
-    db: Database, now: datetime, invite_id: int, user_id: int, chat_id: int, timezone: str
+    db: PatientStore, now: datetime, invite_id: int, user_id: int, chat_id: int, timezone: str
 ) -> InviteCheck:
     """Link the account after the patient agreed; re-checks everything, since buttons go stale."""
     if await db.patient_by_user(user_id) is not None:

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.clock import Clock
-from bot.db import Database, OutboxItem, Patient
+from bot.db import OutboxItem, OutboxStore, Patient, PatientStore, PrefsStore
 from bot.messages import Button as Button  # re-exported: handlers build messages from here
 from bot.messages import OutgoingMessage as OutgoingMessage
 from bot.priority import Priority
@@ -54,6 +54,15 @@ class Sender(Protocol):
         ...
 
 
+class DeliveryStore(OutboxStore, PatientStore, PrefsStore, Protocol):
+    """What delivery needs from storage: the outbox, who the patient is, and their quiet hours."""
+
+
+def can_receive(patient: Patient) -> bool:
+    """Only a patient who joined, has not stopped or blocked the bot, and has a chat can be messaged."""
+    return patient.status == "active" and patient.chat_id is not None
+
+
 Renderer = Callable[[OutboxItem, Patient], Awaitable[OutgoingMessage | None]]
 
 
@@ -82,7 +91,7 @@ class Dispatcher:
     """
 
     def __init__(
-        self, db: Database, clock: Clock, sender: Sender, default_timezone: str, concurrency: int = 16
+        self, db: DeliveryStore, clock: Clock, sender: Sender, default_timezone: str, concurrency: int = 16
     ) -> None:
         self._db = db
         self._clock = clock
@@ -207,7 +216,7 @@ class Dispatcher:
         now = self._clock.now()
         patient = await self._db.patient(item.patient_id)
         renderer = self._renderers.get(item.kind)
-        if patient is None or not patient.can_receive or patient.chat_id is None:
+        if patient is None or not can_receive(patient) or patient.chat_id is None:
             await self._db.cancel_outbox(item.id, "patient cannot receive")
             report.cancelled += 1
             return

@@ -18,17 +18,10 @@ from bot import callbacks
 from bot.content.reminders import ReminderContent
 from bot.db import Prefs
 from bot.kinds import Kind
+from bot.localtime import clock_time as clock_time  # re-exported: handlers format times from here
+from bot.localtime import window_text as window_text
 from bot.messages import Button, OutgoingMessage
-
-
-def clock_time(value: time) -> str:
-    """9:00 AM style, as patients in the US read times."""
-    hour = value.hour % 12 or 12
-    return f"{hour}:{value.minute:02d} {'AM' if value.hour < 12 else 'PM'}"
-
-
-def window_text(start: time, end: time) -> str:
-    return f"{clock_time(start)}–{clock_time(end)}"
+from bot.reminders import is_paused, zone_of
 
 
 def window_code(start: time, end: time) -> str:
@@ -73,8 +66,8 @@ class SettingsScreens:
             self._t("on_daily", time=clock_time(prefs.exercise_time)) if prefs.exercise_on else self._t("off")
         )
         paused = (
-            self._t("paused_until", until=prefs.paused_until.astimezone(prefs.zone).strftime("%a %b %d"))
-            if prefs.paused_until is not None and prefs.is_paused(now)
+            self._t("paused_until", until=prefs.paused_until.astimezone(zone_of(prefs)).strftime("%a %b %d"))
+            if prefs.paused_until is not None and is_paused(prefs, now)
             else self._t("not_paused")
         )
         text = self._r.templates["settings.overview"].format_map(
@@ -108,7 +101,7 @@ class SettingsScreens:
             ),
             (
                 b(self._t("button_resume"), callbacks.SETTINGS.data("resume"))
-                if prefs.is_paused(now)
+                if is_paused(prefs, now)
                 else b(self._t("button_pause"), callbacks.SETTINGS.data("pause")),
             ),
         ]

@@ -5,15 +5,16 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.aftercare import area_labels
 from bot.clock import from_db
 from bot.content import Content
-from bot.db import Database, Patient, Prefs
+from bot.db import Patient, Prefs, PrefsStore, PrivacyStore
 from bot.patient_settings import SettingsScreens, clock_time, window_text
 from bot.reminder_kinds import REMINDERS
+from bot.reminders import zone_of
 from bot.services import ClinicContext
 
 MESSAGE_LIMIT = 4000
@@ -194,11 +195,15 @@ class MyDataReport:
         return blocks
 
 
-async def my_data(db: Database, content: Content, patient: Patient, default_timezone: str) -> list[str]:
+class MyDataStore(PrefsStore, PrivacyStore, Protocol):
+    """What /mydata reads: the patient's settings and everything stored about them."""
+
+
+async def my_data(db: MyDataStore, content: Content, patient: Patient, default_timezone: str) -> list[str]:
     """The /mydata report, split into messages that each fit Telegram's limit."""
     prefs = await db.prefs(patient.id, default_timezone)
     export = Export.from_rows(await db.patient_export(patient.id))
-    return pack(MyDataReport(content, prefs.zone).blocks(patient, prefs, export), MESSAGE_LIMIT)
+    return pack(MyDataReport(content, zone_of(prefs)).blocks(patient, prefs, export), MESSAGE_LIMIT)
 
 
 def pack(blocks: list[str], limit: int) -> list[str]:

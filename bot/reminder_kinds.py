@@ -13,19 +13,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot import callbacks
 from bot.content.reminders import ReminderContent
 from bot.db import OutboxItem, Prefs
 from bot.kinds import Kind
-from bot.localtime import at_local, slots_between
+from bot.localtime import at_local, clock_time, slots_between, window_text
 from bot.messages import Button, OutgoingMessage
-from bot.patient_settings import clock_time, window_text
 
 # One reminder a planner wants on a given day: its idempotency key, its payload and when it is due.
 Slot = tuple[str, dict[str, Any], datetime]
-# Plans one local day of a kind for a patient whose switch is on: (content, patient, prefs, day).
-DayPlanner = Callable[[ReminderContent, int, Prefs, date], list[Slot]]
+# Plans one local day of a kind for a patient whose switch is on: (content, patient, prefs, day, zone).
+DayPlanner = Callable[[ReminderContent, int, Prefs, date, ZoneInfo], list[Slot]]
 # Renders a queued reminder at send time: (content, clinic fields, outbox row).
 ReminderRenderer = Callable[[ReminderContent, dict[str, str], OutboxItem], OutgoingMessage]
 
@@ -68,7 +68,9 @@ def _buttons(
     )
 
 
-def plan_posture_day(content: ReminderContent, patient_id: int, prefs: Prefs, day: date) -> list[Slot]:
+def plan_posture_day(
+    content: ReminderContent, patient_id: int, prefs: Prefs, day: date, zone: ZoneInfo
+) -> list[Slot]:
     """A posture break every N minutes of the working day, on weekdays; the tips take turns."""
     if day.weekday() >= 5:
         return []
@@ -77,7 +79,7 @@ def plan_posture_day(content: ReminderContent, patient_id: int, prefs: Prefs, da
         (
             f"posture:{patient_id}:{day.isoformat()}:{index}",
             {"tip": (day.toordinal() * len(slots) + index) % len(content.posture_tips)},
-            at_local(day, slot, prefs.zone),
+            at_local(day, slot, zone),
         )
         for index, slot in enumerate(slots)
     ]
@@ -91,13 +93,15 @@ def render_posture(content: ReminderContent, clinic: dict[str, str], item: Outbo
     return OutgoingMessage(text, _buttons(content, clinic, item, "posture", ("done", "snooze")))
 
 
-def plan_exercise_day(content: ReminderContent, patient_id: int, prefs: Prefs, day: date) -> list[Slot]:
+def plan_exercise_day(
+    content: ReminderContent, patient_id: int, prefs: Prefs, day: date, zone: ZoneInfo
+) -> list[Slot]:
     """One routine a day at the patient's chosen time; the routines take turns."""
     return [
         (
             f"exercise:{patient_id}:{day.isoformat()}",
             {"routine": day.toordinal() % len(content.exercise_routines)},
-            at_local(day, prefs.exercise_time, prefs.zone),
+            at_local(day, prefs.exercise_time, zone),
         )
     ]
 

@@ -12,12 +12,13 @@ from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from functools import partial
+from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.clock import Clock
 from bot.config import Settings
 from bot.content.reminders import ReminderContent
-from bot.db import Database, OutboxItem, PlannedChunk, PlannedSend, Prefs
+from bot.db import OutboxItem, OutboxStore, PlannedChunk, PlannedSend, PlanningStore, Prefs, SessionStore
 from bot.kinds import Kind
 from bot.localtime import at_local, local_date, quiet_until
 from bot.reminder_kinds import REMINDER_KINDS, REMINDERS, ReminderKind
@@ -31,6 +32,34 @@ DUE_SOON = timedelta(hours=2)
 PLAN_CHUNK = 50
 
 log = logging.getLogger(__name__)
+
+
+class CheckinStore(SessionStore, OutboxStore, Protocol):
+    """What answering a check-in needs from storage."""
+
+
+class PlanStore(OutboxStore, PlanningStore, Protocol):
+    """What planning reminders needs from storage."""
+
+
+def zone_of(prefs: Prefs) -> ZoneInfo:
+    """The patient's own time zone: every time in their settings is a wall-clock time there."""
+    return ZoneInfo(prefs.timezone)
+
+
+def is_paused(prefs: Prefs, moment: datetime) -> bool:
+    """Whether the patient has paused their reminders at ``moment``."""
+    return prefs.paused_until is not None and moment < prefs.paused_until
+
+
+def was_sent(item: OutboxItem) -> bool:
+    """Delivered to the patient: only then can a button under it be real."""
+    return item.status == "sent"
+
+
+def wants_reminders(prefs: Prefs, kinds: tuple[ReminderKind, ...] = REMINDERS) -> bool:
+    """Whether any reminder is switched on: the rule the storage's planning queries apply in SQL."""
+    return any(kind.is_on(prefs) for kind in kinds)
 
 
 DEFAULT_GRACE = timedelta(hours=1)
@@ -76,7 +105,7 @@ def plan_checkin(
     It stays useful until the next step would be due (the 24-hour one until the 48-hour mark).
     """
     nominal = session_at + timedelta(hours=content.step_hours[step])
-    due = quiet_until(nominal, prefs.zone, prefs.quiet_start, prefs.quiet_end) or nominal
+    due = quiet_until(nominal, zone_of(prefs), prefs.quiet_start, prefs.quiet_end) or nominal
     expires = nominal + timedelta(hours=content.useful_for_hours)
     return PlannedSend(
         CHECKIN,
@@ -98,7 +127,7 @@ def plan_reminders(
 ) -> list[PlannedSend]:
     """The reminders ``grace`` declares, for today and the next ``days - 1`` local days, not yet due
     (and, given ``before``, only those due before it)."""
-    zone = prefs.zone
+    zone = zone_of(prefs)
     today = local_date(now, zone)
     planned: list[PlannedSend] = []
     kinds = [kind for kind in grace.kinds if kind.is_on(prefs)]
@@ -107,8 +136,8 @@ def plan_reminders(
         if before is not None and at_local(day, time.min, zone) >= before:
             break
         for kind in kinds:
-            for key, payload, due in kind.plan_day(content, patient_id, prefs, day):
-                if due <= now or prefs.is_paused(due) or (before is not None and due >= before):
+            for key, payload, due in kind.plan_day(content, patient_id, prefs, day, zone):
+                if due <= now or is_paused(prefs, due) or (before is not None and due >= before):
                     continue
                 if quiet_until(due, zone, prefs.quiet_start, prefs.quiet_end) is not None:
                     continue
@@ -132,11 +161,11 @@ def gate(item: OutboxItem, prefs: Prefs, now: datetime) -> Decision:
     """The last check before a message goes out; catch-up never sends in quiet hours."""
     if item.expires_at is not None and now > item.expires_at:
         return Decision(False, drop_reason="too late")
-    if item.kind in REMINDER_KINDS and prefs.is_paused(now):
+    if item.kind in REMINDER_KINDS and is_paused(prefs, now):
         return Decision(False, drop_reason="paused")
     if item.kind == Kind.AFTERCARE and now - item.due_at < FRESH_AFTERCARE:
         return SEND
-    morning = quiet_until(now, prefs.zone, prefs.quiet_start, prefs.quiet_end)
+    morning = quiet_until(now, zone_of(prefs), prefs.quiet_start, prefs.quiet_end)
     if morning is None:
         return SEND
     if item.expires_at is not None and morning > item.expires_at:
@@ -165,7 +194,7 @@ class CheckinResult:
 
 
 async def answer_checkin(
-    db: Database,
+    db: CheckinStore,
     content: ReminderContent,
     now: datetime,
     patient_id: int,
@@ -174,7 +203,7 @@ async def answer_checkin(
     prefs: Prefs,
 ) -> CheckinResult:
     """Record a check-in answer from its button and decide what follows, per reminders.toml."""
-    if item is None or item.kind != CHECKIN or item.patient_id != patient_id or not item.was_sent:
+    if item is None or item.kind != CHECKIN or item.patient_id != patient_id or not was_sent(item):
         return CheckinResult("invalid")
     step_name = str(item.payload.get("step", ""))
     step = content.steps.get(step_name)
@@ -207,12 +236,12 @@ async def answer_checkin(
 
 
 async def plan_patient(
-    db: Database, content: ReminderContent, now: datetime, patient_id: int, prefs: Prefs, grace: Grace
+    db: OutboxStore, content: ReminderContent, now: datetime, patient_id: int, prefs: Prefs, grace: Grace
 ) -> None:
     """Rebuild a patient's future reminders after their settings changed."""
     sends = plan_reminders(content, patient_id, prefs, now, grace)
     kinds = frozenset(kind.name for kind in grace.kinds)
-    await db.replan(now, patient_id, kinds, sends, planned_through(now, prefs.zone))
+    await db.replan(now, patient_id, kinds, sends, planned_through(now, zone_of(prefs)))
 
 
 def planned_through(now: datetime, zone: ZoneInfo) -> str:
@@ -221,7 +250,7 @@ def planned_through(now: datetime, zone: ZoneInfo) -> str:
 
 
 async def plan_in_chunks(
-    db: Database, content: ReminderContent, clock: Clock, grace: Grace, chunk_size: int = PLAN_CHUNK
+    db: PlanningStore, content: ReminderContent, clock: Clock, grace: Grace, chunk_size: int = PLAN_CHUNK
 ) -> AsyncGenerator[PlannedChunk, None]:
     """Plan today and tomorrow for every patient who wants reminders and isn't planned that far yet,
     ``chunk_size`` patients at a time; yields after each chunk, which is its own transaction.

@@ -7,25 +7,34 @@ send time, so a content fix reaches messages that are already queued.
 from __future__ import annotations
 
 from functools import partial
+from typing import Protocol
 
 from bot import callbacks
 from bot.aftercare import AFTERCARE_KIND, compose_aftercare, compose_more_tips
 from bot.clock import Clock
 from bot.content import Content
 from bot.content.reminders import ReminderContent
-from bot.db import Database, OutboxItem, Patient
+from bot.db import BroadcastStore, OutboxItem, OutboxKinds, Patient, SessionStore
 from bot.kinds import Kind
 from bot.outbox import Button, Dispatcher, OutgoingMessage
-from bot.reminder_kinds import REMINDERS, ReminderKind
+from bot.reminder_kinds import REMINDER_KINDS, REMINDERS, ReminderKind
 from bot.reminders import CHECKIN, elapsed_key
 
 BROADCAST = Kind.BROADCAST
+# The kinds the storage must tell apart (it receives them here, never writes them into its SQL).
+OUTBOX_KINDS = OutboxKinds(
+    checkin=CHECKIN, reminders=REMINDER_KINDS, broadcast=BROADCAST, aftercare=AFTERCARE_KIND
+)
+
+
+class RenderStore(SessionStore, BroadcastStore, Protocol):
+    """What rendering needs from storage: the session a message is about, a broadcast's text."""
 
 
 class Renderers:
     def __init__(
         self,
-        db: Database,
+        db: RenderStore,
         content: Content,
         reminders: ReminderContent,
         clock: Clock,

@@ -19,9 +19,9 @@ from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.content.reminders import ReminderContent
-from bot.db import Database, Prefs
+from bot.db import Prefs
 from bot.outbox import DeliveryReport, Dispatcher
-from bot.reminders import PLAN_CHUNK, Grace, plan_in_chunks, plan_patient
+from bot.reminders import PLAN_CHUNK, Grace, PlanStore, plan_in_chunks, plan_patient
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 class Scheduler:
     def __init__(
         self,
-        db: Database,
+        db: PlanStore,
         dispatcher: Dispatcher,
         reminders: ReminderContent,
         clock: Clock,

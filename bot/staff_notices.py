@@ -24,7 +24,7 @@ from enum import StrEnum
 from bot.alert_desk import AlertDesk, AlertPoster
 from bot.clock import Clock
 from bot.content import Texts
-from bot.db import Database
+from bot.db import PatientStore
 from bot.outbox import OutgoingMessage, RetryLater, SendFailed
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ class ChatNotices:
 class StaffNotices:
     def __init__(
         self,
-        db: Database,
+        db: PatientStore,
         clock: Clock,
         texts: Texts,
         desk: AlertDesk,

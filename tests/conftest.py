@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import ADMIN_ID, STAFF_ID, Bot, FakeClock, make_settings, running_bot
+from tests.support.harness import ADMIN_ID, STAFF_ID, Bot, FakeClock, make_settings, running_bot
 
 
 @pytest.fixture

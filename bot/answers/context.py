@@ -138,6 +138,8 @@ def _settled_before(c: Clauses, negated: list[bool], i: int, vocab: Vocabulary) 
     if last and c.tokens[i] in vocab.settled_at_end:
         return True
     before = c.tokens[i - 1] if i > 0 else ""
+    if before in vocab.medicine_words and c.tokens[i] in vocab.medicine_now:
+        return True  # "off blood thinners NOW": the medicine's state today, not the problem back
     return i > 0 and (negated[i - 1] or before in vocab.denial_after or before in vocab.settled_before)
 
 
@@ -156,6 +158,8 @@ def history(c: Clauses, negated: list[bool], vocab: Vocabulary) -> list[bool] | 
     past = dated - present
     if not past:
         return None
+    if any(c.clause[i] in present - dated for i, t in enumerate(c.tokens) if t in vocab.history_referents):
+        return None  # "I had migraines years ago. Now I've had ONE for 2 days": the old words tell what it is
     return [c.clause[i] in past for i in range(n)]
 
 

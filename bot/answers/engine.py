@@ -93,13 +93,16 @@ class AnswerEngine:
         red_flag = self._triage.first_red_flag(msg)
         if red_flag is not None:
             rule, evidence = red_flag
-            reply = self._replies.red_flag(rule, self._person(msg))
+            # a rule with its own reply is always about someone else ("my son told me he ..."): the
+            # writer's "I" and "me" do not make it about them
+            reply = self._replies.red_flag(rule, self._person(msg, about_other=bool(rule.reply_lines)))
             return Answer("red_flag", rule.urgency, reply, rule.id, rule.category, evidence=evidence)
         return self._routine(msg)
 
-    def _person(self, msg: Message) -> str | None:
+    def _person(self, msg: Message, *, about_other: bool = False) -> str | None:
         """Who the message is about when not the writer: "he", "she" or "they" ("my dad's face is
-        drooping"); None when no one else is named, or the writer speaks of themselves as often."""
+        drooping"); None when no one else is named, or the writer speaks of themselves as often
+        (unless the rule already says the message is about someone else)."""
         v = self._c.vocab
         he = sum(1 for t in msg.tokens if t in v.subject_he)
         she = sum(1 for t in msg.tokens if t in v.subject_she)
@@ -113,7 +116,7 @@ class AnswerEngine:
         first = sum(1 for t in tokens if t in v.first_person) + sum(
             1 for i, t in enumerate(tokens[:-1]) if t in v.first_possessive and tokens[i + 1] not in others
         )
-        if not named or he + she + they <= first:
+        if not named or (he + she + they <= first and not about_other):
             return None
         if he != she:
             return "he" if he > she else "she"

@@ -81,9 +81,11 @@ class Replies:
             "why": rule.why.format_map(self.values),
             "call_911_if": rule.call_911_if.format_map(self.values),
         }
-        if person is None or rule.reply_lines:
-            return self.render(self.red_flag_lines(rule), extra)
         lang, c = self._c.language, self._c
+        if rule.reply_lines:  # a rule's own reply names the person by {they}, {them}... ("they" if unsure)
+            return self.render(rule.reply_lines, {**extra, **lang.pronouns[person or "they"]})
+        if person is None:
+            return self.render(self.red_flag_lines(rule), extra)
         extra = {key: lang.third_person(text, person) for key, text in extra.items()}
         extra.update(lang.pronouns[person])
         lines = c.emergency_other_lines if rule.urgency == "emergency" else c.urgent_other_lines
@@ -120,8 +122,8 @@ class Replies:
     def validate(self) -> None:
         """Render every reply once with sample values: limits and line counts are checked at start-up."""
         for rule in self._c.rules:  # each rule's own reasons fill in
-            self.render(self.red_flag_lines(rule), {"why": rule.why, "call_911_if": rule.call_911_if})
-        sample = {"ago": self.ago(30), "why": "x", "call_911_if": "y"}
+            self.red_flag(rule)
+        sample = {"ago": self.ago(30), "why": "x", "call_911_if": "y", **self._c.language.pronouns["they"]}
         for person in self._c.language.pronouns:
             for rule in self._c.rules:
                 self._check(f"rule {rule.id} ({person})", self.red_flag(rule, person))

@@ -162,6 +162,18 @@ class Router:
             return SORENESS, SORENESS
         return None
 
+    def _passed_hint(self, msg: Message, found: RulePick) -> Pick | None:
+        """Only one topic is hinted at, strongly, by something that has passed ("I was dizzy right after
+        but it's gone now", "my fingers tingled for a few minutes, all normal now"): the message is about
+        that topic, a question about what happened, not whatever its other words suggest to the
+        classifier."""
+        hint = self._c.weights.strong_inactive
+        if found.live or found.score < hint or found.name in (NO_TOPIC, SMALLTALK):
+            return None  # "no rash, no hives, the oil smells lovely" is not about what it denies
+        if any(score for name, (score, _) in found.scores.items() if name != found.name):
+            return None  # another topic is hinted at too: the classifier weighs them
+        return found.name, "passed"
+
     def _unsure(self, msg: Message, found: RulePick) -> Pick | None:
         """No topic rule fired, or only weak cues: the classifier's topic when it is likely enough."""
         if found.score != 0 and found.live:
@@ -188,6 +200,7 @@ POLICIES: Final[Mapping[str, Policy]] = {
     "good_news_while_sore": Router._good_news_while_sore,
     "tie": Router._tie,
     "scores_after_visit": Router._scores_after_visit,
+    "passed_hint": Router._passed_hint,
     "unsure": Router._unsure,
     "sore_after_visit": Router._sore_after_visit,
 }

@@ -7,7 +7,7 @@ from typing import Any, Final
 
 from bot.answers.patterns import PatternCompiler
 from bot.answers.schema import Rule
-from bot.answers.templates import COMMON_FIELDS, RED_FLAG_FIELDS, check_reply
+from bot.answers.templates import COMMON_FIELDS, PERSON_FIELDS, RED_FLAG_FIELDS, check_reply
 from bot.answers.triage import REQUIREMENTS
 from bot.content import ContentError, placeholders, require_str, require_texts
 
@@ -116,7 +116,7 @@ class _RuleLoader:
             return ()
         lines = require_texts(self.raw, "reply", self.where)
         for text in lines:
-            check_reply(text, RED_FLAG_FIELDS, f"{self.where} reply")
+            check_reply(text, RED_FLAG_FIELDS | PERSON_FIELDS, f"{self.where} reply")
         return lines
 
     def rule(self, default_call_911_if: str) -> Rule:

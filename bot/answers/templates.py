@@ -25,7 +25,7 @@ COMMON_FIELDS: Final = frozenset(
 SESSION_FIELDS: Final = COMMON_FIELDS | {"ago"}
 RED_FLAG_FIELDS: Final = COMMON_FIELDS | {"why", "call_911_if"}
 # The person a message is about, when not the writer: {they} {them} {their}.
-PERSON_FIELDS: Final = frozenset({"they", "them", "their"})
+PERSON_FIELDS: Final = frozenset({"they", "them", "their", "themselves"})
 _ALLOWED_TAG: Final = re.compile(r"</?[bi]>")
 _ANY_TAG: Final = re.compile(r"<[^>]*>")
 

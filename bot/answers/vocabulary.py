@@ -54,6 +54,9 @@ class Vocabulary:
     denial_after: frozenset[str]
     settled_before: frozenset[str]
     settled_at_end: frozenset[str]
+    medicine_words: frozenset[str]
+    medicine_now: frozenset[str]
+    history_referents: frozenset[str]
     subject_he: frozenset[str]
     subject_she: frozenset[str]
     subject_they: frozenset[str]
@@ -129,6 +132,9 @@ _WORD_SET_KEYS = (
     "denial_after",
     "settled_before",
     "settled_at_end",
+    "medicine_words",
+    "medicine_now",
+    "history_referents",
     "subject_he",
     "subject_she",
     "subject_they",

@@ -30,6 +30,7 @@ from bot.handlers.staff import command_text, deliver_invite, patient_number, rec
 from bot.outbox import Button, OutgoingMessage
 from bot.patient_settings import SettingsScreens, clock_time, window_text
 from bot.priority import Priority
+from bot.reminders import zone_of
 from bot.services import ClinicContext, Services
 
 log = logging.getLogger(__name__)
@@ -170,7 +171,7 @@ async def patient_card(services: Services, patient: Patient, *, admin: bool) -> 
         timezone=view.zone_label(prefs.timezone),
         quiet=window_text(prefs.quiet_start, prefs.quiet_end),
         done=await db.done_count(patient.id, services.clock.now() - timedelta(days=7)),
-        markup=await card_sections(services, patient, prefs.zone),
+        markup=await card_sections(services, patient, zone_of(prefs)),
     )
     return OutgoingMessage(text, card_buttons(services, patient.id, admin=admin))
 

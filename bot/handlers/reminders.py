@@ -18,7 +18,7 @@ from bot.handlers.pending import Pending
 from bot.kinds import Kind
 from bot.patient_settings import SettingsScreens, parse_button, valid_zone
 from bot.reminder_kinds import REMINDER_KINDS
-from bot.reminders import CHECKIN, answer_checkin
+from bot.reminders import CHECKIN, answer_checkin, was_sent
 from bot.services import ClinicContext
 
 log = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ async def pressed_item(
         or item is None
         or item.patient_id != patient.id
         or item.kind not in kinds
-        or not item.was_sent
+        or not was_sent(item)
     ):
         key = "reminder_replies.stale" if callback is callbacks.REMINDER else "checkin_replies.closed"
         await toast(update, rtext(context, key))

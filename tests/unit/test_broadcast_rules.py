@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from bot.broadcasts import MAX_TEXT, check_text, parse_when, when_choices
 from bot.content import load_content
 from bot.localtime import at_local
-from tests.unit.support import LONDON, LOS_ANGELES, SYDNEY, ZONE_IDS, ZONES, local, utc
+from tests.support.zones import LONDON, LOS_ANGELES, SYDNEY, ZONE_IDS, ZONES, local, utc
 
 zones = pytest.mark.parametrize("zone", ZONES, ids=ZONE_IDS)
 

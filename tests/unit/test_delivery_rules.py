@@ -14,7 +14,7 @@ from bot.flood import FloodGuard, Verdict
 from bot.outbox import FIRST_BACKOFF, MAX_ATTEMPTS, MAX_BACKOFF, backoff
 from bot.priority import Priority
 from bot.ratelimit import retry_seconds
-from tests.harness import FakeClock
+from tests.support.harness import FakeClock
 
 # --- retrying a failed send --------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.localtime import hhmm, local_date, outside_quiet_hours, parse_hhmm, quiet_until
-from tests.unit.support import LONDON, LOS_ANGELES, SYDNEY, ZONE_IDS, ZONES, local, utc
+from tests.support.zones import LONDON, LOS_ANGELES, SYDNEY, ZONE_IDS, ZONES, local, utc
 
 zones = pytest.mark.parametrize("zone", ZONES, ids=ZONE_IDS)
 NIGHT = (time(21), time(8))

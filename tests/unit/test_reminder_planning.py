@@ -31,7 +31,7 @@ from bot.reminders import (
     planned_through,
 )
 from bot.renderers import BROADCAST
-from tests.unit.support import LONDON, LOS_ANGELES, SYDNEY, ZONE_IDS, ZONES, local, utc
+from tests.support.zones import LONDON, LOS_ANGELES, SYDNEY, ZONE_IDS, ZONES, local, utc
 
 POSTURE, EXERCISE = Kind.POSTURE, Kind.EXERCISE
 

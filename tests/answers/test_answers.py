@@ -1,0 +1,1370 @@
+"""Unit tests of the answer engine: red flags, negation, typos, timing, replies, content checks."""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+import pytest
+
+from bot.answers import (
+    MAX_REPLY_CHARS,
+    MAX_REPLY_LINES,
+    MIN_REPLY_LINES,
+    ROUTINE_TOPICS,
+    Answer,
+    AnswerEngine,
+    answer,
+    packaged_topic_model,
+)
+from bot.answers.topic_model import TopicModel
+from bot.content import ClinicProfile, ContentError, load_clinic, read_toml
+
+CLINIC = ClinicProfile(
+    name="Test & Spine Clinic",
+    address="1 Main St <Suite 2>",
+    phone="(555) 010-0000",
+    booking_url="",
+    hours=(),
+    services=("massage",),
+)
+
+
+@pytest.fixture(scope="module")
+def engine() -> AnswerEngine:
+    return AnswerEngine.load(CLINIC)
+
+
+def ask(engine: AnswerEngine, text: str, hours: float | None = None) -> Answer:
+    return engine.answer(text, hours)
+
+
+def lines_of(reply: str) -> list[str]:
+    return [line for line in reply.split("\n") if line.strip()]
+
+
+HOME_REMEDY_WORDS = ("ice", "heat", "warm pack", "stretch", "water", "rest,", "walk", "ibuprofen", "bath")
+DOSE = re.compile(r"\d+\s*(mg|ml|milligram|tablet|tab|pill|capsule)s?\b|\btake\s+\d", re.IGNORECASE)
+
+
+# ---------------------------------------------------------------------------------------------- red flags
+
+EMERGENCY_CASES = {
+    "emergency.stroke_signs": [
+        "face drooping and slurred speech",
+        "one side of my face went numb",
+        "my words are coming out jumbled",
+        "seeing double since this morning",
+        "dizzy and can't walk straight",
+        "room spinning and double vision",
+        "worst headache of my life",
+        "sudden severe headache out of nowhere",
+        "my left arm and leg are weak",
+        "the left side of my smile doesn't work",
+        "my right arm and leg just went super heavy out of nowhere",
+        "my mouth is go to one side when i talk and my hand left is no power",
+        "he doesn't know what day it is",
+        "everything went double, two of everything",
+        "walking like I'm drunk and veering to the right",
+    ],
+    "emergency.sudden_confusion": [
+        "since he came home he is confused",
+        "I suddenly feel confused and disoriented",
+    ],
+    "emergency.neck_artery_warning": [
+        "sharp pain on one side of my neck unlike anything before",
+        "severe headache after my neck adjustment",
+    ],
+    "emergency.neck_artery_one_sided_with_headache": [
+        "right side of my neck 9/10, nothing like my usual, headache on the same side, had my neck adjusted"
+        " 3 days ago",
+    ],
+    "emergency.chest_pain": [
+        "chest pain",
+        "chest hurts rly bad",
+        "pressure in my chest",
+        "my chest feels tight",
+        "I feel pressure in middle of chest like somebody sitting on me",
+        "crushing feeling behind my breastbone",
+    ],
+    "emergency.leg_swelling_with_breathlessness": ["my calf is swollen and I'm short of breath"],
+    "emergency.breathing": [
+        "cant breath",
+        "having trouble breathing",
+        "short of breath",
+        "coughing up blood",
+        "I'm wheezing",
+        "struggling to get air in",
+    ],
+    "emergency.allergic_reaction": [
+        "my lips are swelling up",
+        "throat feels like it's closing",
+        "hives all over and my throat is itchy and tight",
+        "my lips are puffing up after the oil",
+    ],
+    "emergency.cauda_equina": [
+        "numb around my groin",
+        "i can't pee since the adjustment",
+        "both legs are weak",
+        "wet myself and didnt notice",
+        "i couldn't hold my pee and it just came out",
+        "I don't feel the urge to pee anymore",
+        "both my legs feel like jelly",
+    ],
+    "emergency.fainting": [
+        "I fainted after the massage",
+        "passed out in the shower",
+        "keeled over in the kitchen",
+    ],
+    "emergency.muscle_breakdown": ["my pee is cola colored and my muscles are so sore"],
+    "emergency.fever_with_stiff_neck": ["fever and a stiff neck", "temp 39.1 and my neck is stiff"],
+    "emergency.self_harm": [
+        "i want to kill myself",
+        "I want to die of embarrassment lol",
+        "thinking of ending my life",
+        "everyone would be better off without me",
+        "i've been thinking about ending things",
+    ],
+    "emergency.self_harm_other": [
+        "my teenage son just told me he wants to kill himself",
+        "my wife says she doesn't want to live",
+        "my friend is talking about ending it",
+        "my daughter has been self harming, what do I do",
+    ],
+    "emergency.extreme_weakness": [
+        "my muscles are extremely weak all over",
+        "can't lift my arms or legs, can barely hold my phone",
+        "everything feels like jelly, I can hardly stand",
+    ],
+}
+
+URGENT_CASES = {
+    "urgent.limb_numbness": [
+        "my hand went numb and is still numb",
+        "numbnes in my fingers",
+        "tingling down my arm",
+        "pins and needles in my foot",
+        "my right arm feels weak",
+        "my left foot is kind of floppy, it slaps the floor when i walk",
+        "I keep dropping my fork",
+    ],
+    "urgent.skin_reaction": ["hives on my back after the massage"],
+    "urgent.fever": ["i have a fever", "temp is 100.8", "running a fever of 38.5"],
+    "urgent.possible_clot": ["my calf is swollen and warm"],
+    "urgent.bruise_large_or_on_blood_thinners": [
+        "huge bruise spreading",
+        "bruise and I'm on warfarin",
+        "i take eliquis and have a bruise",
+    ],
+    "urgent.infection_signs": ["the spot is red, hot and swollen"],
+    "urgent.osteoporosis_new_pain": ["I have osteoporosis and a sharp new pain in my back"],
+    "urgent.possible_fracture_older_age": [
+        "I'm 81 and knocked my back on the sink, now there's a sharp new pain",
+        "my dad is 90, he slipped on the step and his hip suddenly hurts",
+    ],
+    "urgent.back_pain_warning_signs": [
+        "back pain worse at night",
+        "every time I sneeze I get a stabbing pain in my back",
+        "coughing sends a jolt down my spine",
+        "my back only aches at rest",
+    ],
+    "urgent.headache_or_dizziness_lasting": ["headache for 2 days", "dizzy for 3 days now"],
+    "urgent.pain_severe_or_worsening": ["the pain is severe", "headache getting worse", "pain is 9/10"],
+    "urgent.pain_score_rising": [
+        "my back pain was a 3 yesterday and it's a 6 today",
+        "pain went from 2 to 5 overnight",
+        "neck was a 4 after the session, now a 5 and climbing",
+    ],
+    "urgent.pain_score_not_easing": ["four days on and still a 5/10", "day 5 and the pain is still a 4"],
+    "urgent.no_improvement_after_days": [
+        "it's been 4 days and it feels the same as day one",
+        "five days later and I wouldn't say it has improved",
+    ],
+    "urgent.soreness_not_easing": ["still sore 4 days later", "been a week and my back still hurts"],
+    "urgent.near_fainting": ["I almost fainted in the car park"],
+    "urgent.feeling_unwell": ["feeling really unwell since my massage, hot and cold all evening"],
+    "urgent.not_clearly_improving": [
+        "4 days since the massage and my back is still sore, maybe slightly less? hard to tell"
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "text"), [(rule, text) for rule, texts in EMERGENCY_CASES.items() for text in texts]
+)
+def test_each_emergency_category_fires(engine: AnswerEngine, rule_id: str, text: str) -> None:
+    result = ask(engine, text)
+    assert (result.urgency, result.topic) == ("emergency", "red_flag"), text
+    assert result.rule == rule_id, (text, result.rule, result.evidence)
+    assert result.category
+    assert result.evidence
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "text"), [(rule, text) for rule, texts in URGENT_CASES.items() for text in texts]
+)
+def test_each_urgent_category_fires(engine: AnswerEngine, rule_id: str, text: str) -> None:
+    result = ask(engine, text)
+    assert (result.urgency, result.topic) == ("urgent", "red_flag"), text
+    assert result.rule == rule_id, (text, result.rule, result.evidence)
+    assert result.category
+
+
+def test_every_rule_has_a_test_case(engine: AnswerEngine) -> None:
+    covered = set(EMERGENCY_CASES) | set(URGENT_CASES) | {"urgent.soreness_not_improving"}
+    covered |= {"urgent.vision_change", "urgent.possible_new_injury", "urgent.dark_urine"}
+    assert set(engine.rule_ids) <= covered
+
+
+def test_emergency_reply_leads_with_911_and_gives_no_home_remedies(engine: AnswerEngine) -> None:
+    for rule, texts in EMERGENCY_CASES.items():
+        if rule in ("emergency.self_harm", "emergency.self_harm_other"):
+            continue
+        for text in texts:
+            reply = ask(engine, text).reply
+            assert lines_of(reply)[0].startswith("<b>Call 911 now.</b>"), text
+            lowered = reply.lower()
+            assert not any(word in lowered for word in HOME_REMEDY_WORDS), (text, reply)
+            assert engine.answer(text).reply == reply  # deterministic
+
+
+def test_self_harm_reply_leads_with_988_and_mentions_911(engine: AnswerEngine) -> None:
+    reply = ask(engine, "i dont want to live anymore").reply
+    first = lines_of(reply)[0]
+    assert "988" in first and "call or text" in first.lower()
+    assert "911" in reply
+    assert "Call 911 now" not in first
+
+
+def test_urgent_reply_has_clinic_phone_after_hours_route_and_911_line(engine: AnswerEngine) -> None:
+    for texts in URGENT_CASES.values():
+        for text in texts:
+            reply = ask(engine, text).reply
+            # about the writer, or (issue 11) about the relative the message names: "... about him."
+            assert re.match(
+                r"<b>Please call the clinic today at \(555\) 010-0000( about \w+)?\.</b>", reply
+            ), text
+            assert re.search(r"urgent care or call (your|his|her|their) doctor today", reply)
+            assert re.search(r"<b>Call 911( for \w+)?</b> if", reply)
+
+
+# ---------------------------------------------------------------------------------- negation and resolution
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no numbness, just sore",
+        "no numbness or tingling, just achy",
+        "the tingling I had is gone",
+        "not dizzy anymore",
+        "my arm was numb but now it's fine",
+        "numbness went away after an hour, still a bit sore",
+        "I don't have any numbness in my arm",
+        "chest isn't hurting, just my upper back is sore",
+        "no fever, can I use heat?",
+        "i'm not numb or tingling, just exhausted",
+        "no pain when I breathe, just a sore neck",
+        "small bruise, not on any blood thinners",
+    ],
+)
+def test_negated_or_resolved_symptoms_are_not_red_flags(engine: AnswerEngine, text: str) -> None:
+    result = ask(engine, text)
+    assert result.urgency == "routine", (text, result.rule, result.evidence)
+    assert result.topic != "red_flag"
+    assert result.category is None
+
+
+def test_symptom_that_came_back_is_a_red_flag(engine: AnswerEngine) -> None:
+    assert ask(engine, "the tingling went away but came back").urgency == "urgent"
+    assert ask(engine, "my arm went numb and is still numb").urgency == "urgent"
+
+
+def test_negation_ends_at_a_new_subject(engine: AnswerEngine) -> None:
+    assert ask(engine, "no fever and my arm is numb").rule == "urgent.limb_numbness"
+    assert ask(engine, "not dizzy, arm feels weak").rule == "urgent.limb_numbness"
+
+
+def test_stroke_signs_that_passed_still_need_911(engine: AnswerEngine) -> None:
+    result = ask(engine, "my face drooped for a few minutes but it's fine now")
+    assert result.urgency == "emergency"
+
+
+# ------------------------------------------------------------------------------------------------- overlaps
+
+
+@pytest.mark.parametrize(
+    ("text", "hours", "urgency", "topic"),
+    [
+        ("my neck is stiff", 20, "routine", "soreness"),
+        ("fever and a stiff neck", None, "emergency", "red_flag"),
+        ("a bit dizzy when I stood up", None, "routine", "fatigue"),
+        ("dizzy and can't walk straight", None, "emergency", "red_flag"),
+        ("headache", None, "routine", "headache"),
+        ("worst headache of my life", None, "emergency", "red_flag"),
+        ("headache for 2 days", None, "urgent", "red_flag"),
+        ("bruise", None, "routine", "bruising"),
+        ("huge bruise spreading", None, "urgent", "red_flag"),
+        ("this soreness is killing me", None, "routine", "soreness"),
+        ("dying to know when my next appointment is", None, "routine", "booking"),
+        ("I want to die of embarrassment lol", None, "emergency", "red_flag"),
+    ],
+)
+def test_overlapping_wordings(
+    engine: AnswerEngine, text: str, hours: float | None, urgency: str, topic: str
+) -> None:
+    result = ask(engine, text, hours)
+    assert (result.urgency, result.topic) == (urgency, topic), (text, result.rule, result.evidence)
+
+
+# ----------------------------------------------------------------------------------------- texting and typos
+
+
+@pytest.mark.parametrize(
+    ("text", "urgency", "topic"),
+    [
+        ("numbnes in my hand", "urgent", "red_flag"),
+        ("cant breath", "emergency", "red_flag"),
+        ("chest hurts rly bad", "emergency", "red_flag"),
+        ("can i workout tmrw", "routine", "movement"),
+        ("shud i use ice or heat", "routine", "heat_ice"),
+        ("hedache after my session", "routine", "headache"),
+        ("fevr 101 and stif neck", "emergency", "red_flag"),
+        ("tinglng in my fingrs", "urgent", "red_flag"),
+        ("Is It NORMAL to be SORE???", "routine", "soreness"),
+        ("my back is soar", "routine", "soreness"),
+    ],
+)
+def test_texting_style_and_typos(engine: AnswerEngine, text: str, urgency: str, topic: str) -> None:
+    result = ask(engine, text)
+    assert (result.urgency, result.topic) == (urgency, topic), (text, result.rule, result.evidence)
+
+
+# ---------------------------------------------------------------------------------------- session awareness
+
+
+@pytest.mark.parametrize(
+    ("hours", "urgency", "rule", "phrase"),
+    [
+        (0.5, "routine", "topic.soreness/early", "less than an hour ago"),
+        (1.2, "routine", "topic.soreness/early", "about an hour ago"),
+        (30, "routine", "topic.soreness/early", "about 30 hours ago"),
+        (50, "routine", "topic.soreness/mid", "about 2 days ago"),
+        (100, "urgent", "urgent.soreness_not_easing/None", None),
+        (24 * 8, "urgent", "urgent.soreness_not_easing/None", None),
+    ],
+)
+def test_soreness_depends_on_hours_since_session(
+    engine: AnswerEngine, hours: float, urgency: str, rule: str, phrase: str | None
+) -> None:
+    result = ask(engine, "my back is still sore", hours)
+    assert (result.urgency, f"{result.rule}/{result.variant}") == (urgency, rule)
+    if phrase:
+        assert f"Your session was {phrase}." in result.reply
+
+
+def test_session_30_hours_ago_reply_wording(engine: AnswerEngine) -> None:
+    reply = ask(engine, "is it normal to be sore", 30).reply
+    assert lines_of(reply)[0] == (
+        "Your session was about 30 hours ago. "
+        "Soreness like this is common and usually eases within 24-48 hours."
+    )
+
+
+def test_late_but_clearly_better_is_routine(engine: AnswerEngine) -> None:
+    result = ask(engine, "still a bit sore but way better", 90)
+    assert (result.urgency, result.rule, result.variant) == ("routine", "topic.soreness", "late_improving")
+    assert "about 4 days ago" in result.reply
+
+
+def test_stated_durations_without_session_time(engine: AnswerEngine) -> None:
+    assert ask(engine, "sore since yesterday").urgency == "routine"
+    assert ask(engine, "still sore 4 days later").rule == "urgent.soreness_not_easing"
+    assert ask(engine, "been a week and my back still hurts").rule == "urgent.soreness_not_easing"
+    assert ask(engine, "still sore 2 days later, normal?").urgency == "routine"
+    assert ask(engine, "massage was on monday and it's friday and i'm still sore").urgency == "urgent"
+
+
+def test_headache_lasting_depends_on_time(engine: AnswerEngine) -> None:
+    assert ask(engine, "I have a headache", 30).urgency == "routine"
+    assert ask(engine, "still have a headache", 30).rule == "urgent.headache_or_dizziness_lasting"
+    assert ask(engine, "still have a headache", 10).urgency == "routine"
+
+
+@pytest.mark.parametrize("topic_text", ["got a headache", "feeling tired", "small bruise on my arm"])
+def test_session_line_on_session_aware_topics(engine: AnswerEngine, topic_text: str) -> None:
+    reply = ask(engine, topic_text, 50).reply
+    assert lines_of(reply)[0] == "Your session was about 2 days ago."
+    assert "Your session" not in ask(engine, topic_text).reply
+
+
+def test_fever_threshold_from_content(engine: AnswerEngine) -> None:
+    assert ask(engine, "my temp is 100.4").rule == "urgent.fever"
+    assert ask(engine, "my temp is 99.1").urgency == "routine"
+    assert ask(engine, "temperature 38 C").rule == "urgent.fever"
+    assert ask(engine, "temperature 37.5").urgency == "routine"
+
+
+# ------------------------------------------------------------------------------------------ routine topics
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("is it normal to be sore", "soreness"),
+        ("should i drink more water after a massage", "hydration"),
+        ("can i go to the gym tomorrow", "movement"),
+        ("heat or ice for a sore neck?", "heat_ice"),
+        ("can I take ibuprofen for the soreness", "medication"),
+        ("is it normal to bruise after deep tissue?", "bruising"),
+        ("mild headache after the massage, normal?", "headache"),
+        ("really tired after my massage", "fatigue"),
+        ("how should my desk be set up", "posture"),
+        ("i need to reschedule my appointment", "booking"),
+        ("are you a real person?", "bot_help"),
+        ("thanks!", "smalltalk"),
+        ("do you take insurance", "out_of_scope"),
+        ("👍", "smalltalk"),
+    ],
+)
+def test_routine_topics(engine: AnswerEngine, text: str, topic: str) -> None:
+    result = ask(engine, text)
+    assert (result.urgency, result.topic, result.category) == ("routine", topic, None), result.rule
+    assert result.rule == f"topic.{topic}"
+
+
+def test_out_of_scope_is_honest_and_gives_the_clinic(engine: AnswerEngine) -> None:
+    reply = ask(engine, "can you help with my taxes").reply
+    assert "can't help with that here" in reply
+    assert "(555) 010-0000" in reply
+
+
+def test_medication_answers_never_dose(engine: AnswerEngine) -> None:
+    for text in (
+        "how much ibuprofen can i take",
+        "can i take 2 advil with my tylenol",
+        "can I take 800mg ibuprofen",
+        "what's the max dose of tylenol",
+    ):
+        result = ask(engine, text)
+        assert result.topic == "medication", text
+        assert not DOSE.search(result.reply), result.reply
+        assert "pharmacist" in result.reply
+
+
+def test_medication_on_blood_thinners_goes_to_pharmacist_or_doctor(engine: AnswerEngine) -> None:
+    result = ask(engine, "I'm on eliquis, can i take advil for the soreness?")
+    assert (result.topic, result.rule, result.variant) == ("medication", "topic.medication", "blood_thinner")
+    assert "pharmacist or doctor" in result.reply
+
+
+def test_hydration_never_claims_water_flushes_toxins(engine: AnswerEngine) -> None:
+    reply = ask(engine, "do I need to drink water to flush out the toxins?").reply.lower()
+    reply = reply.replace("nothing needs flushing out", "")  # the shared fluid line says so
+    assert "toxin" not in reply and "flush" not in reply
+    assert "myth" in reply
+
+
+def test_never_diagnoses_and_health_answers_end_with_escalation(engine: AnswerEngine) -> None:
+    texts = ["sore neck", "headache", "bruise", "tired", "ice or heat?", "water?", "stretches?", "desk setup"]
+    for text in texts:
+        result = ask(engine, text, 20)
+        lowered = result.reply.lower()
+        assert "you have " not in lowered and "it's just" not in lowered and "it is just" not in lowered
+        assert "automated assistant, not a clinician" in result.reply
+        assert re.search(r"call (us|911)", lines_of(result.reply)[-1].lower()), text
+
+
+def test_every_reply_is_short_html_with_allowed_tags_only(engine: AnswerEngine) -> None:
+    texts = [text for texts in (*EMERGENCY_CASES.values(), *URGENT_CASES.values()) for text in texts]
+    texts += ["hi", "", "sore", "water", "book", "bot?", "insurance", "gym", "ibuprofen", "posture", "tired"]
+    for text in texts:
+        reply = ask(engine, text, 20).reply
+        assert len(reply) <= MAX_REPLY_CHARS
+        assert MIN_REPLY_LINES <= len(lines_of(reply)) <= MAX_REPLY_LINES, (text, reply)
+        assert not re.sub(r"</?[bi]>", "", reply).count("<"), reply
+        assert "&amp;" not in reply or "&amp;amp;" not in reply
+
+
+def test_clinic_profile_values_are_escaped(engine: AnswerEngine) -> None:
+    reply = ask(engine, "where are you located").reply
+    assert "1 Main St &lt;Suite 2&gt;" in reply
+    assert "Test &amp; Spine Clinic" in ask(engine, "hi").reply
+
+
+def test_patient_text_is_never_echoed(engine: AnswerEngine) -> None:
+    marker = "<script>zqxj</script>"
+    for text in (f"{marker} is it normal to be sore", f"chest pain {marker}", f"{marker}"):
+        reply = ask(engine, text).reply
+        assert "zqxj" not in reply and "<script>" not in reply
+
+
+# ------------------------------------------------------------------------------------------- robustness
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   \n\t ",
+        "a" * 10_000,
+        "sore " * 2_000,
+        "😀🙏🔥" * 50,
+        "\x00\x01\x02 chest\x07 pain \x1b[31m",
+        "ألم في الرقبة بعد الجلسة",
+        "שלום, כואב לי הגב",
+        "\u202eniap tsehc\u202c",
+        "🙂 no numbness 🙂 just sore 🙂",
+        "1/0 NaN inf -1 " * 10,
+        "..., ;;; !!! ???",
+    ],
+)
+def test_never_raises_on_weird_input(engine: AnswerEngine, text: str) -> None:
+    result = ask(engine, text, 20)
+    assert result.urgency in ("emergency", "urgent", "routine")
+    assert (result.topic == "red_flag") == (result.urgency != "routine")
+    assert result.topic in ROUTINE_TOPICS or result.topic == "red_flag"
+    assert 0 < len(result.reply) <= MAX_REPLY_CHARS
+
+
+@pytest.mark.parametrize("hours", [None, -5, float("nan"), float("inf"), 0, 1e9])
+def test_odd_hours_are_safe(engine: AnswerEngine, hours: float | None) -> None:
+    result = engine.answer("is it normal to be sore", hours)
+    assert result.topic in ("soreness", "red_flag")
+
+
+def test_empty_message_gets_a_friendly_prompt(engine: AnswerEngine) -> None:
+    result = ask(engine, "  ")
+    assert (result.urgency, result.topic, result.rule) == ("routine", "bot_help", "input.empty")
+    assert 3 <= len(lines_of(result.reply)) <= 6
+
+
+def test_red_flag_in_a_very_long_message_is_found(engine: AnswerEngine) -> None:
+    text = "my session was great and I feel relaxed. " * 200 + "but now I have chest pain"
+    assert ask(engine, text).urgency == "emergency"
+
+
+def test_module_level_answer_uses_the_packaged_content() -> None:
+    result = answer("is it normal to be sore", 20)
+    assert result.topic == "soreness"
+    assert load_clinic().phone in result.reply or "Your session" in result.reply
+
+
+# ------------------------------------------------------------------------------------- content validation
+
+
+def _content() -> tuple[dict[str, Any], dict[str, Any]]:
+    return copy.deepcopy(read_toml("answers.toml")), copy.deepcopy(read_toml("red_flags.toml"))
+
+
+def test_packaged_content_loads() -> None:
+    answers, red_flags = _content()
+    AnswerEngine.from_data(answers, red_flags, CLINIC)
+
+
+def test_unknown_placeholder_is_rejected() -> None:
+    answers, red_flags = _content()
+    answers["topics"]["hydration"]["lines"][0] = "Call us at {clinic_fax}."
+    with pytest.raises(ContentError, match=r"answers.toml.*hydration.*clinic_fax"):
+        AnswerEngine.from_data(answers, red_flags, CLINIC)
+
+
+def test_session_placeholder_outside_session_line_is_rejected() -> None:
+    answers, red_flags = _content()
+    answers["topics"]["posture"]["watch"] = "Your session was {ago}."
+    with pytest.raises(ContentError, match=r"posture.*\{ago\}"):
+        AnswerEngine.from_data(answers, red_flags, CLINIC)
+
+
+def test_missing_topic_key_is_rejected() -> None:
+    answers, red_flags = _content()
+    del answers["topics"]["movement"]["lines"]
+    with pytest.raises(ContentError, match=r"answers.toml.*topics.movement.*'lines'"):
+        AnswerEngine.from_data(answers, red_flags, CLINIC)
+
+
+def test_missing_threshold_is_rejected() -> None:
+    answers, red_flags = _content()
+    del answers["thresholds"]["not_easing"]["hours"]
+    with pytest.raises(ContentError, match=r"not_easing.*'hours'"):
+        AnswerEngine.from_data(answers, red_flags, CLINIC)
+
+
+def test_rule_without_source_is_rejected() -> None:
+    answers, red_flags = _content()
+    del red_flags["rule"][0]["source"]
+    with pytest.raises(ContentError, match=r"red_flags.toml.*'source'"):
+        AnswerEngine.from_data(answers, red_flags, CLINIC)
+
+
+def test_rule_with_unknown_word_set_is_rejected() -> None:
+    answers, red_flags = _content()
+    red_flags["rule"][1]["any"].append("$nosuchset & arm")
+    with pytest.raises(ContentError, match=r"nosuchset"):
+        AnswerEngine.from_data(answers, red_flags, CLINIC)
+
+
+def test_disallowed_html_is_rejected() -> None:
+    answers, red_flags = _content()
+    answers["topics"]["booking"]["lines"][0] = '<a href="x">book</a>'
+    with pytest.raises(ContentError, match=r"only <b> and <i>"):
+        AnswerEngine.from_data(answers, red_flags, CLINIC)
+
+
+def test_too_many_lines_is_rejected() -> None:
+    answers, red_flags = _content()
+    answers["topics"]["hydration"]["lines"] += ["one more line", "and another"]
+    with pytest.raises(ContentError, match=r"hydration renders \d+ lines"):
+        AnswerEngine.from_data(answers, red_flags, CLINIC)
+
+
+def test_emergency_template_must_lead_with_911() -> None:
+    answers, red_flags = _content()
+    answers["red_flag_replies"]["emergency"][0] = "Please rest. {why}"
+    with pytest.raises(ContentError, match=r"Call 911 now"):
+        AnswerEngine.from_data(answers, red_flags, CLINIC)
+
+
+def test_clinic_hours_and_booking_url_are_used_when_set() -> None:
+    clinic = ClinicProfile(
+        name="C",
+        address="A",
+        phone="P",
+        booking_url="https://example.test/book",
+        hours=("Mon-Fri 9-5",),
+        services=(),
+    )
+    reply = AnswerEngine.load(clinic).answer("how do I book?").reply
+    assert "https://example.test/book" in reply
+    assert "Mon-Fri 9-5" in reply
+
+
+# ------------------------------------------------------------------------------------ figures of speech
+
+
+@pytest.mark.parametrize(
+    ("text", "hours", "topic"),
+    [
+        ("running 10 min late, traffic on 205 is killing me", 336, "booking"),
+        ("My boss will murder me if I'm late back, how long is a standard session?", None, "booking"),
+        ("I'm dying to know when my next appointment is", None, "booking"),
+        ("feel like I got hit by a truck lol, is this normal", 6, "soreness"),
+        ("woke up feeling like a 90 year old, how long does this last", 18, "soreness"),
+        ("how do I turn the notifications back on, I muted you by accident", None, "bot_help"),
+        ("my phone neck is terrible, im always looking down at it. any tips", None, "posture"),
+        ("do bruises after deep tissue mean the therapist pressed too hard?", 26, "bruising"),
+    ],
+)
+def test_figures_of_speech_are_not_red_flags(
+    engine: AnswerEngine, text: str, hours: float | None, topic: str
+) -> None:
+    result = ask(engine, text, hours)
+    assert (result.urgency, result.topic) == ("routine", topic), (text, result.rule, result.evidence)
+
+
+def test_idiom_subject_must_be_in_the_same_sentence(engine: AnswerEngine) -> None:
+    result = ask(engine, "traffic was awful. my back is still killing me", 100)
+    assert result.rule == "urgent.soreness_not_easing"
+
+
+def test_a_general_question_late_is_not_lingering_soreness(engine: AnswerEngine) -> None:
+    result = ask(
+        engine, "how long is soreness supposed to last after deep tissue? asking before I book more", 240
+    )
+    assert (result.urgency, result.topic) == ("routine", "soreness")
+    assert (
+        ask(engine, "Still sore. barely any better if im honest. its been since friday", 80).urgency
+        == "urgent"
+    )
+
+
+def test_general_topic_gives_way_unless_plainly_about_it(engine: AnswerEngine) -> None:
+    assert ask(engine, "can I take ibuprofen for the soreness").topic == "medication"
+    assert ask(engine, "heat or ice tonight? low back a bit sore", 10).topic == "heat_ice"
+    assert ask(engine, "the muscles in my neck feel tender and tired today", 20).topic == "soreness"
+
+
+def test_bot_help_names_the_commands(engine: AnswerEngine) -> None:
+    reply = ask(engine, "how do I stop the reminders").reply
+    for command in ("/settings", "/stop", "/start", "/privacy", "/help", "/contact"):
+        assert command in reply
+    assert "menu" not in reply
+    assert 3 <= len(lines_of(reply)) <= 6
+
+
+# ------------------------------------------------------------------------- wordings beyond the labelled sets
+
+GAP_CLASS_CASES = [
+    # temperature readings in any form, and someone else who had the treatment
+    ("38.1 on the ear thermometer this morning", 40, "urgent.fever"),
+    ("my partner has been at 39.1 since his adjustment", 20, "urgent.fever"),
+    ("101 fever since last night", 30, "urgent.fever"),
+    # comparisons of days and stated spans
+    ("backs worse today than yesterday", 60, "urgent.pain_severe_or_worsening"),
+    ("each day it hurts a little more than the last", None, "urgent.pain_severe_or_worsening"),
+    ("hasnt eased at all since last weeks massage", 150, "urgent.soreness_not_improving"),
+    (
+        "dull headache every single day since my adjustment last week",
+        None,
+        "urgent.headache_or_dizziness_lasting",
+    ),
+    # plain and childish words for body functions; numbness by analogy
+    (
+        "my wee's gone dark brown and my legs are swollen and painful",
+        40,
+        "emergency.muscle_breakdown",
+    ),
+    ("poo came out and i didnt even feel it", 48, "emergency.cauda_equina"),
+    ("between my legs feels like a local anaesthetic", None, "emergency.cauda_equina"),
+    # analogies for a thunderclap headache, chest pain, extreme weakness; one side of the body
+    ("headache like being hit with a bat, out of nowhere", 12, "emergency.stroke_signs"),
+    ("feels like a knife in my chest", 48, "emergency.chest_pain"),
+    ("like being stabbed in the ribs when i breathe in", None, "emergency.breathing"),
+    ("all my muscles have just given up", None, "emergency.extreme_weakness"),
+    ("cant grip my cup with my right hand and right leg is dragging", None, "emergency.stroke_signs"),
+    # indirect self-harm followed by a routine question
+    ("i think about just not waking up... anyway do i need more water", None, "emergency.self_harm"),
+    ("got all my pills lined up for tonight", None, "emergency.self_harm"),
+    # infection and a growing bruise
+    ("my graze has gone red and oozy", 30, "urgent.infection_signs"),
+    ("the bruise has grown and goes all down my side", 72, "urgent.bruise_large_or_on_blood_thinners"),
+    ("bruise on my hip is about 10 cm across", 30, "urgent.bruise_large_or_on_blood_thinners"),
+    # pleuritic chest pain in any wording, with slang around it
+    ("stabbing under my left ribs every time I take a big breath", 30, "emergency.breathing"),
+    ("my chest catches whenever i breathe deep, started s'arvo", 20, "emergency.breathing"),
+    ("sharp pain in my back when I breathe in", 30, "emergency.breathing"),
+    # extreme generalised weakness, not one numb limb; "stopped working" is not "stopped"
+    ("couldn't get up off the loo, all of me has gone weak", 36, "emergency.extreme_weakness"),
+    ("my muscles have just stopped working, I can't get up off the floor", 30, "emergency.extreme_weakness"),
+    ("arms and legs have zero strength since this morning", 28, "emergency.extreme_weakness"),
+    # numbness told as sleep, in any grammar; "until now" is not "now normal"
+    ("my hand is sleeping from yesterday until now, normal?", 28, "urgent.limb_numbness"),
+    ("the fingers is sleep since 2 day", 40, "urgent.limb_numbness"),
+    ("pinky keeps going to sleep, 3 days now", 72, "urgent.limb_numbness"),
+    # a relative's fever after THEIR treatment, even with a booking question
+    ("my son had an adjustment monday, now he's 38.6, is thursday still ok?", None, "urgent.fever"),
+    ("wife got adjusted two days ago, today she's feverish, can she still come?", None, "urgent.fever"),
+    ("temp is 38,6 since the massage", 30, "urgent.fever"),
+    # a bruise by how far it reaches; "gone all the way" is not "gone"
+    ("the bruise has gone all the way from hip to knee", 48, "urgent.bruise_large_or_on_blood_thinners"),
+    ("the bruise covers my whole thigh now", 48, "urgent.bruise_large_or_on_blood_thinners"),
+]
+
+
+@pytest.mark.parametrize(("text", "hours", "rule"), GAP_CLASS_CASES)
+def test_wordings_beyond_the_labelled_sets(
+    engine: AnswerEngine, text: str, hours: float | None, rule: str
+) -> None:
+    assert ask(engine, text, hours).rule == rule
+
+
+# After about 72 hours a hedged "better?" is not clearly better; plainly better stays routine.
+EVAL7_CLASS_CASES = [
+    (
+        "left side of my neck is killing me, 8/10, with a throbbing headache on that side; neck adjusted"
+        " 2 days ago",
+        48,
+        "emergency",
+    ),
+    ("usual stiff neck after the adjustment, mild headache both sides", 20, "routine"),
+    ("a bit of a stiff neck on the left after the adjustment, 3/10, no headache", 24, "routine"),
+    ("it's not the normal soreness, it's severe", 20, "urgent"),
+    ("can't sleep because of the pain in my hip", 20, "urgent"),
+    ("can't sleep on my back because it's sore, should I use a pillow?", 20, "routine"),
+    ("how do I know if the pain is severe enough to call?", 20, "routine"),
+    ("about the same I think", 90, "urgent"),
+    ("not sure it's any better", 80, "urgent"),
+    ("maybe slightly less? hard to tell", 80, "urgent"),
+    ("maybe slightly less? hard to tell", 30, "routine"),
+    ("almost gone, just a tiny twinge", 80, "routine"),
+    ("way better today, just a bit tender", 80, "routine"),
+    ("it's hard to tell if I'm doing the stretches right", 96, "routine"),
+    ("feeling shivery and unwell since the session", 20, "urgent"),
+    ("alternating hot and cold packs on my shoulder, is that ok?", 20, "routine"),
+    ("my son is feeling unwell, should I cancel his appointment?", None, "routine"),
+]
+
+
+@pytest.mark.parametrize(("text", "hours", "urgency"), EVAL7_CLASS_CASES)
+def test_eval7_classes(engine: AnswerEngine, text: str, hours: float | None, urgency: str) -> None:
+    assert ask(engine, text, hours).urgency == urgency
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("80 hours out and it's nearly gone, only the smallest twinge when I turn", "soreness"),
+        ("Why did the chiropractor cross the road? To adjust to the other side 😂", "smalltalk"),
+        ("what do you call a massage therapist who can't stop talking? a knead-y friend", "smalltalk"),
+        ("Why did the chiropractor tell me to use ice?", "heat_ice"),
+    ],
+)
+def test_eval7_topics(engine: AnswerEngine, text: str, topic: str) -> None:
+    assert ask(engine, text, 80).topic == topic
+
+
+ROUTINE_GAP_CASES = [
+    ("a bruise on my hip about the size of a coin", 30, "bruising"),
+    ("bruise is about 2 cm", 30, "bruising"),
+    ("light purple patch on my back, not sore", 20, "bruising"),
+    ("it's 101 degrees outside, should I still use a heat pack?", 20, "heat_ice"),
+    ("my appointment is at 10:38, can I move it to 11", None, "booking"),
+    ("my back is sire today", 18, "soreness"),
+    ("my legs are sooore", 20, "soreness"),
+    ("tender, like a deep bruise feeling", 20, "soreness"),
+    ("Hello, my shoulder is little bit painful, it is normal? Thank you", 8, "soreness"),
+    ("can I pick up my grandkids this weekend", 30, "movement"),
+    ("small headache behind my eyes, long screen day", None, "headache"),
+    ("I nearly died laughing at the receptionist's joke", 20, "smalltalk"),
+    ("haha i nearly wet myself laughing", None, "smalltalk"),
+    ("my daughter has a rash from her new soap, what cream should she use", None, "out_of_scope"),
+    # soreness by analogy to a workout, and "worse before better" as a question
+    ("my hamstrings feel like I ran a marathon haha", 20, "soreness"),
+    ("feels like the day after leg day, walking fine just achy", 20, "soreness"),
+    ("I feel like I should go to the gym, is that ok today?", 20, "movement"),
+    ("does it usually feel worse before it feels better? bit stiff", 18, "soreness"),
+    # hard negatives next to the red-flag classes
+    ("no sharp pain when I breathe in, just a dull ache in my upper back", 24, "soreness"),
+    ("so tired I can't be bothered getting off the couch lol", 8, "fatigue"),
+    ("I fell asleep during the massage and my neck is a bit sore now", 6, "soreness"),
+    ("my son has a fever so he'll miss his massage tomorrow, can we move it?", None, "booking"),
+    ("small bruise on the back of my knee, no pain", 30, "bruising"),
+    # medication, bruising, headache, booking and chat wordings
+    ("Should I take a nurofen before my next massage so it hurts less?", None, "medication"),
+    ("Bruised a bit on my thigh. Not on any meds. Should she go lighter next time?", 26, "bruising"),
+    ("small headache, drank some water, feeling ok", 6, "headache"),
+    ("do you take walk-ins?", None, "booking"),
+    ("have a great weekend!", 6, "smalltalk"),
+    ("haha you're a very polite robot", None, "smalltalk"),
+    ("is this a robot?", None, "bot_help"),
+]
+
+
+@pytest.mark.parametrize(("text", "hours", "topic"), ROUTINE_GAP_CASES)
+def test_routine_wordings_stay_routine(
+    engine: AnswerEngine, text: str, hours: float | None, topic: str
+) -> None:
+    got = ask(engine, text, hours)
+    assert (got.urgency, got.topic) == ("routine", topic)
+
+
+def test_someone_elses_suicidal_thoughts_get_988_and_911_for_them(engine: AnswerEngine) -> None:
+    result = ask(engine, "my teenage son just told me he wants to kill himself, I don't know who to call")
+    assert (result.urgency, result.rule) == ("emergency", "emergency.self_harm_other")
+    lines = lines_of(result.reply)
+    assert "988" in lines[0] and "call or text" in lines[0].lower()
+    assert "911" in lines[1] and "hurt himself" in lines[1]
+    assert "stay with him" in result.reply.lower() and "they could" not in result.reply
+    assert "harming yourself" not in result.reply  # spoken to the person who is worried, not as if about them
+
+
+@pytest.mark.parametrize(
+    ("text", "words", "not_words"),
+    [
+        ("my wife says she doesn't want to live anymore", ("stay with her", "hurt herself"), ("him",)),
+        ("my dad keeps talking about ending it all", ("stay with him", "hurt himself"), ("her ",)),
+        ("someone in my group chat is talking about suicide", ("stay with them", "hurt themselves"), ()),
+    ],
+)
+def test_someone_elses_suicidal_thoughts_reply_names_that_person(
+    engine: AnswerEngine, text: str, words: tuple[str, ...], not_words: tuple[str, ...]
+) -> None:
+    result = ask(engine, text)
+    assert result.rule == "emergency.self_harm_other"
+    for word in words:
+        assert word in result.reply
+    for word in not_words:
+        assert word not in result.reply
+
+
+def test_own_suicidal_thoughts_beside_someone_elses_get_the_first_person_reply(engine: AnswerEngine) -> None:
+    result = ask(engine, "my friend is talking about ending it and honestly I want to die too")
+    assert (result.urgency, result.rule) == ("emergency", "emergency.self_harm")
+
+
+# ------------------------------------------------------------------------ topic classifier fallback
+
+
+def test_topic_classifier_loads_from_content_and_knows_every_routine_topic() -> None:
+    model = TopicModel.load(ROUTINE_TOPICS)
+    assert model.topics == ROUTINE_TOPICS
+    assert model.examples >= 1000
+    assert packaged_topic_model() is packaged_topic_model()  # trained once per process
+
+
+def test_topic_classifier_is_deterministic() -> None:
+    a, b = TopicModel.load(ROUTINE_TOPICS), TopicModel.load(ROUTINE_TOPICS)
+    for text in ("how much water after a massage", "can you remind me at 5pm", "💧💧", "thanks!!"):
+        assert a.predict(text) == b.predict(text) == a.predict(text)
+        assert a.log_scores(text) == b.log_scores(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["", "   ", "💧💧💧", "🙏", "?!", "a" * 100_000, "sore " * 20_000, "\x00\u200b", "ñáé ü"]
+)
+def test_topic_classifier_handles_odd_text(text: str) -> None:
+    prediction = packaged_topic_model().predict(text)
+    assert prediction.topic in ROUTINE_TOPICS
+    assert 0.0 < prediction.probability <= 1.0
+    assert 0.0 <= prediction.margin <= 1.0
+
+
+def test_topic_classifier_only_chooses_among_allowed_topics() -> None:
+    model = packaged_topic_model()
+    assert model.predict("how much water should I drink", ("booking", "posture")).topic in (
+        "booking",
+        "posture",
+    )
+    with pytest.raises(ValueError, match="no topic allowed"):
+        model.predict("hi", ())
+
+
+def test_topic_classifier_reads_typical_wordings() -> None:
+    model = packaged_topic_model()
+    assert model.predict("how many glasses of water should I have today").topic == "hydration"
+    assert model.predict("can I book for next tuesday").topic == "booking"
+    assert model.predict("thank you so much!").topic == "smalltalk"
+
+
+def test_topic_classifier_never_escalates(engine: AnswerEngine) -> None:
+    """The classifier only picks routine topics: red flags are decided by the rules alone, before it."""
+    for text in ("chest pain", "my face is drooping", "i want to kill myself", "I have a fever of 39.5"):
+        result = ask(engine, text)
+        assert result.urgency == "emergency" or result.urgency == "urgent", text
+        assert result.picked_by is None
+    for text in ("what mattress should I buy", "💧💧?", "the long strokes were lovely, tell her thanks"):
+        result = ask(engine, text, 4)
+        assert result.urgency == "routine" and result.topic in ROUTINE_TOPICS
+        assert result.picked_by in ("decisive", "rules", "classifier", "tie", "soreness")
+
+
+def test_classifier_is_the_fallback_when_no_topic_rule_fires(engine: AnswerEngine) -> None:
+    result = ask(engine, "💧💧 after a massage?", 2)
+    assert result.picked_by == "classifier"
+    assert result.topic == "hydration"
+
+
+def test_confident_rules_keep_the_decision(engine: AnswerEngine) -> None:
+    result = ask(engine, "can I take ibuprofen for the soreness", 20)
+    assert (result.topic, result.picked_by) == ("medication", "rules")
+
+
+def test_soreness_aware_fallback(engine: AnswerEngine) -> None:
+    # a body part with a pain score or an ache word, in the days after a session, is soreness ...
+    result = ask(engine, "my shoulders are a 3 today, were a 5 yesterday, walking helps", 30)
+    assert (result.urgency, result.topic) == ("routine", "soreness")
+    # ... but not when the session time is unknown or long past, nor when another topic clearly applies
+    assert ask(engine, "can I take ibuprofen for my sore back", 20).topic == "medication"
+
+
+def test_a_bad_examples_file_is_rejected() -> None:
+    with pytest.raises(ContentError, match="unknown topic"):
+        TopicModel.from_jsonl('{"text": "hi", "topic": "nonsense"}', ROUTINE_TOPICS)
+    with pytest.raises(ContentError, match="not valid JSON"):
+        TopicModel.from_jsonl("{oops", ROUTINE_TOPICS)
+    with pytest.raises(ContentError, match="too few examples"):
+        TopicModel.from_jsonl('{"text": "hi", "topic": "smalltalk"}', ROUTINE_TOPICS)
+
+
+def test_examples_file_holds_only_routine_topics_and_no_eval5_message() -> None:
+    """eval5 is the unseen measure of generalisation: no example written for the classifier may copy it
+    (the examples taken from the other labelled sets are used as they are)."""
+    import json
+    from importlib import resources
+    from pathlib import Path
+
+    raw = resources.files("bot.content").joinpath("topic_examples.jsonl").read_text(encoding="utf-8")
+    rows = [json.loads(line) for line in raw.splitlines() if line.strip()]
+    assert {r["topic"] for r in rows} == set(ROUTINE_TOPICS)
+    eval5 = Path(__file__).parents[1] / "data" / "eval5_messages.jsonl"
+    shipped = {r["text"].strip().lower() for r in rows if r.get("from") in ("written", None)}
+    for line in eval5.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            assert json.loads(line)["text"].strip().lower() not in shipped
+
+
+# ------------------------------------------------------------------------------ pain scores over time
+
+
+@pytest.mark.parametrize(
+    ("text", "hours", "urgency"),
+    [
+        ("was a 4 after the session, now it's an 8", 30, "urgent"),
+        ("it was a 3 this morning and now it's more like a 6", 20, "urgent"),
+        ("a 4 today, a 6 last night", 30, "routine"),  # falling: the later score is lower
+        ("went from a 5 down to a 2", 36, "routine"),
+        ("my shoulder is about a 3 today", 24, "routine"),
+        ("80 hours in, still a 6/10", None, "urgent"),  # not easing past 72 h
+        ("still a 6/10", 30, "routine"),  # ... but not yet at 30 h
+        ("I'd give the massage a 10, last time was a 7", 30, "routine"),  # a rating, not pain
+    ],
+)
+def test_pain_scores_are_read_in_time_order(
+    engine: AnswerEngine, text: str, hours: float | None, urgency: str
+) -> None:
+    result = ask(engine, text, hours)
+    assert result.urgency == urgency, (text, result.rule, result.evidence)
+
+
+def test_pain_score_evidence_names_the_scores(engine: AnswerEngine) -> None:
+    result = ask(engine, "pain was a 3 yesterday, now it's a 7", 30)
+    assert result.rule in ("urgent.pain_score_rising", "urgent.pain_severe_or_worsening")
+    result = ask(engine, "pain was a 3 yesterday, now it's a 6", 30)
+    assert (result.rule, result.evidence) == ("urgent.pain_score_rising", "pain score 3 -> 6")
+
+
+@pytest.mark.parametrize(
+    ("text", "hours", "urgency"),
+    [
+        ("I'm 80 and bumped my back on the door, now a sharp pain", None, "urgent"),
+        ("I'm 80 and my back is a bit stiff after the session", 20, "routine"),
+        ("I'm 45 and bumped my back on the door, it's a bit sore", None, "routine"),
+        ("my temperature is at 99, I bumped my back and it's a bit sore", None, "routine"),
+    ],
+)
+def test_older_age_needs_a_knock_and_new_sharp_pain(
+    engine: AnswerEngine, text: str, hours: float | None, urgency: str
+) -> None:
+    result = ask(engine, text, hours)
+    assert result.urgency == urgency, (text, result.rule, result.evidence)
+
+
+def test_severe_dizziness_with_loss_of_balance_is_an_emergency(engine: AnswerEngine) -> None:
+    for text in ("so dizzy I had to lie down on the floor", "the whole room is tilting when I stand"):
+        assert ask(engine, text, 4).urgency == "emergency", text
+    assert ask(engine, "a bit lightheaded for a second when I stood up", 2).urgency == "routine"
+
+
+def test_a_recurring_headache_is_not_a_lasting_one(engine: AnswerEngine) -> None:
+    result = ask(engine, "I get my usual tension headache on long screen days, is it my neck?", 200)
+    assert (result.urgency, result.topic) == ("routine", "headache")
+    assert ask(engine, "headache nonstop for 2 days, my usual one but it won't go", 60).urgency == "urgent"
+
+
+@pytest.mark.parametrize(
+    ("text", "hours", "topic"),
+    [
+        ("first adjustment on monday - will I be sore after?", None, "soreness"),
+        ("please remind me to stretch at 5pm every day", None, "bot_help"),
+        ("could massage help with my migraines?", None, "headache"),
+        ("tell me a joke", None, "smalltalk"),
+        ("best anti-inflammatory smoothie recipe?", None, "out_of_scope"),
+        ("which mattress brand is best for a bad back?", None, "out_of_scope"),
+        ("hot yoga tomorrow, ok?", 20, "movement"),
+        ("I can look over my shoulder again!! 🎉", 30, "smalltalk"),
+        ("a little sore but I can finally touch my toes", 24, "soreness"),
+    ],
+)
+def test_decisive_and_precedence_topics(
+    engine: AnswerEngine, text: str, hours: float | None, topic: str
+) -> None:
+    result = ask(engine, text, hours)
+    assert (result.urgency, result.topic) == ("routine", topic), (text, result.picked_by)
+
+
+@pytest.mark.parametrize(
+    ("text", "hours", "urgency"),
+    [
+        (
+            "New-onset saddle anaesthesia and bilateral lower-limb paraesthesia after lumbar work.",
+            20,
+            "emergency",
+        ),
+        ("Dysphagia and dysarthria since cervical manipulation 2h ago", 2, "emergency"),
+        ("Episode of syncope at home after the session", 6, "emergency"),
+        ("Haemoptysis this morning", 24, "emergency"),
+        ("Persistent paraesthesia L 4th/5th digits since yesterday's session. No weakness.", 26, "urgent"),
+        ("Haematuria noted after the session", 20, "urgent"),
+        (
+            "Afebrile, no paraesthesia, no saddle anaesthesia, mild paraspinal soreness improving.",
+            20,
+            "routine",
+        ),
+        ("Small (2 cm) ecchymosis at treatment site, non-tender. No anticoagulant use.", 26, "routine"),
+    ],
+)
+def test_clinical_vocabulary_is_read_as_plain_words(
+    engine: AnswerEngine, text: str, hours: float, urgency: str
+) -> None:
+    assert engine.answer(text, hours).urgency == urgency
+
+
+def test_one_sided_neck_pain_unlike_before_with_swallowing_is_an_emergency(engine: AnswerEngine) -> None:
+    text = (
+        "After neck treatment very strong pain only on left side of neck, is new, not like before,"
+        " is difficult to swallow"
+    )
+    assert engine.answer(text, 10).urgency == "emergency"
+    assert engine.answer(text.rsplit(",", 1)[0], 10).rule == "emergency.neck_artery_warning"
+    calm = "my neck is little bit sore on left side after massage, same like always, is normal?"
+    assert engine.answer(calm, 20).urgency == "routine"
+    pressure = "I like strong pressure on the right side of my neck, can you tell my therapist?"
+    assert engine.answer(pressure).urgency == "routine"
+
+
+# ------------------------------------------------------------------------------ content as data
+
+
+def test_plausible_age_limit_comes_from_the_content() -> None:
+    answers, red_flags = _content()
+    text = "I'm 80 and bumped my back on the door, now a sharp pain"
+    result = AnswerEngine.from_data(answers, red_flags, CLINIC).answer(text)
+    assert (result.rule, result.evidence) == (
+        "urgent.possible_fracture_older_age",
+        "age 80 + bumped + sharp + back",
+    )
+    answers["vocabulary"]["ranges"]["max_age"] = 79  # "80" can no longer be an age
+    assert AnswerEngine.from_data(answers, red_flags, CLINIC).answer(text).urgency == "routine"
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value", "message"),
+    [
+        ("ranges", "body_temperature_c", [43, 34], r"ranges.*body_temperature_c.*lowest first"),
+        ("ranges", "counted_day", [1], r"counted_day.*two numbers"),
+        ("ranges", "max_age", 0, r"max_age.*positive number"),
+        ("routing", "short_message_words", 0, r"short_message_words.*whole number"),
+        ("routing", "general_topic_strong_hits", True, r"general_topic_strong_hits.*whole number"),
+        ("routing", "weights", {"strong": 6, "keyword": 2}, r"weights.*strong_inactive"),
+    ],
+)
+def test_bad_ranges_and_routing_weights_are_rejected(
+    section: str, key: str, value: Any, message: str
+) -> None:
+    answers, red_flags = _content()
+    table = answers["vocabulary"]["ranges"] if section == "ranges" else answers["routing"]
+    table[key] = value
+    with pytest.raises(ContentError, match=message):
+        AnswerEngine.from_data(answers, red_flags, CLINIC)
+
+
+def test_content_names_a_language_the_engine_reads() -> None:
+    answers, red_flags = _content()
+    answers["language"] = "xx"
+    with pytest.raises(ContentError, match=r"answers.toml: unknown language 'xx' \(the engine reads en\)"):
+        AnswerEngine.from_data(answers, red_flags, CLINIC)
+    del answers["language"]
+    with pytest.raises(ContentError, match=r"'language'"):
+        AnswerEngine.from_data(answers, red_flags, CLINIC)
+
+
+def test_emergency_reply_may_open_in_bold_but_not_with_stray_tag_letters() -> None:
+    """The "Call 911 now" check strips a leading <b> tag, not any of the letters '<', 'b' and '>'."""
+    answers, red_flags = _content()
+    answers["red_flag_replies"]["emergency"][0] = "<b>Call 911 now.</b> {why}"
+    AnswerEngine.from_data(answers, red_flags, CLINIC)
+    answers["red_flag_replies"]["emergency"][0] = "bb>Call 911 now. {why}"
+    with pytest.raises(ContentError, match=r"Call 911 now"):
+        AnswerEngine.from_data(answers, red_flags, CLINIC)
+
+
+def test_routing_policies_are_content_in_their_order() -> None:
+    answers, red_flags = _content()
+    text = "A bit sore around the tailbone area, sitting in the car was meh, walking feels good"
+    result = AnswerEngine.from_data(answers, red_flags, CLINIC).answer(text, 24)
+    assert (result.topic, result.picked_by) == ("soreness", "soreness")
+    answers["routing"]["policies"].remove("sore_after_visit")  # the movement keywords now stand
+    result = AnswerEngine.from_data(answers, red_flags, CLINIC).answer(text, 24)
+    assert (result.topic, result.picked_by) == ("movement", "rules")
+    for bad in (["tie", "tie"], ["tie", "guess"]):
+        answers["routing"]["policies"] = bad
+        with pytest.raises(ContentError, match=r"routing.*'policies' may list each of good_news_while_sore"):
+            AnswerEngine.from_data(answers, red_flags, CLINIC)
+
+
+# ------------------------------------------------------------------ issue 11: sharper triage, by class
+
+
+@pytest.mark.parametrize(
+    ("text", "hours", "rule_id"),
+    [
+        # denials in everyday words: a swollen warm calf without breathlessness is urgent, with it 911
+        (
+            "right calf puffy and warm since the massage, breath is easy, chest totally normal",
+            30,
+            "urgent.possible_clot",
+        ),
+        (
+            "right calf puffy and warm since the massage and I'm breathless on the stairs",
+            30,
+            "emergency.leg_swelling_with_breathlessness",
+        ),
+        (
+            "calf swollen and red, heart is racing since this morning",
+            30,
+            "emergency.leg_swelling_with_breathlessness",
+        ),
+        # hives without airway signs: urgent; with any of them: 911
+        ("welts all over my arms after the oil, lips fine, swallowing ok", 2, "urgent.skin_reaction"),
+        ("welts all over my arms after the oil and my tongue feels thick", 2, "emergency.allergic_reaction"),
+        ("hives from the lotion and now I feel like I might pass out", 2, "emergency.allergic_reaction"),
+        # passed vs ongoing after neck work
+        (
+            "dizzy since the neck adjustment two days ago, nothing else",
+            48,
+            "urgent.headache_or_dizziness_lasting",
+        ),
+        ("dizzy since the neck adjustment and now I'm seeing double", 20, "emergency.stroke_signs"),
+        (
+            "headache from the neck work went away but came back and lasted all day, day two now",
+            40,
+            "urgent.headache_or_dizziness_lasting",
+        ),
+        # the right reason: muscle breakdown before the lower-back nerve rule
+        (
+            "both legs weak and puffy after the deep tissue and my pee is brown like tea",
+            40,
+            "emergency.muscle_breakdown",
+        ),
+        ("brown pee today but muscles feel fine, no soreness at all", 30, "urgent.dark_urine"),
+    ],
+)
+def test_issue11_triage_classes(engine: AnswerEngine, text: str, hours: float, rule_id: str) -> None:
+    assert engine.answer(text, hours).rule == rule_id
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I had a TIA back in 2012, fully recovered. Is a neck adjustment safe for me?",
+        "treated for a clot in my leg years ago, nothing since. who do I tell before a massage?",
+        "my scans came back clear after the sciatica last year, do I need to mention it?",
+    ],
+)
+def test_history_is_not_a_present_red_flag(engine: AnswerEngine, text: str) -> None:
+    got = engine.answer(text)
+    assert (got.urgency, got.topic) == ("routine", "history")
+    assert "before treatment" in got.reply and "health form" in got.reply
+
+
+def test_history_with_a_symptom_back_now_is_still_a_red_flag(engine: AnswerEngine) -> None:
+    assert engine.answer("I had a stroke in 2015 and today my face is drooping again").urgency == "emergency"
+    assert (
+        engine.answer("had a clot years ago and my calf has been swollen since tuesday").urgency == "urgent"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "will massage cure my fibromyalgia for good?",
+        "is spinal manipulation safe with osteoporosis?",
+        "I'm 18 weeks pregnant, is deep tissue ok?",
+    ],
+)
+def test_scope_questions_get_an_honest_scope_answer(engine: AnswerEngine, text: str) -> None:
+    got = engine.answer(text)
+    assert (got.urgency, got.topic) == ("routine", "scope")
+    assert "can't promise" in got.reply and "{" not in got.reply
+
+
+def test_urgent_allergy_reply_names_the_auto_injector(engine: AnswerEngine) -> None:
+    reply = engine.answer("hives on my back after the oil, breathing fine", 2).reply
+    assert "epinephrine auto-injector" in reply and "Call 911" in reply
+
+
+@pytest.mark.parametrize(
+    ("text", "person", "words"),
+    [
+        ("my dad's face is drooping since his adjustment", "he", ("Call 911 for him now.", "Stay with him")),
+        (
+            "my wife's calf is swollen and red since her massage, she's breathing fine",
+            "she",
+            ("about her.", "take her to urgent care", "if she gets"),
+        ),
+        (
+            "my flatmate has had a pounding headache for two days since their neck work",
+            "they",
+            ("about them.", "call their doctor"),
+        ),
+    ],
+)
+def test_someone_elses_symptoms_are_answered_about_them(
+    engine: AnswerEngine, text: str, person: str, words: tuple[str, ...]
+) -> None:
+    reply = engine.answer(text, 48).reply
+    for word in words:
+        assert word in reply
+    assert "you get" not in reply and "your " not in reply.split("automated")[0].replace("your doctor", "")
+
+
+def test_own_symptoms_told_with_a_relative_stay_about_the_writer(engine: AnswerEngine) -> None:
+    reply = engine.answer("my wife says my face looks crooked and my mouth is drooping").reply
+    assert reply.startswith("<b>Call 911 now.</b>")
+
+
+@pytest.mark.parametrize(
+    ("text", "not_reported"),
+    [
+        (
+            "my pee is brown like cola and my thighs are swollen after the deep tissue",
+            ("groin", "bladder", "bowel"),
+        ),
+        ("numb between my legs since the adjustment", ("bladder", "bowel", "both legs")),
+        ("calf is red and hot since the massage", ("swollen", "short of breath")),
+    ],
+)
+def test_red_flag_reply_gives_no_list_of_signs_not_reported(
+    engine: AnswerEngine, text: str, not_reported: tuple[str, ...]
+) -> None:
+    reason = lines_of(engine.answer(text, 30).reply)[0].lower()
+    assert not any(word in reason for word in not_reported), reason
+
+
+# ------------------------------------------- issue 11, second round: routing and history by class
+
+
+@pytest.mark.parametrize(
+    ("text", "hours", "topic"),
+    [
+        # a symptom that has passed keeps its own topic, whatever else the words suggest
+        ("felt a little dizzy getting off the table but that went away fast", 1, "fatigue"),
+        ("my toes tingled for a minute on the drive home, gone now", 3, "soreness"),
+        ("my shoulders look a bit red where he worked on them, no itch, fading already", 2, "soreness"),
+        ("my pee is a really bright yellow today, is that from the session?", 6, "hydration"),
+        (
+            "got hives from a lotion at a spa once before, fine since. can you use something else on me?",
+            None,
+            "history",
+        ),
+        (
+            "I had a clot in my leg years ago, treated, off the thinners now. is a leg massage ok?",
+            None,
+            "history",
+        ),
+        ("is the oil you use nut-free? I'm allergic to nuts", None, "scope"),
+    ],
+)
+def test_second_round_routing_by_class(
+    engine: AnswerEngine, text: str, hours: float | None, topic: str
+) -> None:
+    got = ask(engine, text, hours)
+    assert (got.urgency, got.topic) == ("routine", topic)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "had a TIA years back, cleared by the neurologist. my head still hurts since the neck adjustment"
+        " 2 days ago",
+        "my head has been sore ever since my neck was adjusted two days ago",
+        "the GP cleared my old vertigo ages ago. since my neck adjustment two days ago I've been dizzy",
+        # the old words name what is here now ("one"): not history
+        "I had bad migraines as a teen. Since the neck adjustment 2 days ago I've had one that won't budge",
+    ],
+)
+def test_a_lasting_headache_after_neck_work_is_urgent_beside_an_old_problem(
+    engine: AnswerEngine, text: str
+) -> None:
+    got = ask(engine, text, 48)
+    assert (got.urgency, got.rule) == ("urgent", "urgent.headache_or_dizziness_lasting")
+
+
+def test_on_blood_thinners_since_a_clot_with_new_bruises_is_still_urgent(engine: AnswerEngine) -> None:
+    got = ask(
+        engine,
+        "on eliquis since my clot in 2019 and now I have bruises after the massage I can't explain",
+        24,
+    )
+    assert got.urgency == "urgent"
