@@ -90,7 +90,7 @@ def render_posture(content: ReminderContent, clinic: dict[str, str], item: Outbo
     text = "\n".join(
         [content.render("posture.intro", clinic), tip, content.render("posture.caution", clinic)]
     )
-    return OutgoingMessage(text, _buttons(content, clinic, item, "posture", ("done", "snooze")))
+    return OutgoingMessage(text, _buttons(content, clinic, item, Kind.POSTURE, ("done", "snooze")))
 
 
 def plan_exercise_day(
@@ -112,7 +112,9 @@ def render_exercise(content: ReminderContent, clinic: dict[str, str], item: Outb
     text = "\n\n".join(
         [content.render("exercise.intro", clinic), routine, content.render("exercise.caution", clinic)]
     )
-    return OutgoingMessage(text, _buttons(content, clinic, item, "exercise", ("done", "snooze"), ("skip",)))
+    return OutgoingMessage(
+        text, _buttons(content, clinic, item, Kind.EXERCISE, ("done", "snooze"), ("skip",))
+    )
 
 
 POSTURE = ReminderKind(

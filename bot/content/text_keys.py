@@ -272,6 +272,8 @@ TEXT_KEYS: dict[str, frozenset[str]] = {
             "posture",
             "booking",
             "bot_help",
+            "history",
+            "scope",
             "smalltalk",
             "out_of_scope",
             "red_flag",

@@ -266,3 +266,10 @@ def test_every_staff_command_has_a_menu_line_and_a_help_line() -> None:
     without_staff = Menus(menus.patient, menus.staff, ())
     with pytest.raises(ContentError, match="lacks /staff"):
         check_commands(dataclasses.replace(content, menus=without_staff))
+
+
+def test_every_answer_topic_has_a_human_name_for_stats() -> None:
+    """/stats shows topics by name; a topic the engine can pick without one would show its raw key."""
+    from bot.answers.schema import TOPICS
+
+    assert {f"topic_names.{topic}" for topic in TOPICS} <= set(TEXT_KEYS)
