@@ -773,6 +773,13 @@ GAP_CLASS_CASES = [
         48,
         "urgent.headache_or_dizziness_lasting",
     ),
+    # scarce urine is a nerve sign; scarce drinking with slightly darker urine is not
+    ("i can barely pee since yesterday", 30, "emergency.cauda_equina"),
+    ("it hardly comes out when I go, since the back adjustment", 30, "emergency.cauda_equina"),
+    ("urine a bit darker, I've barely drunk anything since the massage, muscles fine", 20, "topic.hydration"),
+    # a problem long ago that has healed, or a scan that came back normal, is history
+    ("pinched nerve with tingling 3 yrs ago, all healed now, can I get adjusted?", None, "topic.history"),
+    ("had sciatica years back, scan came back clear. ok to have deep tissue?", None, "topic.history"),
     # a bruise by how far it reaches; "gone all the way" is not "gone"
     ("the bruise has gone all the way from hip to knee", 48, "urgent.bruise_large_or_on_blood_thinners"),
     ("the bruise covers my whole thigh now", 48, "urgent.bruise_large_or_on_blood_thinners"),
