@@ -76,10 +76,7 @@ def build_application(
 
     dispatcher = Dispatcher(db, clock, telegram_sender(app.bot), settings.clinic_timezone)
     Renderers(db, content, content.reminders, clock).register(dispatcher)
-    grace = Grace(
-        posture=timedelta(minutes=settings.posture_grace_minutes),
-        exercise=timedelta(minutes=settings.exercise_grace_minutes),
-    )
+    grace = Grace.from_settings(settings)
 
     def staff_chats() -> list[int]:
         """Alerts go to the staff group, or to each admin when there is none."""

@@ -77,3 +77,13 @@ def slots_between(start: time, end: time, every_minutes: int) -> list[time]:
         slots.append(time(minutes // 60, minutes % 60))
         minutes += every_minutes
     return slots
+
+
+def clock_time(value: time) -> str:
+    """9:00 AM style, as patients in the US read times."""
+    hour = value.hour % 12 or 12
+    return f"{hour}:{value.minute:02d} {'AM' if value.hour < 12 else 'PM'}"
+
+
+def window_text(start: time, end: time) -> str:
+    return f"{clock_time(start)}–{clock_time(end)}"

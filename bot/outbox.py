@@ -10,12 +10,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.clock import Clock
 from bot.db import OutboxItem, OutboxStore, Patient, PatientStore, PrefsStore
+from bot.messages import Button as Button  # re-exported: handlers build messages from here
+from bot.messages import OutgoingMessage as OutgoingMessage
 from bot.priority import Priority
 from bot.reminders import Decision, gate
 
@@ -26,18 +28,6 @@ FIRST_BACKOFF = timedelta(seconds=30)
 MAX_BACKOFF = timedelta(hours=1)
 # Telegram allows about one message a second to one chat.
 PER_CHAT_SPACING = timedelta(seconds=1)
-
-
-@dataclass(frozen=True)
-class Button:
-    label: str
-    data: str
-
-
-@dataclass(frozen=True)
-class OutgoingMessage:
-    text: str
-    buttons: tuple[tuple[Button, ...], ...] = field(default_factory=tuple)
 
 
 class RecipientGone(Exception):

@@ -18,18 +18,10 @@ from bot import callbacks
 from bot.content.reminders import ReminderContent
 from bot.db import Prefs
 from bot.kinds import Kind
-from bot.outbox import Button, OutgoingMessage
+from bot.localtime import clock_time as clock_time  # re-exported: handlers format times from here
+from bot.localtime import window_text as window_text
+from bot.messages import Button, OutgoingMessage
 from bot.reminders import is_paused, zone_of
-
-
-def clock_time(value: time) -> str:
-    """9:00 AM style, as patients in the US read times."""
-    hour = value.hour % 12 or 12
-    return f"{hour}:{value.minute:02d} {'AM' if value.hour < 12 else 'PM'}"
-
-
-def window_text(start: time, end: time) -> str:
-    return f"{clock_time(start)}–{clock_time(end)}"
 
 
 def window_code(start: time, end: time) -> str:

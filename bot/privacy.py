@@ -13,6 +13,7 @@ from bot.clock import from_db
 from bot.content import Content
 from bot.db import Patient, Prefs, PrefsStore, PrivacyStore
 from bot.patient_settings import SettingsScreens, clock_time, window_text
+from bot.reminder_kinds import REMINDERS
 from bot.reminders import zone_of
 from bot.services import ClinicContext
 
@@ -110,6 +111,9 @@ class MyDataReport:
         texts = self._texts
         view = SettingsScreens(self._content.reminders, texts.clinic_fields())
         off = self._content.reminders.render("settings.off", texts.clinic_fields())
+        reminders: dict[str, Any] = {
+            kind.name: kind.mydata_value(prefs) if kind.is_on(prefs) else off for kind in REMINDERS
+        }
         return texts.render(
             "privacy.mydata_profile",
             number=patient.id,
@@ -118,8 +122,7 @@ class MyDataReport:
             status=texts.render(f"staff.status_{patient.status}"),
             timezone=view.zone_label(prefs.timezone),
             quiet=window_text(prefs.quiet_start, prefs.quiet_end),
-            posture=window_text(prefs.work_start, prefs.work_end) if prefs.posture_on else off,
-            exercise=clock_time(prefs.exercise_time) if prefs.exercise_on else off,
+            **reminders,
         )
 
     def sessions(self, rows: list[SessionRow]) -> list[str]:

@@ -12,18 +12,18 @@ from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from functools import partial
-from typing import Any, Protocol
+from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.clock import Clock
+from bot.config import Settings
 from bot.content.reminders import ReminderContent
 from bot.db import OutboxItem, OutboxStore, PlannedChunk, PlannedSend, PlanningStore, Prefs, SessionStore
-from bot.kinds import REMINDER_KINDS, Kind
-from bot.localtime import at_local, local_date, quiet_until, slots_between
+from bot.kinds import Kind
+from bot.localtime import at_local, local_date, quiet_until
+from bot.reminder_kinds import REMINDER_KINDS, REMINDERS, ReminderKind
 
 CHECKIN = Kind.CHECKIN
-POSTURE = Kind.POSTURE
-EXERCISE = Kind.EXERCISE
 # Aftercare right after a visit goes out even in quiet hours: the patient has just left the clinic.
 FRESH_AFTERCARE = timedelta(hours=1)
 # A planning pass writes what falls due this soon for everyone first, then the rest.
@@ -57,24 +57,40 @@ def was_sent(item: OutboxItem) -> bool:
     return item.status == "sent"
 
 
-def wants_reminders(prefs: Prefs) -> bool:
+def wants_reminders(prefs: Prefs, kinds: tuple[ReminderKind, ...] = REMINDERS) -> bool:
     """Whether any reminder is switched on: the rule the storage's planning queries apply in SQL."""
-    return prefs.posture_on or prefs.exercise_on
+    return any(kind.is_on(prefs) for kind in kinds)
 
 
-@dataclass(frozen=True)
+DEFAULT_GRACE = timedelta(hours=1)
+
+
 class Grace:
-    """How late a reminder may still go out after downtime; older ones are dropped."""
+    """How late a reminder may still go out after downtime; older ones are dropped.
 
-    posture: timedelta = timedelta(hours=1)
-    exercise: timedelta = timedelta(hours=1)
+    Every declared kind has its own period (``Grace(posture=timedelta(minutes=5))``; the others get
+    :data:`DEFAULT_GRACE`) and none is borrowed by a kind that was not declared.
+    """
+
+    def __init__(self, kinds: tuple[ReminderKind, ...] = REMINDERS, **periods: timedelta) -> None:
+        unknown = set(periods) - {kind.name for kind in kinds}
+        if unknown:
+            raise ValueError(f"grace period given for undeclared reminder kinds {sorted(unknown)}")
+        self.kinds = kinds
+        self._periods = {kind.name: periods.get(kind.name, DEFAULT_GRACE) for kind in kinds}
+
+    @classmethod
+    def from_settings(cls, settings: Settings, kinds: tuple[ReminderKind, ...] = REMINDERS) -> Grace:
+        """Each kind's period from the minutes in its ``grace_setting``."""
+        return cls(
+            kinds, **{kind.name: timedelta(minutes=getattr(settings, kind.grace_setting)) for kind in kinds}
+        )
 
     def for_kind(self, kind: str) -> timedelta:
         """A kind planned ahead must have its own grace here: none is borrowed from another kind."""
-        graces: dict[str, timedelta] = {Kind.POSTURE: self.posture, Kind.EXERCISE: self.exercise}
-        if kind not in graces:
+        if kind not in self._periods:
             raise ValueError(f"no grace period declared for reminder kind {kind!r}")
-        return graces[kind]
+        return self._periods[kind]
 
 
 def checkin_key(session_id: int, step: str) -> str:
@@ -109,44 +125,23 @@ def plan_reminders(
     days: int = 2,
     before: datetime | None = None,
 ) -> list[PlannedSend]:
-    """Posture and exercise reminders for today and the next ``days - 1`` local days, not yet due
+    """The reminders ``grace`` declares, for today and the next ``days - 1`` local days, not yet due
     (and, given ``before``, only those due before it)."""
     zone = zone_of(prefs)
     today = local_date(now, zone)
     planned: list[PlannedSend] = []
-    posture_slots = slots_between(prefs.work_start, prefs.work_end, prefs.posture_every_minutes)
+    kinds = [kind for kind in grace.kinds if kind.is_on(prefs)]
     for offset in range(days):
         day = today + timedelta(days=offset)
         if before is not None and at_local(day, time.min, zone) >= before:
             break
-        candidates: list[tuple[str, str, dict[str, Any], datetime]] = []
-        if prefs.posture_on and day.weekday() < 5:
-            for index, slot in enumerate(posture_slots):
-                tip = (day.toordinal() * len(posture_slots) + index) % len(content.posture_tips)
-                candidates.append(
-                    (
-                        POSTURE,
-                        f"posture:{patient_id}:{day.isoformat()}:{index}",
-                        {"tip": tip},
-                        at_local(day, slot, zone),
-                    )
-                )
-        if prefs.exercise_on:
-            routine = day.toordinal() % len(content.exercise_routines)
-            candidates.append(
-                (
-                    EXERCISE,
-                    f"exercise:{patient_id}:{day.isoformat()}",
-                    {"routine": routine},
-                    at_local(day, prefs.exercise_time, zone),
-                )
-            )
-        for kind, key, payload, due in candidates:
-            if due <= now or is_paused(prefs, due) or (before is not None and due >= before):
-                continue
-            if quiet_until(due, zone, prefs.quiet_start, prefs.quiet_end) is not None:
-                continue
-            planned.append(PlannedSend(kind, key, payload, due, due + grace.for_kind(kind)))
+        for kind in kinds:
+            for key, payload, due in kind.plan_day(content, patient_id, prefs, day, zone):
+                if due <= now or is_paused(prefs, due) or (before is not None and due >= before):
+                    continue
+                if quiet_until(due, zone, prefs.quiet_start, prefs.quiet_end) is not None:
+                    continue
+                planned.append(PlannedSend(kind.name, key, payload, due, due + grace.for_kind(kind.name)))
     return planned
 
 
@@ -243,9 +238,10 @@ async def answer_checkin(
 async def plan_patient(
     db: OutboxStore, content: ReminderContent, now: datetime, patient_id: int, prefs: Prefs, grace: Grace
 ) -> None:
-    """Rebuild a patient's future posture and exercise reminders after their settings changed."""
+    """Rebuild a patient's future reminders after their settings changed."""
     sends = plan_reminders(content, patient_id, prefs, now, grace)
-    await db.replan(now, patient_id, REMINDER_KINDS, sends, planned_through(now, zone_of(prefs)))
+    kinds = frozenset(kind.name for kind in grace.kinds)
+    await db.replan(now, patient_id, kinds, sends, planned_through(now, zone_of(prefs)))
 
 
 def planned_through(now: datetime, zone: ZoneInfo) -> str:

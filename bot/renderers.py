@@ -6,6 +6,7 @@ send time, so a content fix reaches messages that are already queued.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Protocol
 
 from bot import callbacks
@@ -14,9 +15,10 @@ from bot.clock import Clock
 from bot.content import Content
 from bot.content.reminders import ReminderContent
 from bot.db import BroadcastStore, OutboxItem, OutboxKinds, Patient, SessionStore
-from bot.kinds import REMINDER_KINDS, Kind
+from bot.kinds import Kind
 from bot.outbox import Button, Dispatcher, OutgoingMessage
-from bot.reminders import CHECKIN, EXERCISE, POSTURE, elapsed_key
+from bot.reminder_kinds import REMINDER_KINDS, REMINDERS, ReminderKind
+from bot.reminders import CHECKIN, elapsed_key
 
 BROADCAST = Kind.BROADCAST
 # The kinds the storage must tell apart (it receives them here, never writes them into its SQL).
@@ -30,7 +32,15 @@ class RenderStore(SessionStore, BroadcastStore, Protocol):
 
 
 class Renderers:
-    def __init__(self, db: RenderStore, content: Content, reminders: ReminderContent, clock: Clock) -> None:
+    def __init__(
+        self,
+        db: RenderStore,
+        content: Content,
+        reminders: ReminderContent,
+        clock: Clock,
+        kinds: tuple[ReminderKind, ...] = REMINDERS,
+    ) -> None:
+        self._kinds = kinds
         self._db = db
         self._content = content
         self._reminders = reminders
@@ -40,8 +50,8 @@ class Renderers:
     def register(self, dispatcher: Dispatcher) -> None:
         dispatcher.register(AFTERCARE_KIND, self.aftercare)
         dispatcher.register(CHECKIN, self.checkin)
-        dispatcher.register(POSTURE, self.posture)
-        dispatcher.register(EXERCISE, self.exercise)
+        for kind in self._kinds:
+            dispatcher.register(kind.name, partial(self.reminder, kind))
         dispatcher.register(BROADCAST, self.broadcast)
 
     async def broadcast(self, item: OutboxItem, patient: Patient) -> OutgoingMessage | None:
@@ -82,31 +92,8 @@ class Renderers:
         )
         return OutgoingMessage(text, buttons)
 
-    async def posture(self, item: OutboxItem, patient: Patient) -> OutgoingMessage | None:
-        r, clinic = self._reminders, self._clinic
-        tip = r.posture_tips[int(item.payload.get("tip", 0)) % len(r.posture_tips)]
-        text = "\n".join([r.render("posture.intro", clinic), tip, r.render("posture.caution", clinic)])
-        buttons = (
-            (
-                Button(r.render("posture.done_button", clinic), callbacks.REMINDER.data(item.id, "done")),
-                Button(r.render("posture.snooze_button", clinic), callbacks.REMINDER.data(item.id, "snooze")),
-            ),
-        )
-        return OutgoingMessage(text, buttons)
-
-    async def exercise(self, item: OutboxItem, patient: Patient) -> OutgoingMessage | None:
-        r, clinic = self._reminders, self._clinic
-        routine = r.exercise_routines[int(item.payload.get("routine", 0)) % len(r.exercise_routines)]
-        text = "\n\n".join(
-            [r.render("exercise.intro", clinic), routine, r.render("exercise.caution", clinic)]
-        )
-        buttons = (
-            (
-                Button(r.render("exercise.done_button", clinic), callbacks.REMINDER.data(item.id, "done")),
-                Button(
-                    r.render("exercise.snooze_button", clinic), callbacks.REMINDER.data(item.id, "snooze")
-                ),
-            ),
-            (Button(r.render("exercise.skip_button", clinic), callbacks.REMINDER.data(item.id, "skip")),),
-        )
-        return OutgoingMessage(text, buttons)
+    async def reminder(
+        self, kind: ReminderKind, item: OutboxItem, patient: Patient
+    ) -> OutgoingMessage | None:
+        """A recurring reminder, as its declaration renders it."""
+        return kind.render(self._reminders, self._clinic, item)

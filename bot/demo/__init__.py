@@ -26,7 +26,8 @@ from typing import TextIO
 from bot.clock import VirtualClock
 from bot.config import ConfigError, Settings, load_settings
 from bot.content import ContentError
-from bot.demo.driver import DEMO_TOKEN, PATIENT_ID, STAFF_ID, Demo, VirtualTimeLoop
+from bot.demo.driver import DEMO_TOKEN, Demo, VirtualTimeLoop
+from bot.demo.updates import PATIENT_ID, STAFF_ID
 
 PROMPT = "demo> "
 INTRO = """ProCare demo: you are both Sam (clinic staff, an admin) and Jane (a patient).

@@ -33,14 +33,11 @@ from bot.demo.transcript import (
     plain_text,
     stamp,
 )
+from bot.demo.updates import PATIENT_ID, STAFF_ID, DemoUpdates
 from bot.handlers.broadcasts import progress_job as broadcast_progress_job
 from bot.privacy import retention_job
 from bot.services import SERVICES_KEY, ClinicApplication, ClinicContext, Services
 
-STAFF_ID = 1001
-PATIENT_ID = 2001
-STAFF_NAME = "Sam"
-PATIENT_NAME = "Jane"
 DEMO_TOKEN = "123456:DEMOdemoDEMOdemoDEMOdemoDEMOdemo_x"  # never sent anywhere
 _SENDS = {"sendMessage", "sendPhoto", "sendDocument", "copyMessage", "forwardMessage"}
 _EDITS = {"editMessageText", "editMessageCaption", "editMessageReplyMarkup"}
@@ -107,7 +104,7 @@ class Demo:
     patient_number: str | None = field(default=None, init=False)
     errors: list[BaseException] = field(default_factory=list, init=False)
     _order: int = field(default=0, init=False)
-    _update_ids: int = field(default=0, init=False)
+    updates: DemoUpdates = field(init=False)
     _due: _Due = field(init=False)
     _progress_shown: dict[int, str] = field(default_factory=dict, init=False)
 
@@ -116,6 +113,7 @@ class Demo:
         self.telegram = DemoTelegram(self)
         self.app = build_application(self.settings, request=self.telegram, clock=self.clock)
         self.app.add_error_handler(self._record_error)
+        self.updates = DemoUpdates(self.app.bot, self.clock)
         now = self.clock.now()
         self._due = _Due(
             plan=now + PLAN_EVERY,
@@ -178,7 +176,7 @@ class Demo:
         if expanded != text:
             self.print(f"  (sent as: {expanded})")
         user_id = STAFF_ID if who == "staff" else PATIENT_ID
-        await self._process(self._message_update(expanded, user_id))
+        await self._process(self.updates.message(expanded, user_id))
 
     async def press(self, pattern: str) -> None:
         self.print(f"[{self._now_text()}] press: {pattern}")
@@ -198,12 +196,12 @@ class Demo:
         who = "staff" if message.chat_id == STAFF_ID else "patient"
         self.print(f"  ({who} pressed [{button.label}])")
         if button.callback_data:
-            await self._process(self._callback_update(message, button.callback_data))
+            await self._process(self.updates.press(message, button.callback_data))
         elif message.reply_keyboard:
-            await self._process(self._message_update(button.label, message.chat_id))
+            await self._process(self.updates.message(button.label, message.chat_id))
         elif button.url and (invite := _INVITE.search(button.url)):
             # An invite link: the patient opens it, which Telegram turns into /start <token>.
-            await self._process(self._message_update(f"/start {invite.group(1)}", PATIENT_ID))
+            await self._process(self.updates.message(f"/start {invite.group(1)}", PATIENT_ID))
         else:
             self.print(f"! [{button.label}] opens a web page ({button.url}); the demo stays here")
 
@@ -362,56 +360,9 @@ class Demo:
         await self.app.process_update(update)
         await self._settle()
 
-    def _next_update_id(self) -> int:
-        self._update_ids += 1
-        return self._update_ids
-
-    def _user(self, user_id: int) -> dict[str, Any]:
-        name = STAFF_NAME if user_id == STAFF_ID else PATIENT_NAME
-        return {"id": user_id, "is_bot": False, "first_name": name, "language_code": "en"}
-
-    def _message_update(self, text: str, user_id: int) -> Update:
-        user = self._user(user_id)
-        message: dict[str, Any] = {
-            "message_id": 10_000 + self._next_update_id(),
-            "date": int(self.clock.now().timestamp()),
-            "chat": {"id": user_id, "type": "private", "first_name": user["first_name"]},
-            "from": user,
-            "text": text,
-        }
-        if text.startswith("/"):
-            command = text.split(maxsplit=1)[0]
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
-        return Update.de_json({"update_id": self._next_update_id(), "message": message}, self.app.bot)
-
-    def _callback_update(self, shown: ShownMessage, data: str) -> Update:
-        user = self._user(shown.chat_id)
-        message: dict[str, Any] = {
-            "message_id": shown.message_id,
-            "date": int(self.clock.now().timestamp()),
-            "chat": {"id": shown.chat_id, "type": "private", "first_name": user["first_name"]},
-            "from": {"id": self.app.bot.id, "is_bot": True, "first_name": "ProCare"},
-            "text": plain_text(shown.text) or "...",
-            "reply_markup": {"inline_keyboard": [[_button_json(b)] for b in shown.buttons]},
-        }
-        query = {
-            "id": str(self._next_update_id()),
-            "from": user,
-            "chat_instance": str(shown.chat_id),
-            "data": data,
-            "message": message,
-        }
-        return Update.de_json({"update_id": self._next_update_id(), "callback_query": query}, self.app.bot)
-
     async def _record_error(self, update: object, context: Any) -> None:
         self.errors.append(context.error)
         self.print(f"! the bot failed on that line: {type(context.error).__name__}: {context.error}")
-
-
-def _button_json(button: Button) -> dict[str, str]:
-    if button.url:
-        return {"text": button.label, "url": button.url}
-    return {"text": button.label, "callback_data": button.callback_data or "-"}
 
 
 def parse_wait(amount: str) -> timedelta | None:

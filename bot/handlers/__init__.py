@@ -27,6 +27,7 @@ from bot.handlers import (
     privacy,
     questions,
     reminders,
+    sessions,
     staff,
 )
 from bot.handlers.commands import Role, commands_for
@@ -72,7 +73,7 @@ def register_handlers(
     app.add_handler(CallbackQueryHandler(console.patient_list_button, pattern=callbacks.PATIENT_LIST.pattern))
     app.add_handler(CallbackQueryHandler(console.card_button, pattern=callbacks.CARD.pattern))
     app.add_handler(CallbackQueryHandler(broadcasts.broadcast_button, pattern=callbacks.BROADCAST.pattern))
-    app.add_handler(CallbackQueryHandler(staff.session_button, pattern=callbacks.SESSION.pattern))
+    app.add_handler(CallbackQueryHandler(sessions.session_button, pattern=callbacks.SESSION.pattern))
     app.add_handler(CallbackQueryHandler(common.stale_button))
 
     # 4. Free text. First what the bot is waiting for (bot/handlers/pending.py): staff's broadcast

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from bot.content import Content, ContentError
-from bot.handlers import broadcasts, console, staff
+from bot.handlers import broadcasts, console, sessions, staff
 from bot.handlers.pending import Handler
 
 
@@ -33,7 +33,7 @@ class StaffCommand:
 
 COMMANDS: tuple[StaffCommand, ...] = (
     StaffCommand("enroll", staff.enroll_command, Role.STAFF, ("Mallory X.",)),
-    StaffCommand("session", staff.session_command, Role.STAFF, ("1", "1 neck")),
+    StaffCommand("session", sessions.session_command, Role.STAFF, ("1", "1 neck")),
     StaffCommand("patient", console.patient_command, Role.STAFF, ("1",)),
     StaffCommand("patients", console.patients_command, Role.STAFF, ("", "jan")),
     StaffCommand("broadcast", broadcasts.broadcast_command, Role.STAFF, ("Hello all", "")),

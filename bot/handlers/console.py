@@ -26,7 +26,8 @@ from bot.enrollment import invite_link, reissue_invite
 from bot.handlers.alerts import alert_message, close_erased_alerts
 from bot.handlers.common import reply, show
 from bot.handlers.sending import keyboard
-from bot.handlers.staff import command_text, deliver_invite, patient_number, record_and_report
+from bot.handlers.sessions import record_and_report
+from bot.handlers.staff import command_text, deliver_invite, patient_number
 from bot.outbox import Button, OutgoingMessage
 from bot.patient_settings import SettingsScreens, clock_time, window_text
 from bot.priority import Priority

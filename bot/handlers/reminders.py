@@ -15,8 +15,9 @@ from bot.handlers import pending
 from bot.handlers.alerts import alert_staff
 from bot.handlers.common import own_patient, remove_buttons, reply, show
 from bot.handlers.pending import Pending
-from bot.kinds import REMINDER_KINDS, Kind
+from bot.kinds import Kind
 from bot.patient_settings import SettingsScreens, parse_button, valid_zone
+from bot.reminder_kinds import REMINDER_KINDS
 from bot.reminders import CHECKIN, answer_checkin, was_sent
 from bot.services import ClinicContext
 
@@ -230,7 +231,7 @@ async def offer_button(update: Update, context: ClinicContext) -> None:
         await reply(update, rtext(context, "settings.only_patients"))
         return
     await remove_buttons(update)
-    if choice == "exercise":
+    if choice == Kind.EXERCISE:
         # Daily exercise needs a time the patient picks, not one picked for them.
         message = screens(context).submenu("extime")
         assert message is not None

@@ -19,11 +19,10 @@ from hypothesis import strategies as st
 from bot.aftercare import AFTERCARE_KIND
 from bot.content.reminders import ReminderContent
 from bot.db import OutboxItem, PlannedSend, Prefs
+from bot.kinds import Kind
 from bot.localtime import local_date, quiet_until
 from bot.reminders import (
     CHECKIN,
-    EXERCISE,
-    POSTURE,
     Grace,
     elapsed_key,
     gate,
@@ -33,6 +32,8 @@ from bot.reminders import (
 )
 from bot.renderers import BROADCAST
 from tests.support.zones import LONDON, LOS_ANGELES, SYDNEY, ZONE_IDS, ZONES, local, utc
+
+POSTURE, EXERCISE = Kind.POSTURE, Kind.EXERCISE
 
 CONTENT = ReminderContent.load()
 QUIET = (time(21), time(8))
@@ -219,7 +220,7 @@ def test_each_kind_keeps_its_own_grace_period(zone: ZoneInfo) -> None:
     sends = plan_reminders(CONTENT, 1, prefs, local(zone, 2026, 6, 10, 7), grace, days=1)
     assert {s.kind for s in sends} == {POSTURE, EXERCISE}
     for send in sends:
-        expected = grace.posture if send.kind == POSTURE else grace.exercise
+        expected = timedelta(minutes=10) if send.kind == POSTURE else timedelta(hours=3)
         assert send.expires_at == send.due_at + expected
 
 
@@ -430,7 +431,7 @@ def test_a_reminder_late_by_more_than_its_kinds_grace_is_dropped_at_the_gate(zon
     prefs = prefs_in(zone, posture_on=True, exercise_on=True, exercise_time=time(12))
     for send in plan_reminders(CONTENT, 1, prefs, local(zone, 2026, 6, 10, 7), grace, days=1):
         queued = item(send.kind, send.due_at, send.expires_at)
-        late_by = grace.posture if send.kind == POSTURE else grace.exercise
+        late_by = grace.for_kind(send.kind)
         assert gate(queued, prefs, send.due_at + late_by).send
         assert gate(queued, prefs, send.due_at + late_by + timedelta(minutes=1)).drop_reason is not None
 
@@ -490,6 +491,6 @@ def test_every_plan_keeps_its_promises(
         assert paused_until is None or send.due_at >= paused_until
         assert quiet_until(send.due_at, zone, *quiet) is None
         assert local_date(send.due_at, zone) <= through
-        assert send.expires_at == send.due_at + (grace.posture if send.kind == POSTURE else grace.exercise)
+        assert send.expires_at == send.due_at + grace.for_kind(send.kind)
         if send.kind == POSTURE:
             assert send.due_at.astimezone(zone).weekday() < 5

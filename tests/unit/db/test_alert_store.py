@@ -6,8 +6,11 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.db import Database, OutboxKinds, PlannedSend
-from bot.reminders import CHECKIN, EXERCISE, POSTURE
+from bot.kinds import Kind
+from bot.reminders import CHECKIN
 from tests.unit.db.conftest import NOW, STAFF, joined_patient
+
+EXERCISE, POSTURE = Kind.EXERCISE, Kind.POSTURE
 
 HOUR = timedelta(hours=1)
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.db import Database, PlannedSend
-from bot.reminders import CHECKIN, EXERCISE, POSTURE
+from bot.kinds import Kind
+from bot.reminders import CHECKIN
 from tests.unit.db.conftest import NOW, joined_patient
+
+EXERCISE, POSTURE = Kind.EXERCISE, Kind.POSTURE
 
 HOUR = timedelta(hours=1)
 

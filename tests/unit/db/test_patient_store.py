@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.db import Database, PlannedSend
+from bot.kinds import Kind
 from bot.outbox import can_receive
-from bot.reminders import POSTURE
 from tests.unit.db.conftest import NOW, STAFF, joined_patient
+
+POSTURE = Kind.POSTURE
 
 
 async def test_an_invite_is_bound_to_the_first_account_and_used_once(db: Database) -> None:

@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.db import Database, PlannedSend, Prefs
-from bot.reminders import EXERCISE, POSTURE, wants_reminders
+from bot.kinds import Kind
+from bot.reminders import wants_reminders
 from tests.unit.db.conftest import NOW, joined_patient
+
+EXERCISE, POSTURE = Kind.EXERCISE, Kind.POSTURE
 
 HOUR = timedelta(hours=1)
 THROUGH = {"UTC": "2026-03-03", "Asia/Tokyo": "2026-03-04"}

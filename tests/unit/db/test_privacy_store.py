@@ -7,8 +7,10 @@ from datetime import timedelta
 import pytest
 
 from bot.db import Database, PlannedSend
-from bot.reminders import POSTURE
+from bot.kinds import Kind
 from tests.unit.db.conftest import NOW, STAFF, joined_patient
+
+POSTURE = Kind.POSTURE
 
 DAY = timedelta(days=1)
 

@@ -6,8 +6,11 @@ from datetime import timedelta
 
 from bot.aftercare import AFTERCARE_KIND
 from bot.db import Database, PlannedSend
-from bot.reminders import CHECKIN, POSTURE
+from bot.kinds import Kind
+from bot.reminders import CHECKIN
 from tests.unit.db.conftest import NOW, STAFF, joined_patient
+
+POSTURE = Kind.POSTURE
 
 DAY = timedelta(days=1)
 
