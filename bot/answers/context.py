@@ -132,8 +132,11 @@ def denials_after(c: Clauses, negated: list[bool], vocab: Vocabulary) -> list[bo
     return denied
 
 
-def _settled_before(c: Clauses, negated: list[bool], i: int, vocab: Vocabulary) -> bool:
-    """ "No problems NOW", "all fine NOW": the present cue says it is settled, not that it is back."""
+def _settled_before(c: Clauses, negated: list[bool], i: int, vocab: Vocabulary, end: int) -> bool:
+    """ "No problems NOW", "all fine NOW", "the MRI CAME BACK normal": the present cue says it is
+    settled (or a result was fine), not that it is back."""
+    if end < len(c.tokens) and c.clause[end] == c.clause[i] and c.tokens[end] in vocab.denial_after:
+        return True
     last = i + 1 == len(c.tokens) or c.clause[i + 1] != c.clause[i]
     if last and c.tokens[i] in vocab.settled_at_end:
         return True
@@ -152,8 +155,8 @@ def history(c: Clauses, negated: list[bool], vocab: Vocabulary) -> list[bool] | 
         return None
     present = {
         c.clause[i]
-        for _, i in find_phrases(c.tokens, vocab.present_cues)
-        if not negated[i] and not _settled_before(c, negated, i, vocab)
+        for phrase, i in find_phrases(c.tokens, vocab.present_cues)
+        if not negated[i] and not _settled_before(c, negated, i, vocab, i + len(phrase))
     }
     past = dated - present
     if not past:

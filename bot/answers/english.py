@@ -78,6 +78,10 @@ _IRREGULAR: Final = {
 _NO_AGREEMENT: Final = frozenset(
     {"can", "could", "will", "would", "may", "might", "must", "should", "had", "did", "need"}
 )
+# Words between the subject and its verb that take no agreement ("if she ALSO has", "he STILL feels").
+_ADVERBS: Final = frozenset(
+    {"also", "still", "ever", "just", "suddenly", "then", "now", "only", "really", "even"}
+)
 _WORD: Final = re.compile(r"[A-Za-z']+|[^A-Za-z']+")
 
 
@@ -110,7 +114,9 @@ def _third_person(text: str, person: str) -> str:
             continue
         low = part.lower()
         new = part
-        if agree_next:
+        if agree_next and low in _ADVERBS:
+            pass  # the verb comes next: "you also have" -> "she also has"
+        elif agree_next:
             new = _agree(part) if person != "they" else part
             agree_next = False
         elif low in ("you", "you're", "your", "yours", "yourself"):

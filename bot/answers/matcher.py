@@ -113,13 +113,23 @@ class Matcher:
     def any_live(self, patterns: Iterable[Pattern], msg: Message) -> bool:
         return any(self.match(p, msg) is not None for p in patterns)
 
-    def any_phrase(self, phrases: Iterable[Sequence[str]], msg: Message, *, skip_pseudo: bool) -> str | None:
-        """The first phrase that occurs neither negated nor hypothetical (nor, if asked, in a set phrase)."""
+    def any_phrase(
+        self, phrases: Iterable[Sequence[str]], msg: Message, *, skip_pseudo: bool, skip_past: bool = False
+    ) -> str | None:
+        """The first phrase that occurs neither negated nor hypothetical (nor, if asked, in a set phrase
+        or in a clause about the past: "broke my wrist years back, fine now" says nothing of today)."""
         for phrase, i in find_phrases(msg.tokens, phrases):
             if msg.negated[i] or msg.hypothetical[i] or (skip_pseudo and msg.pseudo[i]):
                 continue
+            if skip_past and in_past(msg, i):
+                continue
             return " ".join(phrase)
         return None
+
+
+def in_past(msg: Message, i: int) -> bool:
+    """Is word i in a clause about the past ("a TIA years ago", "broke my wrist years back, fine now")?"""
+    return msg.history is not None and msg.history[i]
 
 
 def _denied_or_past(msg: Message, i: int) -> bool:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Final
 
 from bot.answers.context import Message
-from bot.answers.matcher import Matcher
+from bot.answers.matcher import Matcher, in_past
 from bot.answers.normalise import find_phrases
 from bot.answers.quantities import OLDER_THAN_ANY, PainScore
 from bot.answers.schema import Rule
@@ -54,17 +54,21 @@ class Triage:
 
     def fever(self, msg: Message) -> str | None:
         """A measured temperature at or above the fever threshold, or the word (unless a lower reading)."""
-        f_limit, c_limit = self._t.fever_f, self._t.fever_c
-        high = [t for t in msg.measured_temps if t[0] >= (f_limit if t[1] == "F" else c_limit)]
-        if high:
-            value, unit = high[0]
-            return f"temperature {fmt_number(value)} {unit}"
+        measured = self.measured_fever(msg)
+        if measured is not None:
+            return measured
         word = self._m.any_phrase(self._c.vocab.fever_words, msg, skip_pseudo=False)
         if word is None:
             return None
         if msg.measured_temps and self._c.language.fever_qualifier not in msg.tokens:
             return None  # a measured temperature below the threshold outranks the word "fever"
         return word
+
+    def measured_fever(self, msg: Message) -> str | None:
+        """A thermometer reading at or above the fever threshold (the word "fever" alone is not one)."""
+        f_limit, c_limit = self._t.fever_f, self._t.fever_c
+        high = [t for t in msg.measured_temps if t[0] >= (f_limit if t[1] == "F" else c_limit)]
+        return f"temperature {fmt_number(high[0][0])} {high[0][1]}" if high else None
 
     def older_age(self, msg: Message) -> str | None:
         if msg.age is None or msg.age < self._t.older_age:
@@ -113,8 +117,13 @@ class Triage:
 
     def improving(self, msg: Message) -> bool:
         return (
-            self._m.any_phrase(self._c.vocab.improvement_cues, msg, skip_pseudo=True) is not None
-            or any(not _came_back(msg, clause, pos) for clause, pos in msg.resolution_cues)
+            # an old, settled problem's "fine now" says nothing of today's symptom
+            self._m.any_phrase(self._c.vocab.improvement_cues, msg, skip_pseudo=True, skip_past=True)
+            is not None
+            or any(
+                not _came_back(msg, clause, pos) and not in_past(msg, pos)
+                for clause, pos in msg.resolution_cues
+            )
             or self.pain_trend(msg)[0] == FALLING
         )
 
@@ -227,6 +236,7 @@ Requirement = Callable[[Triage, Message], "str | None"]
 # above [thresholds.older_age]. A new check is one small method and one entry here.
 REQUIREMENTS: Final[Mapping[str, Requirement]] = {
     "fever": Triage.fever,
+    "measured_fever": Triage.measured_fever,
     "pain_score_rising": Triage.pain_score_rising,
     "pain_score_lingering": Triage.pain_score_lingering,
     "older_age": Triage.older_age,

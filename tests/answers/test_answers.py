@@ -151,6 +151,7 @@ URGENT_CASES = {
     ],
     "urgent.skin_reaction": ["hives on my back after the massage"],
     "urgent.fever": ["i have a fever", "temp is 100.8", "running a fever of 38.5"],
+    "urgent.fever_measured_before_visit": ["my husband has 38.9 and is booked for friday, should he come?"],
     "urgent.possible_clot": ["my calf is swollen and warm"],
     "urgent.bruise_large_or_on_blood_thinners": [
         "huge bruise spreading",
@@ -746,6 +747,39 @@ GAP_CLASS_CASES = [
     ("my son had an adjustment monday, now he's 38.6, is thursday still ok?", None, "urgent.fever"),
     ("wife got adjusted two days ago, today she's feverish, can she still come?", None, "urgent.fever"),
     ("temp is 38,6 since the massage", 30, "urgent.fever"),
+    # a measured fever of someone booked in is for the clinic today; a fever word alone, a reading
+    # before a visit already cancelled, or the writer's own visit stays a booking question
+    (
+        "my mum's temp is 101.4 tonight and she has an appointment tomorrow",
+        None,
+        "urgent.fever_measured_before_visit",
+    ),
+    (
+        "my boyfriend is at 38.7 this morning, still ok for him to come in at 3?",
+        None,
+        "urgent.fever_measured_before_visit",
+    ),
+    ("my daughter has a fever, she has a session booked monday, can she still come?", None, "topic.booking"),
+    ("my kid is at 38.4 today, can I still come to my appointment?", None, "topic.booking"),
+    ("my husband had 38.2 last week so he cancelled, can he rebook?", None, "topic.booking"),
+    # an old, settled problem's "fine now" does not make today's lasting headache an improving one
+    (
+        "slipped a disc years ago, fine now. my headache since the neck adjustment won't go away",
+        40,
+        "urgent.headache_or_dizziness_lasting",
+    ),
+    (
+        "had a clot in 2015, all cleared. dizzy since my adjustment 2 days ago",
+        48,
+        "urgent.headache_or_dizziness_lasting",
+    ),
+    # scarce urine is a nerve sign; scarce drinking with slightly darker urine is not
+    ("i can barely pee since yesterday", 30, "emergency.cauda_equina"),
+    ("it hardly comes out when I go, since the back adjustment", 30, "emergency.cauda_equina"),
+    ("urine a bit darker, I've barely drunk anything since the massage, muscles fine", 20, "topic.hydration"),
+    # a problem long ago that has healed, or a scan that came back normal, is history
+    ("pinched nerve with tingling 3 yrs ago, all healed now, can I get adjusted?", None, "topic.history"),
+    ("had sciatica years back, scan came back clear. ok to have deep tissue?", None, "topic.history"),
     # a bruise by how far it reaches; "gone all the way" is not "gone"
     ("the bruise has gone all the way from hip to knee", 48, "urgent.bruise_large_or_on_blood_thinners"),
     ("the bruise covers my whole thigh now", 48, "urgent.bruise_large_or_on_blood_thinners"),
@@ -1368,3 +1402,10 @@ def test_on_blood_thinners_since_a_clot_with_new_bruises_is_still_urgent(engine:
         24,
     )
     assert got.urgency == "urgent"
+
+
+def test_urgent_reply_about_someone_else_agrees_past_an_adverb(engine: AnswerEngine) -> None:
+    """ "if you also have" about a relative reads "if she also has", never "she alsoes have"."""
+    reply = ask(engine, "my wife has a temperature of 38.8 since her massage").reply
+    assert "if she also has a stiff neck" in reply
+    assert "alsoes" not in reply
