@@ -68,12 +68,20 @@ def build_application(
     clock = clock or SystemClock()
     content = content or load_content(settings.clinic_profile_path)
     check_commands(content)
+    app = _telegram_application(settings, request)
+    services = _services(app, settings, clock, content, plan_chunk)
+    app.bot_data[SERVICES_KEY] = services
+    register_handlers(app, services.access.staff, services.access.admins, settings.staff_chat_id)
+    return app
+
+
+def _services(
+    app: ClinicApplication, settings: Settings, clock: Clock, content: Content, plan_chunk: int
+) -> Services:
+    """Everything the handlers use, wired once: storage, the scheduler, the answer engine, the desks."""
     engine = AnswerEngine.load(content.clinic)
     db = Database(settings.database_path, kinds=OUTBOX_KINDS)
     access = Access(settings.admin_ids)
-
-    app = _telegram_application(settings, request)
-
     dispatcher = Dispatcher(db, clock, telegram_sender(app.bot), settings.clinic_timezone)
     Renderers(db, content, content.reminders, clock).register(dispatcher)
     grace = Grace.from_settings(settings)
@@ -92,7 +100,7 @@ def build_application(
         staff_chats,
         _armer(app, ALERT_WAKE_JOB, _flush_alerts),
     )
-    services = Services(
+    return Services(
         settings=settings,
         clock=clock,
         content=content,
@@ -116,9 +124,6 @@ def build_application(
             _armer(app, NOTICE_WAKE_JOB, _flush_notices),
         ),
     )
-    app.bot_data[SERVICES_KEY] = services
-    register_handlers(app, access.staff, access.admins, settings.staff_chat_id)
-    return app
 
 
 def _telegram_application(settings: Settings, request: BaseRequest | None) -> ClinicApplication:

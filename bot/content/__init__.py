@@ -27,12 +27,26 @@ class ContentError(Exception):
     """A content file is missing, malformed, or lacks a key the bot needs."""
 
 
-def read_toml(name: str) -> dict[str, Any]:
-    """Read one TOML file shipped in this package (e.g. ``"texts.toml"``), shared warning lines filled in."""
-    data = _read_package_toml(name)
+# The language whose content sits directly in bot/content; every other language's files sit in a folder
+# named by its code (bot/content/es/texts.toml), with the same file names and keys.
+BASE_LANGUAGE = "en"
+
+
+def content_path(name: str, language: str = BASE_LANGUAGE) -> str:
+    """Where a content file of a language lives, relative to bot/content."""
+    return name if language == BASE_LANGUAGE else f"{language}/{name}"
+
+
+def read_toml(name: str, language: str = BASE_LANGUAGE) -> dict[str, Any]:
+    """Read one TOML file shipped in this package (e.g. ``"texts.toml"``), shared warning lines filled in.
+
+    ``language`` picks the folder: the base language's files sit in bot/content, others in bot/content/<code>.
+    """
+    path = content_path(name, language)
+    data = _read_package_toml(path)
     if name == WARNINGS_FILE:
         return data
-    filled: dict[str, Any] = fill_warnings(data, warning_lines(), f"bot/content/{name}")
+    filled: dict[str, Any] = fill_warnings(data, warning_lines(language), f"bot/content/{path}")
     return filled
 
 
@@ -50,10 +64,11 @@ WARNINGS_FILE = "warnings.toml"
 WARNING_PLACEHOLDER = re.compile(r"\{warn_([a-z0-9_]+)\}")
 
 
-def warning_lines() -> dict[str, str]:
+def warning_lines(language: str = BASE_LANGUAGE) -> dict[str, str]:
     """The shared warning lines by name, each one line, with references to one another filled in."""
-    where = f"bot/content/{WARNINGS_FILE}"
-    data = _read_package_toml(WARNINGS_FILE)
+    path = content_path(WARNINGS_FILE, language)
+    where = f"bot/content/{path}"
+    data = _read_package_toml(path)
     raw: dict[str, str] = {}
     for key in data:
         if key.endswith("_sources"):
