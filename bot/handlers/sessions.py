@@ -27,7 +27,8 @@ from bot.handlers.common import remove_buttons, reply, show
 from bot.handlers.staff import patient_number
 from bot.outbox import Button, OutgoingMessage
 from bot.patient_settings import clock_time
-from bot.services import ClinicContext
+from bot.programmes import staff_exercise_names, start_default_programme
+from bot.services import ClinicContext, Services
 
 log = logging.getLogger(__name__)
 
@@ -226,6 +227,7 @@ async def record_now(
         lines.append(
             texts.render("staff.session_unknown_areas", unknown=" ".join(unknown)[:200], known=known)
         )
+    lines.append(await programme_line(services, patient, areas))
     lines.append(texts.render("sessions.fix_hint", minutes=int(CORRECTION_WINDOW.total_seconds() // 60)))
     text = "\n".join(lines)
     buttons = (
@@ -390,3 +392,15 @@ async def correct_session(
     return texts.render(
         "sessions.corrected_nothing_more", number=patient.id, name=patient.display_name, areas=labels
     )
+
+
+async def programme_line(services: Services, patient: Patient, areas: tuple[str, ...]) -> str:
+    """A first session gives the patient a home exercise programme for the treated areas; a later one
+    keeps the programme they have. Either way staff read what it holds."""
+    created, programme = await start_default_programme(
+        services.db, services.content.programme, services.clock.now(), patient.id, areas
+    )
+    texts = services.content.texts
+    names = staff_exercise_names(services.content, programme) or texts.render("programme_staff.none")
+    key = "programme_staff.session_new" if created else "programme_staff.session_kept"
+    return texts.render(key, names=names, number=patient.id)
