@@ -49,89 +49,106 @@ def media(call: ApiCall) -> list[dict[str, Any]]:
     return list(call.params["media"])
 
 
+def names(bot: Bot, ids: list[str]) -> str:
+    library = bot.services.content.exercises
+    return ", ".join(library.exercises[i].name for i in ids)
+
+
+async def with_programme(bot: Bot, number: int, *ids: str) -> None:
+    """A programme staff typed, one exercise at a time (its version is then the number of ids)."""
+    for exercise in ids:
+        await bot.send(f"/program {number} add {exercise}", STAFF_ID)
+    bot.telegram.clear()
+
+
 async def test_a_first_session_picks_exercises_for_its_areas_and_a_later_one_keeps_them(bot: Bot) -> None:
     number = await bot.enrolled_patient()
+    expected = bot.services.content.programme.pick_defaults(("neck", "shoulders"))
+    assert 2 <= len(expected) <= 4 and expected[0] == "chin_tuck"
     await bot.send(f"/session {number} neck shoulders", STAFF_ID)
     reply = bot.telegram.last_text(STAFF_ID)
-    assert "Exercise programme: Chin tuck, Doorway chest stretch, Shoulder-blade squeeze." in reply
-    assert await programme(bot) == [
-        ("chin_tuck", "standard"),
-        ("doorway_pec_stretch", "standard"),
-        ("shoulder_blade_squeeze", "standard"),
-    ]
+    assert f"Exercise programme: {names(bot, expected)}. Change it with /program {number}." in reply
+    assert await programme(bot) == [(exercise, "standard") for exercise in expected]
     bot.clock.advance(days=1)
     await bot.send(f"/session {number} legs", STAFF_ID)
-    assert "Exercise programme kept as it was: Chin tuck" in bot.telegram.last_text(STAFF_ID)
-    assert len(await programme(bot)) == 3
+    assert f"Exercise programme kept as it was: {names(bot, expected)}." in bot.telegram.last_text(STAFF_ID)
+    assert len(await programme(bot)) == len(expected)
 
 
 async def test_a_session_with_no_areas_gets_the_general_set(bot: Bot) -> None:
     number = await bot.enrolled_patient()
     await bot.send(f"/session {number}", STAFF_ID)
-    assert [e for e, _ in await programme(bot)] == ["chin_tuck", "shoulder_blade_squeeze", "doorway_pec_stretch"]
+    rules = bot.services.content.programme
+    assert [e for e, _ in await programme(bot)] == list(rules.general[: rules.max_default])
 
 
 async def test_staff_add_remove_and_dose_by_buttons(bot: Bot) -> None:
     number = await bot.enrolled_patient()
-    await bot.send(f"/session {number} neck", STAFF_ID)
-    assert [e for e, _ in await programme(bot)] == ["chin_tuck", "shoulder_blade_squeeze"]
+    await with_programme(bot, number, "chin_tuck", "shoulder_blade_squeeze")
     await bot.send(f"/program {number}", STAFF_ID)
     view = bot.telegram.last_text(STAFF_ID)
     assert f"Exercise programme of #{number} Jane D." in view and "1. Chin tuck: Hold 5 seconds" in view
     assert "Exercises done on 0 of the last 7 days." in view
-    assert last_buttons(bot) == [f"pg:{number}:1:a", f"pg:{number}:1:r", f"pg:{number}:1:d", f"pg:{number}:1:ok"]
-
-    await bot.press(f"pg:{number}:1:a", STAFF_ID)  # areas -> shoulders -> the doorway stretch
-    assert f"pg:{number}:1:a:shoulders" in last_buttons(bot)
-    await bot.press(f"pg:{number}:1:a:shoulders", STAFF_ID)
-    assert f"pg:{number}:1:+:doorway_pec_stretch" in last_buttons(bot)
-    await bot.press(f"pg:{number}:1:+:doorway_pec_stretch", STAFF_ID)
-    assert [e for e, _ in await programme(bot)][-1] == "doorway_pec_stretch"
-    assert "3. Doorway chest stretch" in staff_views(bot)[-1]
-
-    await bot.press(f"pg:{number}:2:r", STAFF_ID)
-    await bot.press(f"pg:{number}:2:-:chin_tuck", STAFF_ID)
-    await bot.press(f"pg:{number}:3:d", STAFF_ID)
-    await bot.press(f"pg:{number}:3:d:shoulder_blade_squeeze", STAFF_ID)
-    assert last_buttons(bot)[:3] == [
-        f"pg:{number}:3:=:shoulder_blade_squeeze:{preset}" for preset in ("gentler", "standard", "more")
+    assert last_buttons(bot) == [
+        f"pg:{number}:2:a",
+        f"pg:{number}:2:r",
+        f"pg:{number}:2:d",
+        f"pg:{number}:2:ok",
     ]
-    await bot.press(f"pg:{number}:3:=:shoulder_blade_squeeze:gentler", STAFF_ID)
-    assert await programme(bot) == [("shoulder_blade_squeeze", "gentler"), ("doorway_pec_stretch", "standard")]
-    assert "1. Shoulder-blade squeeze: Hold 2 seconds, 5 times, 2 times a day (Gentler)" in staff_views(bot)[-1]
-    assert [r["action"] for r in await bot.rows("audit_log")].count("programme") == 3
 
-    await bot.press(f"pg:{number}:4:ok", STAFF_ID)
+    await bot.press(f"pg:{number}:2:a", STAFF_ID)  # areas -> shoulders -> the doorway stretch
+    assert f"pg:{number}:2:a:shoulders" in last_buttons(bot)
+    await bot.press(f"pg:{number}:2:a:shoulders", STAFF_ID)
+    assert f"pg:{number}:2:+:doorway_pec_stretch" in last_buttons(bot)
+    await bot.press(f"pg:{number}:2:+:doorway_pec_stretch", STAFF_ID)
+    assert [e for e, _ in await programme(bot)][-1] == "doorway_pec_stretch"
+    assert "3. Doorway" in staff_views(bot)[-1]
+
+    await bot.press(f"pg:{number}:3:r", STAFF_ID)
+    await bot.press(f"pg:{number}:3:-:chin_tuck", STAFF_ID)
+    await bot.press(f"pg:{number}:4:d", STAFF_ID)
+    await bot.press(f"pg:{number}:4:d:shoulder_blade_squeeze", STAFF_ID)
+    assert last_buttons(bot)[:3] == [
+        f"pg:{number}:4:=:shoulder_blade_squeeze:{preset}" for preset in ("gentler", "standard", "more")
+    ]
+    await bot.press(f"pg:{number}:4:=:shoulder_blade_squeeze:gentler", STAFF_ID)
+    assert await programme(bot) == [
+        ("shoulder_blade_squeeze", "gentler"),
+        ("doorway_pec_stretch", "standard"),
+    ]
+    assert ": Hold 2 seconds, 5 times, 2 times a day (Gentler)" in staff_views(bot)[-1]
+    assert [r["action"] for r in await bot.rows("audit_log")].count("programme") == 5
+
+    await bot.press(f"pg:{number}:5:ok", STAFF_ID)
     assert "Programme of #" in staff_views(bot)[-1] and "2 exercise(s)" in staff_views(bot)[-1]
 
 
 async def test_a_button_of_an_older_version_shows_the_programme_as_it_is_now(bot: Bot) -> None:
     number = await bot.enrolled_patient()
-    await bot.send(f"/session {number} neck", STAFF_ID)
-    await bot.send(f"/program {number} remove chin_tuck", STAFF_ID)  # version 1 -> 2 by typing
+    await with_programme(bot, number, "chin_tuck", "shoulder_blade_squeeze")
+    await bot.send(f"/program {number} remove chin_tuck", STAFF_ID)  # version 2 -> 3 by typing
     assert await programme(bot) == [("shoulder_blade_squeeze", "standard")]
-    await bot.press(f"pg:{number}:1:+:doorway_pec_stretch", STAFF_ID)  # made for version 1
+    await bot.press(f"pg:{number}:2:+:doorway_pec_stretch", STAFF_ID)  # made for version 2
     assert "changed meanwhile" in staff_views(bot)[-1]
     assert await programme(bot) == [("shoulder_blade_squeeze", "standard")]
 
 
 async def test_forged_and_stale_program_buttons_get_a_toast(bot: Bot) -> None:
     number = await bot.enrolled_patient()
-    await bot.send(f"/session {number} neck", STAFF_ID)
-    bot.telegram.clear()
+    await with_programme(bot, number, "chin_tuck", "shoulder_blade_squeeze")
     for data in [
         "pg:",
         "pg:abc:1:v",
         "pg:999:0:v",
-        f"pg:{number}:1:zz",
+        f"pg:{number}:2:zz",
         f"pg:{number}:x:v",
-        f"pg:{number}:1:+:no_such_exercise",
-        f"pg:{number}:1:+",
-        f"pg:{number}:1:a:elbow",
+        f"pg:{number}:2:+:no_such_exercise",
+        f"pg:{number}:2:+",
+        f"pg:{number}:2:a:elbow",
     ]:
         await bot.press(data, STAFF_ID)
     assert toasts(bot) == ["This button is out of date. Send /program again."] * 8
-    await bot.press(f"pg:{number}:1:v", PATIENT_ID)  # a patient pressing a staff button
+    await bot.press(f"pg:{number}:2:v", PATIENT_ID)  # a patient pressing a staff button
     assert "only for clinic staff" in toasts(bot)[-1].lower() or "staff" in toasts(bot)[-1].lower()
     assert len(await programme(bot)) == 2
     assert [c for c in bot.telegram.calls if c.method == "editMessageText"] == []
@@ -166,29 +183,27 @@ async def test_exercises_come_as_an_album_then_by_file_id(bot: Bot) -> None:
     await bot.send("/exercises", PATIENT_ID)
     [album] = albums(bot)
     items = media(album)
-    assert len(items) == 3 and all(item["media"].startswith("attach://") for item in items)
+    ids = [e for e, _ in await programme(bot)]
+    assert len(items) == len(ids) >= 2 and all(item["media"].startswith("attach://") for item in items)
     assert items[0]["caption"].startswith("<b>Chin tuck</b>\n<i>Hold 5 seconds, 10 times, 3 times a day</i>")
-    assert "1. Sit tall" in items[0]["caption"] and "⚠️" in items[0]["caption"]
-    assert len(bot.telegram.uploads) == 3
-    assert "gentle" in bot.telegram.last_text(PATIENT_ID)  # the session was today
+    assert "\n1. Sit tall" in items[0]["caption"] and "\n⚠️ " in items[0]["caption"]
+    assert len(bot.telegram.uploads) == len(ids)
+    assert "keep it extra gentle" in bot.telegram.last_text(PATIENT_ID)  # the session was today
     stored = {r["picture"]: r["file_id"] for r in await bot.rows("telegram_files")}
-    assert set(stored) == {"chin_tuck.png", "doorway_pec_stretch.png", "shoulder_blade_squeeze.png"}
+    pictures = [bot.services.content.exercises.exercises[e].picture.name for e in ids]
+    assert set(stored) == set(pictures)
 
     bot.telegram.clear()
     bot.telegram.uploads.clear()
     await bot.send("/exercises", PATIENT_ID)
     [again] = albums(bot)
-    assert [item["media"] for item in media(again)] == [
-        stored["chin_tuck.png"],
-        stored["doorway_pec_stretch.png"],
-        stored["shoulder_blade_squeeze.png"],
-    ]
+    assert [item["media"] for item in media(again)] == [stored[picture] for picture in pictures]
     assert bot.telegram.uploads == [] and again.files == ()
 
 
 async def test_a_refused_file_id_is_uploaded_again_and_the_new_id_kept(bot: Bot) -> None:
     number = await bot.enrolled_patient()
-    await bot.send(f"/session {number} neck", STAFF_ID)
+    await with_programme(bot, number, "chin_tuck", "shoulder_blade_squeeze")
     await bot.send("/exercises", PATIENT_ID)
     old = {r["picture"]: r["file_id"] for r in await bot.rows("telegram_files")}
     bot.telegram.refuse_file_ids()
@@ -236,7 +251,8 @@ async def test_the_daily_exercise_with_done_snooze_skip_and_adherence_on_card_an
     bot.telegram.clear()
     await bot.tick(hours=10)  # 19:00 local on Monday
     [reminder] = bot.telegram.sent(PATIENT_ID, methods=("sendPhoto",))
-    assert "<b>Today's exercise</b> (" in reminder.text and "of 3)" in reminder.text
+    count = len(await programme(bot))
+    assert "<b>Today's exercise</b> (" in reminder.text and f"of {count})" in reminder.text
     assert "keep it extra gentle" in reminder.text and "/exercises" in reminder.text
     done, snooze, skip = reminder.button_data
     exercise = done.rsplit(":", 1)[1]
@@ -262,7 +278,8 @@ async def test_the_daily_exercise_with_done_snooze_skip_and_adherence_on_card_an
 
     await bot.send(f"/patient {number}", STAFF_ID)
     card = bot.telegram.last_text(STAFF_ID)
-    assert "<b>Home exercises:</b> Chin tuck, Doorway chest stretch, Shoulder-blade squeeze" in card
+    ids = [e for e, _ in await programme(bot)]
+    assert f"<b>Home exercises:</b> {names(bot, ids)}" in card
     assert "Exercises done on 1 of the last 7 days." in card
     await bot.send("/stats", STAFF_ID)
     stats = bot.telegram.last_text(STAFF_ID)
@@ -271,6 +288,7 @@ async def test_the_daily_exercise_with_done_snooze_skip_and_adherence_on_card_an
 
 async def test_mydata_shows_the_programme_and_forget_erases_it(bot: Bot) -> None:
     number = await bot.enrolled_patient()
+    await with_programme(bot, number, "chin_tuck")
     await bot.send(f"/session {number} neck", STAFF_ID)
     for data in ("set:extime", "set:extime:1900"):
         await bot.press(data, PATIENT_ID)

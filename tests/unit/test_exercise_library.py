@@ -57,7 +57,10 @@ def test_a_good_exercise_loads_with_its_picture_by_reference(tmp_path: Path) -> 
     assert exercise is not None and exercise.areas == ("neck",)
     assert exercise.dose == Dose(reps=10, hold_seconds=5, sets=1, per_day=3, each_side=False)
     assert exercise.words("es").name == "Retracción de barbilla" and exercise.words("fr").name == "Chin tuck"
-    assert exercise.picture.path == tmp_path / "pictures" / "chin_tuck.png" and len(exercise.picture.sha256) == 64
+    assert (
+        exercise.picture.path == tmp_path / "pictures" / "chin_tuck.png"
+        and len(exercise.picture.sha256) == 64
+    )
     assert [e.id for e in library.for_area("neck")] == ["chin_tuck"] and library.for_area("hips") == []
 
 
@@ -67,7 +70,10 @@ def test_a_good_exercise_loads_with_its_picture_by_reference(tmp_path: Path) -> 
         (('areas = ["neck"]', 'areas = ["neck", "elbow"]'), "unknown area(s) elbow"),
         (('sources = ["S45"]\n', ""), "missing sources"),
         (('steps = ["Sit tall.", "Slide your chin back."]', 'steps = ["Sit tall."]'), "has 1 steps"),
-        (('steps = ["Sit tall.", "Slide your chin back."]', "steps = ['a', 'b', 'c', 'd', 'e']"), "has 5 steps"),
+        (
+            ('steps = ["Sit tall.", "Slide your chin back."]', "steps = ['a', 'b', 'c', 'd', 'e']"),
+            "has 5 steps",
+        ),
         (('picture = "chin_tuck.png"', 'picture = "other.png"'), "picture other.png is missing"),
         (('picture = "chin_tuck.png"', 'picture = "chin_tuck.jpg"'), "must be a .png or .gif"),
         (('picture = "chin_tuck.png"', 'picture = "../secret.png"'), "must be a file name"),
@@ -150,14 +156,19 @@ def test_presets_scale_a_dose_and_never_go_below_one() -> None:
     dose = Dose(reps=10, hold_seconds=5, sets=1, per_day=3)
     assert DosePreset("gentler", "Gentler", 0.5, 0.5, -1).apply(dose) == Dose(5, 2, 1, 3)
     assert DosePreset("more", "More", 1.5, 1.0, 1).apply(dose) == Dose(15, 5, 2, 3)
-    assert DosePreset("tiny", "Tiny", 0.1, 0.1, -5).apply(Dose(reps=1, hold_seconds=1, sets=1)) == Dose(1, 1, 1)
+    assert DosePreset("tiny", "Tiny", 0.1, 0.1, -5).apply(Dose(reps=1, hold_seconds=1, sets=1)) == Dose(
+        1, 1, 1
+    )
 
 
 def test_dose_reads_naturally_in_english_and_spanish() -> None:
     content = load_content()
     hold = Dose(reps=1, hold_seconds=30, sets=3, per_day=1, each_side=True)
     assert dose_text(content.texts, hold) == "Hold 30 seconds, 3 sets, each side, once a day"
-    assert dose_text(content.patient_texts("es"), hold) == "Sostenga 30 segundos, 3 series, de cada lado, una vez al día"
+    assert (
+        dose_text(content.patient_texts("es"), hold)
+        == "Sostenga 30 segundos, 3 series, de cada lado, una vez al día"
+    )
     assert dose_text(content.texts, Dose(reps=1)) == "Once"
 
 

@@ -66,7 +66,9 @@ async def test_erasing_a_patient_erases_their_programme_and_adherence(db: Databa
     await db.record_adherence(NOW, patient, "chin_tuck", "2026-03-02", "done")
     export = await db.patient_export(patient)
     assert export["programme"] == [{"exercise": "chin_tuck", "preset": "standard"}]
-    assert export["adherence"] == [{"exercise": "chin_tuck", "response": "done", "days": 1, "last": "2026-03-02"}]
+    assert export["adherence"] == [
+        {"exercise": "chin_tuck", "response": "done", "days": 1, "last": "2026-03-02"}
+    ]
     await db.erase_patient(NOW, patient, STAFF)
     for table in ("programmes", "programme_exercises", "exercise_adherence"):
         assert await db.table_rows(table) == []
