@@ -234,7 +234,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         PRIMARY KEY (patient_id, exercise)
     );
     CREATE TABLE exercise_adherence (
-        id INTEGER PRIMARY KEY,
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
         patient_id INTEGER NOT NULL REFERENCES patients(id) ON DELETE CASCADE,
         exercise TEXT NOT NULL,
         local_day TEXT NOT NULL,

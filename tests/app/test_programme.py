@@ -256,7 +256,11 @@ async def test_the_daily_exercise_with_done_snooze_skip_and_adherence_on_card_an
     assert "keep it extra gentle" in reminder.text and "/exercises" in reminder.text
     done, snooze, skip = reminder.button_data
     exercise = done.rsplit(":", 1)[1]
-    assert done.endswith(f":done:{exercise}") and skip.endswith(f":skip:{exercise}")
+    assert (
+        done.endswith(f":done:{exercise}")
+        and snooze.endswith(f":snooze:{exercise}")
+        and skip.endswith(f":skip:{exercise}")
+    )
     await bot.press(done, PATIENT_ID)
     [row] = await bot.rows("exercise_adherence")
     assert (row["exercise"], row["local_day"], row["response"]) == (exercise, "2026-03-02", "done")
