@@ -34,6 +34,10 @@ FRAME_MS = 900
 # --- the figure and the arrows -----------------------------------------------------------------------
 
 
+HALO = 0.9  # figure units of white around a near limb
+HALO_FROM_ROOT = 6.0  # no edge where the limb joins the trunk
+
+
 def draw_figure(canvas: Canvas, figure: kin.Figure, ghost: bool) -> None:
     """Far limbs, trunk, head, near limbs: the same order for every picture."""
     far = GHOST if ghost else FAR
@@ -43,9 +47,9 @@ def draw_figure(canvas: Canvas, figure: kin.Figure, ghost: bool) -> None:
     if figure.trunk:
         canvas.stroke(figure.trunk, kin.TRUNK_W, body)
     if figure.trunk_polygon:
-        canvas.polygon(figure.trunk_polygon, body, body, kin.LIMB_W)
-    for stroke in figure.front_strokes:
-        canvas.stroke(stroke, kin.LIMB_W, body)
+        canvas.polygon(figure.trunk_polygon, body, body, kin.LIMB_W * 0.6)
+    neck, *limbs = figure.front_strokes
+    canvas.stroke(neck, kin.LIMB_W, body)
     canvas.disc(figure.head_center, kin.HEAD_R, body)
     if figure.face == "side":
         nose = kin.along(
@@ -56,6 +60,11 @@ def draw_figure(canvas: Canvas, figure: kin.Figure, ghost: bool) -> None:
         canvas.disc(nose, 1.9, body)
     if not ghost:
         _draw_face(canvas, figure)
+    for stroke in limbs:
+        if not ghost:
+            # A thin white edge keeps a limb readable where it crosses the trunk or another limb.
+            canvas.stroke(_trim_start(stroke, HALO_FROM_ROOT), kin.LIMB_W + 2 * HALO, WHITE)
+        canvas.stroke(stroke, kin.LIMB_W, body)
 
 
 def _draw_face(canvas: Canvas, figure: kin.Figure) -> None:
@@ -64,11 +73,13 @@ def _draw_face(canvas: Canvas, figure: kin.Figure) -> None:
         eye = kin.along(kin.along(center, direction + 90, kin.HEAD_R * 0.45), direction, kin.HEAD_R * 0.15)
         canvas.disc(eye, 0.9, FACE)
         return
-    turn = figure.head_turn * 3.0
+    turn, down = figure.head_turn * 3.0, figure.head_down * 2.5
     for side in (-1, 1):
-        eye = kin.along(kin.along(center, direction + 90, side * 2.6 + turn), direction, 1.0)
+        eye = kin.along(kin.along(center, direction + 90, side * 2.6 + turn), direction, 1.0 - down)
         canvas.disc(eye, 0.9, FACE)
-    mouth_center = kin.along(kin.along(center, direction + 90, turn), direction, -3.4)
+    mouth_center = kin.along(kin.along(center, direction + 90, turn), direction, -3.4 - down)
+    if down > 1.5:
+        return
     if figure.mouth > 0:
         height = 0.6 + figure.mouth * 2.6
         x, y = canvas.px(kin.along(mouth_center, direction, -height / 2 + 0.4))

@@ -27,8 +27,8 @@ THIGH = 24.5
 SHIN = 27.0  # knee to the sole
 HEEL = 3.0
 TOE = 10.5
-HIP_HALF = 5.0  # front view: half the distance between the hip joints
-SHOULDER_HALF = 10.5  # front view: half the distance between the shoulders
+HIP_HALF = 4.5  # front view: half the distance between the hip joints
+SHOULDER_HALF = 9.0  # front view: half the distance between the shoulders
 
 LIMB_W = 5.5
 TRUNK_W = 10.0
@@ -109,6 +109,7 @@ class Figure:
     head_direction: float = 0.0
     face: str = "side"  # side: a nose bump; front: eyes and a mouth
     head_turn: float = 0.0
+    head_down: float = 0.0
     mouth: float = 0.0
     points: dict[str, Point] = field(default_factory=dict)
 
@@ -131,6 +132,11 @@ def check_position(view: str, position: dict[str, Any], where: str) -> list[str]
         if key == "pelvis":
             if not (isinstance(value, list) and len(value) == 2 and all(_is_number(v) for v in value)):
                 problems.append(f"{where}.pelvis must be [x, y]")
+        elif view == "side" and key in {
+            f"{limb}_{side}_at" for limb in ("hand", "foot") for side in ("near", "far")
+        }:
+            if not (isinstance(value, list) and len(value) == 2 and all(_is_number(v) for v in value)):
+                problems.append(f"{where}.{key} must be [x, y]")
         elif key == "shoulder_shift":
             if not (isinstance(value, list) and len(value) == 2 and all(_is_number(v) for v in value)):
                 problems.append(f"{where}.shoulder_shift must be [forward, up]")
@@ -166,6 +172,9 @@ def _sides(view: str) -> tuple[str, str]:
 
 def build(view: str, position: dict[str, Any], facing: str = "right") -> Figure:
     """The figure for one position in a side or front view."""
+    if view == "side" and facing == "left":
+        axis = float(position["pelvis"][0])
+        position = {k: [2 * axis - v[0], v[1]] if k.endswith("_at") else v for k, v in position.items()}
     figure = side_figure(position) if view == "side" else front_figure(position)
     if view == "side" and facing == "left":
         _mirror(figure, float(position["pelvis"][0]))
@@ -227,9 +236,32 @@ def side_figure(position: dict[str, Any]) -> Figure:
     return figure
 
 
+def solve_two_links(
+    start: Point, target: Point, first: float, second: float, clockwise: bool
+) -> tuple[float, float]:
+    """Directions of two segments from `start` whose end reaches `target` (or points at it, if too far).
+
+    The joint between them bends clockwise (a knee) or counterclockwise (an elbow) on the page.
+    """
+    dx, dy = target[0] - start[0], target[1] - start[1]
+    distance = min(max(math.hypot(dx, dy), abs(first - second) + 1e-6), first + second - 1e-6)
+    toward = math.degrees(math.atan2(dx, dy))
+    at_start = math.degrees(math.acos((first**2 + distance**2 - second**2) / (2 * first * distance)))
+    at_joint = math.degrees(math.acos((first**2 + second**2 - distance**2) / (2 * first * second)))
+    bend = 180.0 - at_joint
+    if clockwise:
+        return toward - at_start, toward - at_start + bend
+    return toward + at_start, toward + at_start - bend
+
+
 def _side_arm(position: dict[str, Any], shoulder: Point, trunk_direction: float, side: str) -> list[Point]:
     arm = trunk_direction + 180 - _num(position, f"shoulder_{side}")
     forearm = arm - _num(position, f"elbow_{side}")
+    target = position.get(f"hand_{side}_at")
+    if target is not None:
+        arm, forearm = solve_two_links(
+            shoulder, (float(target[0]), float(target[1])), UPPER_ARM, FOREARM, False
+        )
     hand = forearm - _num(position, f"wrist_{side}")
     return _limb(position, shoulder, ("arm", "forearm", "hand"), side, [arm, forearm, hand])
 
@@ -237,6 +269,9 @@ def _side_arm(position: dict[str, Any], shoulder: Point, trunk_direction: float,
 def _side_leg(position: dict[str, Any], pelvis: Point, trunk_direction: float, side: str) -> list[Point]:
     thigh = trunk_direction + 180 - _num(position, f"hip_{side}")
     shin = thigh + _num(position, f"knee_{side}")
+    target = position.get(f"foot_{side}_at")
+    if target is not None:
+        thigh, shin = solve_two_links(pelvis, (float(target[0]), float(target[1])), THIGH, SHIN, True)
     foot = _num(position, f"foot_{side}_dir", shin - 90 - _num(position, f"ankle_{side}"))
     leg = _limb(position, pelvis, ("thigh", "shin", "foot"), side, [thigh, shin, foot])
     sole = leg[-1]
@@ -268,6 +303,7 @@ def front_figure(position: dict[str, Any]) -> Figure:
     }
     hips = {s: along(pelvis, trunk + sign * 90, HIP_HALF) for s, sign in (("left", -1), ("right", 1))}
     figure = Figure(face="front", head_turn=_num(position, "head_turn"), mouth=_num(position, "mouth"))
+    figure.head_down = _num(position, "head_down")
     figure.trunk_polygon = [shoulders["left"], shoulders["right"], hips["right"], hips["left"]]
     neck_direction = trunk + _num(position, "neck")
     neck_length = NECK * (1.0 - 0.5 * _num(position, "head_down"))
