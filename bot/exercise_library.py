@@ -61,6 +61,13 @@ class Exercise:
     sources: tuple[str, ...]
     picture: Picture
     wording: Mapping[str, Wording] = field(default_factory=dict)
+    # A GIF for movements easier to follow moving; albums take photos only, so ``picture`` stays.
+    animation: Picture | None = None
+
+    @property
+    def picture_alone(self) -> Picture:
+        """What to show when the exercise is shown on its own: the animation if it has one."""
+        return self.animation or self.picture
 
     @property
     def name(self) -> str:
@@ -187,18 +194,27 @@ def load_exercise(path: Path, areas: Iterable[str]) -> Exercise:
     for language, table in data.items():
         if isinstance(table, dict) and len(language) == 2 and language != "en":
             wording[language] = _wording(table, f"{where} [{language}]")
-    picture = data["picture"]
-    if not isinstance(picture, str) or "/" in picture or "\\" in picture or not picture.strip():
-        raise ContentError(f"{where}: 'picture' must be a file name in {PICTURES}/")
+    animation = data.get("animation")
     return Exercise(
         id=exercise_id,
         areas=exercise_areas,
         concerns=concerns,
         dose=_dose(data["dose"], where),
         sources=_texts(data, "sources", where),
-        picture=check_picture(path.parent / PICTURES / picture, where),
+        picture=_picture(data, "picture", path, where),
         wording=wording,
+        animation=_picture(data, "animation", path, where) if animation is not None else None,
     )
+
+
+def _picture(data: Mapping[str, Any], key: str, path: Path, where: str) -> Picture:
+    name = data[key]
+    if not isinstance(name, str) or "/" in name or "\\" in name or not name.strip():
+        raise ContentError(f"{where}: '{key}' must be a file name in {PICTURES}/")
+    picture = check_picture(path.parent / PICTURES / name, where)
+    if key == "animation" and not picture.animated:
+        raise ContentError(f"{where}: animation {name} must be a .gif file")
+    return picture
 
 
 def load_library(areas: Iterable[str], folder: Path = LIBRARY_FOLDER) -> ExerciseLibrary:

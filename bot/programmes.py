@@ -214,7 +214,7 @@ def exercise_reminder(
         return Button(label, callbacks.REMINDER.data(item.id, f"{answer}:{today.exercise.id}"))
 
     rows = ((button("done"), button("snooze")), (button("skip"),))
-    return OutgoingMessage("\n\n".join(lines), rows, picture=today.picture)
+    return OutgoingMessage("\n\n".join(lines), rows, picture=today.exercise.picture_alone)
 
 
 def split_answer(answer: str, content: Content) -> tuple[str, str | None]:

@@ -294,7 +294,10 @@ async def exercises_command(update: Update, context: ClinicContext) -> None:
     if not shown:
         await reply(update, texts.render("programme.empty"))
         return
-    await services.pictures.send_album(chat.id, [(item.picture, item.caption) for item in shown])
+    if len(shown) == 1:  # on its own, a moving picture where the exercise has one
+        await services.pictures.send(chat.id, shown[0].exercise.picture_alone, shown[0].caption)
+    else:
+        await services.pictures.send_album(chat.id, [(item.picture, item.caption) for item in shown])
     last = await services.db.last_session(patient.id)
     lines = [texts.render("programme.footer")]
     if within_gentle_days(

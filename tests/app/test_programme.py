@@ -308,3 +308,30 @@ async def test_mydata_shows_the_programme_and_forget_erases_it(bot: Bot) -> None
     for table in ("programmes", "programme_exercises", "exercise_adherence"):
         assert await bot.rows(table) == [], table
     assert len(await bot.rows("telegram_files")) == 1  # Telegram's copies of pictures are no one's data
+
+
+async def test_an_exercise_with_an_animation_moves_on_its_own_and_stays_still_in_an_album(bot: Bot) -> None:
+    exercise = bot.services.content.exercises.exercises["shoulder_rolls"]
+    assert exercise.animation is not None and exercise.animation.name.endswith(".gif")
+    number = await bot.enrolled_patient()
+    await with_programme(bot, number, "shoulder_rolls")
+    await bot.send("/exercises", PATIENT_ID)
+    [moving] = bot.telegram.sent(PATIENT_ID, methods=("sendAnimation",))
+    assert moving.files == ("animation",) and "<b>Shoulder rolls</b>" in moving.text
+    bot.telegram.clear()
+    await bot.send("/exercises", PATIENT_ID)  # the second time by its file_id
+    [again] = bot.telegram.sent(PATIENT_ID, methods=("sendAnimation",))
+    assert again.files == () and again.params["animation"].startswith("file-")
+
+    for data in ("set:extime", "set:extime:1900"):  # the daily exercise moves too, with its buttons
+        await bot.press(data, PATIENT_ID)
+    await bot.tick(hours=10)
+    reminder = bot.telegram.sent(PATIENT_ID, methods=("sendAnimation",))[-1]
+    assert "Today's exercise" in reminder.text and reminder.button_data[0].endswith(":done:shoulder_rolls")
+
+    await bot.send(f"/program {number} add chin_tuck", STAFF_ID)
+    bot.telegram.clear()
+    await bot.send("/exercises", PATIENT_ID)
+    [album] = albums(bot)
+    assert [item["type"] for item in media(album)] == ["photo", "photo"]
+    assert bot.telegram.sent(PATIENT_ID, methods=("sendAnimation",)) == []

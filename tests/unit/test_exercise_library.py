@@ -114,6 +114,22 @@ def test_a_picture_that_is_not_an_image_stops_start_up(tmp_path: Path) -> None:
     assert "is neither a PNG nor a GIF" in refusal(library_with(tmp_path))
 
 
+def test_an_animation_is_a_gif_checked_like_a_picture(tmp_path: Path) -> None:
+    write_png(tmp_path / "pictures" / "chin_tuck.png")
+    (tmp_path / "pictures" / "chin_tuck.gif").write_bytes(gif_bytes(480, 480))
+    moving = GOOD.replace(
+        'picture = "chin_tuck.png"', 'picture = "chin_tuck.png"\nanimation = "chin_tuck.gif"'
+    )
+    exercise = load_library(AREAS, library_with(tmp_path, moving)).get("chin_tuck")
+    assert exercise is not None and exercise.animation is not None and exercise.picture_alone.animated
+    still = GOOD.replace(
+        'picture = "chin_tuck.png"', 'picture = "chin_tuck.png"\nanimation = "chin_tuck.png"'
+    )
+    assert "animation chin_tuck.png must be a .gif" in refusal(library_with(tmp_path, still))
+    (tmp_path / "pictures" / "chin_tuck.gif").write_bytes(gif_bytes(480, 300))
+    assert "chin_tuck.gif is 480x300 px" in refusal(library_with(tmp_path, moving))
+
+
 def test_gif_size_comes_from_its_header(tmp_path: Path) -> None:
     path = tmp_path / "move.gif"
     path.write_bytes(gif_bytes(640, 480))
