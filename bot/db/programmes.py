@@ -12,7 +12,7 @@ from datetime import datetime
 import aiosqlite
 
 from bot.clock import from_db, to_db
-from bot.db.connection import Connection
+from bot.db.connection import Connection, placeholders
 from bot.db.staff import record_audit
 
 
@@ -147,6 +147,18 @@ class ProgrammeQueries(Connection):
             "SELECT file_id FROM telegram_files WHERE picture = ? AND sha256 = ?", (picture, sha256)
         )
         return str(row[0]) if row else None
+
+    async def telegram_file_ids(self, pictures: list[tuple[str, str]]) -> dict[str, str]:
+        """The ids of several pictures at once (name -> id), each only if uploaded from that content."""
+        if not pictures:
+            return {}
+        rows = await self._all(
+            "SELECT picture, sha256, file_id FROM telegram_files "
+            f"WHERE picture IN ({placeholders(len(pictures))})",
+            [name for name, _ in pictures],
+        )
+        wanted = dict(pictures)
+        return {str(r[0]): str(r[2]) for r in rows if wanted.get(str(r[0])) == r[1]}
 
     async def remember_file_id(self, now: datetime, picture: str, sha256: str, file_id: str) -> None:
         await self._write(

@@ -117,7 +117,8 @@ class PictureSender:
     async def _send_group(
         self, chat_id: int, chunk: Sequence[tuple[Picture, str]], priority: Priority
     ) -> None:
-        ids = [await self._db.telegram_file_id(picture.name, picture.sha256) for picture, _ in chunk]
+        known = await self._db.telegram_file_ids([(picture.name, picture.sha256) for picture, _ in chunk])
+        ids = [known.get(picture.name) for picture, _ in chunk]
         try:
             messages = await self._group(chat_id, chunk, ids, priority)
         except BadRequest as exc:

@@ -56,6 +56,9 @@ async def test_picture_ids_belong_to_the_file_they_came_from(db: Database) -> No
     assert await db.telegram_file_id("chin_tuck.png", "bbb") is None  # redrawn: upload afresh
     await db.remember_file_id(NOW, "chin_tuck.png", "bbb", "file-2")
     assert await db.telegram_file_id("chin_tuck.png", "bbb") == "file-2"
+    await db.remember_file_id(NOW, "pelvic_tilt.png", "ccc", "file-3")
+    wanted = [("chin_tuck.png", "bbb"), ("pelvic_tilt.png", "old"), ("wall_angels.png", "ddd")]
+    assert await db.telegram_file_ids(wanted) == {"chin_tuck.png": "file-2"}
     await db.forget_file_id("chin_tuck.png")
     assert await db.telegram_file_id("chin_tuck.png", "bbb") is None
 
