@@ -130,6 +130,33 @@ async def start_default_programme(
     return created, await db.programme(patient_id)
 
 
+def picked_at_session(programme: Programme | None, session_at: datetime) -> bool:
+    """Whether the programme is the default picked at this session, untouched by staff since."""
+    return programme is not None and programme.updated_by is None and programme.updated_at >= session_at
+
+
+async def follow_session_fix(
+    db: ProgrammeStore,
+    rules: ProgrammeRules,
+    now: datetime,
+    patient_id: int,
+    session_at: datetime,
+    areas: tuple[str, ...] | None,
+) -> Programme | None:
+    """Staff corrected a session's areas (or undid it, ``areas`` None) within minutes: a programme
+    that session picked follows (re-picked for the right areas, or dropped). A programme from an
+    earlier session, or one staff changed, stays. Returns the re-picked programme, if it was."""
+    programme = await db.programme(patient_id)
+    if programme is None or not picked_at_session(programme, session_at):
+        return None
+    entries = None
+    if areas is not None:
+        entries = [ProgrammeEntry(e, rules.default_preset) for e in rules.pick_defaults(areas)]
+    if not await db.replace_default_programme(now, patient_id, programme.version, entries):
+        return None
+    return await db.programme(patient_id) if entries is not None else programme
+
+
 @dataclass(frozen=True)
 class Edit:
     """The outcome of one staff edit: the new entries, or why nothing changed (a text key)."""

@@ -353,6 +353,7 @@ TEXT_KEYS: dict[str, frozenset[str]] = {
             "stale": set(),
             "session_new": {"names", "number"},
             "session_kept": {"names", "number"},
+            "session_undone": set(),
             "card": {"names", "days"},
             "none": set(),
             "stats": {"patients", "days", "possible", "rate"},

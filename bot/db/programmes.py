@@ -68,6 +68,27 @@ class ProgrammeQueries(Connection):
                 await _write_entries(conn, patient_id, entries)
         return created
 
+    async def replace_default_programme(
+        self, now: datetime, patient_id: int, version: int, entries: list[ProgrammeEntry] | None
+    ) -> bool:
+        """Re-pick (``entries``) or drop (None) a programme still as a session picked it: at
+        ``version`` and never changed by staff. False, and nothing changes, otherwise."""
+        async with self.transaction() as conn:
+            if entries is None:
+                sql = "DELETE FROM programmes WHERE patient_id = ? AND version = ? AND updated_by IS NULL"
+                params: tuple[object, ...] = (patient_id, version)
+            else:
+                sql = (
+                    "UPDATE programmes SET version = version + 1, updated_at = ? "
+                    "WHERE patient_id = ? AND version = ? AND updated_by IS NULL"
+                )
+                params = (to_db(now), patient_id, version)
+            async with conn.execute(sql, params) as cur:
+                changed = cur.rowcount == 1
+            if changed and entries is not None:
+                await _write_entries(conn, patient_id, entries)
+        return changed
+
     async def save_programme(
         self,
         now: datetime,

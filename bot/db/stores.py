@@ -248,6 +248,10 @@ class ProgrammeStore(Protocol):
         self, now: datetime, patient_id: int, entries: list[ProgrammeEntry]
     ) -> bool: ...
 
+    async def replace_default_programme(
+        self, now: datetime, patient_id: int, version: int, entries: list[ProgrammeEntry] | None
+    ) -> bool: ...
+
     async def save_programme(
         self,
         now: datetime,

@@ -27,7 +27,7 @@ from bot.handlers.common import remove_buttons, reply, show
 from bot.handlers.staff import patient_number
 from bot.outbox import Button, OutgoingMessage
 from bot.patient_settings import clock_time
-from bot.programmes import staff_exercise_names, start_default_programme
+from bot.programmes import follow_session_fix, staff_exercise_names, start_default_programme
 from bot.services import ClinicContext, Services
 
 log = logging.getLogger(__name__)
@@ -329,7 +329,12 @@ async def correct_or_undo(
         return
     log.info("staff %s undid session %s of patient #%s", staff_id, session_id, patient.id)
     key = "sessions.undone_after_sent" if aftercare_status == "sent" else "sessions.undone"
-    await reply(update, texts.render(key, number=patient.id, name=patient.display_name))
+    lines = [texts.render(key, number=patient.id, name=patient.display_name)]
+    rules = services.content.programme
+    now = services.clock.now()
+    if await follow_session_fix(services.db, rules, now, patient.id, session.session_at, None):
+        lines.append(texts.render("programme_staff.session_undone"))
+    await reply(update, "\n".join(lines))
 
 
 def area_mask(action: str, count: int) -> int | None:
@@ -381,17 +386,20 @@ async def correct_session(
     if sends:
         await services.scheduler.send_now([sends[0].key])
     labels = ", ".join(area_labels(areas, aftercare)) or texts.render("staff.session_all_areas")
+    name = patient.display_name
     if added:
-        return texts.render(
-            "sessions.corrected_more",
-            number=patient.id,
-            name=patient.display_name,
-            areas=labels,
-            added=", ".join(area_labels(added, aftercare)),
-        )
-    return texts.render(
-        "sessions.corrected_nothing_more", number=patient.id, name=patient.display_name, areas=labels
+        more = ", ".join(area_labels(added, aftercare))
+        text = texts.render("sessions.corrected_more", number=patient.id, name=name, areas=labels, added=more)
+    else:
+        text = texts.render("sessions.corrected_nothing_more", number=patient.id, name=name, areas=labels)
+    # A programme this session picked follows the corrected areas.
+    repicked = await follow_session_fix(
+        services.db, services.content.programme, now, patient.id, session.session_at, areas
     )
+    if repicked is None:
+        return text
+    names = staff_exercise_names(services.content, repicked) or texts.render("programme_staff.none")
+    return text + "\n" + texts.render("programme_staff.session_new", names=names, number=patient.id)
 
 
 async def programme_line(services: Services, patient: Patient, areas: tuple[str, ...]) -> str:

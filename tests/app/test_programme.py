@@ -335,3 +335,45 @@ async def test_an_exercise_with_an_animation_moves_on_its_own_and_stays_still_in
     [album] = albums(bot)
     assert [item["type"] for item in media(album)] == ["photo", "photo"]
     assert bot.telegram.sent(PATIENT_ID, methods=("sendAnimation",)) == []
+
+
+def session_id_of(bot: Bot) -> str:
+    """The session of the newest /session reply (from its Correct button)."""
+    return last_buttons(bot)[0].split(":")[1]
+
+
+async def test_correcting_or_undoing_a_session_moves_the_programme_it_picked(bot: Bot) -> None:
+    rules = bot.services.content.programme
+    number = await bot.enrolled_patient()
+    await bot.send(f"/session {number} neck", STAFF_ID)
+    session = session_id_of(bot)
+    bot.clock.advance(minutes=2)
+    await bot.press(f"ss:{session}:d:8", STAFF_ID)  # the areas were the lower back, not the neck
+    low_back = rules.pick_defaults(("low_back",))
+    assert [e for e, _ in await programme(bot)] == low_back
+    assert f"Exercise programme: {names(bot, low_back)}." in staff_views(bot)[-1]
+    await bot.press(f"ss:{session}:undo", STAFF_ID)
+    assert "The exercise programme picked at that session is removed too." in bot.telegram.last_text(STAFF_ID)
+    assert await bot.rows("programmes") == [] and await programme(bot) == []
+
+
+async def test_a_programme_staff_shaped_or_from_an_earlier_session_stays_when_a_session_is_fixed(
+    bot: Bot,
+) -> None:
+    number = await bot.enrolled_patient()
+    await bot.send(f"/session {number} neck", STAFF_ID)
+    picked = await programme(bot)
+    bot.clock.advance(days=1)
+    await bot.send(f"/session {number} hips", STAFF_ID)  # kept: it came from yesterday's session
+    session = session_id_of(bot)
+    await bot.press(f"ss:{session}:d:8", STAFF_ID)
+    await bot.press(f"ss:{session}:undo", STAFF_ID)
+    assert await programme(bot) == picked and "removed too" not in bot.telegram.last_text(STAFF_ID)
+
+    other = await bot.enrolled_patient("Ann B.", user_id=2002)
+    await bot.send(f"/session {other} neck", STAFF_ID)
+    session = session_id_of(bot)
+    await bot.send(f"/program {other} add glute_bridge", STAFF_ID)  # staff shaped it
+    await bot.press(f"ss:{session}:undo", STAFF_ID)
+    rows = [r for r in await bot.rows("programme_exercises") if r["patient_id"] == other]
+    assert rows[-1]["exercise"] == "glute_bridge"

@@ -75,3 +75,21 @@ async def test_erasing_a_patient_erases_their_programme_and_adherence(db: Databa
     await db.erase_patient(NOW, patient, STAFF)
     for table in ("programmes", "programme_exercises", "exercise_adherence"):
         assert await db.table_rows(table) == []
+
+
+async def test_only_an_untouched_default_programme_is_re_picked_or_dropped(db: Database) -> None:
+    patient = await joined_patient(db)
+    await db.start_programme(NOW, patient, [CHIN])
+    assert not await db.replace_default_programme(NOW, patient, 2, [SQUEEZE])  # not that version
+    assert await db.replace_default_programme(NOW, patient, 1, [SQUEEZE])
+    programme = await db.programme(patient)
+    assert programme is not None and programme.entries == (SQUEEZE,) and programme.version == 2
+    await db.save_programme(NOW, patient, STAFF, 2, [CHIN], "add")  # staff changed it
+    assert not await db.replace_default_programme(NOW, patient, 3, None)
+    assert await db.programme(patient) is not None
+    other = await joined_patient(db, "Bo", user_id=2002, chat_id=2002)
+    await db.start_programme(NOW, other, [CHIN])
+    assert await db.replace_default_programme(NOW, other, 1, None)
+    assert await db.programme(other) is None and await db.table_rows("programme_exercises") == [
+        {"patient_id": patient, "exercise": "chin_tuck", "preset": "standard", "position": 0}
+    ]
