@@ -5,7 +5,7 @@ from __future__ import annotations
 import exercise_pose as kin
 from PIL import Image, ImageDraw
 
-SIZE = (640, 480)
+SIZE = (800, 600)
 SUPERSAMPLE = 3
 WHITE = (255, 255, 255)
 BODY = (29, 58, 92)
