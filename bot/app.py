@@ -38,6 +38,7 @@ from bot.scheduler import Scheduler
 from bot.services import SERVICES_KEY, ClinicApplication, ClinicContext, Services
 from bot.staff_notices import StaffNotices
 from bot.startup import running_line
+from bot.visit_messages import VisitRenderers
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,7 @@ def _services(
     access = Access(settings.admin_ids)
     dispatcher = Dispatcher(db, clock, telegram_sender(app.bot), settings.clinic_timezone)
     Renderers(db, content, content.reminders, clock).register(dispatcher)
+    VisitRenderers(db, content, clock, settings.clinic_zone).register(dispatcher)
     grace = Grace.from_settings(settings)
 
     def staff_chats() -> list[int]:

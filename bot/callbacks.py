@@ -60,3 +60,7 @@ EMERGENCY = Callback("sos:", 2)  # alert id, the patient's answer to the 911 rep
 # /session: a question token or a session id, then the action (use / keep / again / no for the
 # questions; fix / undo, or m:<mask> / d:<mask> with the ticked areas, on the confirmation).
 SESSION = Callback("ss:", 2)
+# Visits: the pre-visit safety check and "I need to reschedule" (visit id, item key or "reschedule"),
+# and the nudge to book (outbox row id, booked / later / stop).
+VISIT = Callback("vs:", 2)
+NUDGE = Callback("vn:", 2)

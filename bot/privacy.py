@@ -11,11 +11,12 @@ from zoneinfo import ZoneInfo
 from bot.aftercare import area_labels
 from bot.clock import from_db
 from bot.content import Content
-from bot.db import Patient, Prefs, PrefsStore, PrivacyStore
+from bot.db import Patient, Prefs, PrefsStore, PrivacyStore, VisitStore
 from bot.patient_settings import SettingsScreens, clock_time, window_text
 from bot.reminder_kinds import REMINDERS
 from bot.reminders import zone_of
 from bot.services import ClinicContext
+from bot.visit_messages import visit_mydata
 
 MESSAGE_LIMIT = 4000
 
@@ -195,7 +196,7 @@ class MyDataReport:
         return blocks
 
 
-class MyDataStore(PrefsStore, PrivacyStore, Protocol):
+class MyDataStore(PrefsStore, PrivacyStore, VisitStore, Protocol):
     """What /mydata reads: the patient's settings and everything stored about them."""
 
 
@@ -203,7 +204,10 @@ async def my_data(db: MyDataStore, content: Content, patient: Patient, default_t
     """The /mydata report, split into messages that each fit Telegram's limit."""
     prefs = await db.prefs(patient.id, default_timezone)
     export = Export.from_rows(await db.patient_export(patient.id))
-    return pack(MyDataReport(content, zone_of(prefs)).blocks(patient, prefs, export), MESSAGE_LIMIT)
+    blocks = MyDataReport(content, zone_of(prefs)).blocks(patient, prefs, export)
+    # Visits and the care plan, before the footer (times in the clinic's zone, where visits happen).
+    blocks[-1:-1] = await visit_mydata(db, content, patient, ZoneInfo(default_timezone))
+    return pack(blocks, MESSAGE_LIMIT)
 
 
 def pack(blocks: list[str], limit: int) -> list[str]:

@@ -21,6 +21,7 @@ from bot.content.text_keys import TEXT_KEYS as TEXT_KEYS
 
 if TYPE_CHECKING:
     from bot.content.reminders import ReminderContent
+    from bot.content.visits import VisitContent
 
 
 class ContentError(Exception):
@@ -325,10 +326,12 @@ class Content:
     menus: Menus
     reminders: ReminderContent
     safety: SafetyRules
+    visits: VisitContent
 
 
 def load_content(clinic_override: Path | None = None) -> Content:
     from bot.content.reminders import ReminderContent
+    from bot.content.visits import VisitContent
 
     clinic = load_clinic(clinic_override)
     return Content(
@@ -338,6 +341,7 @@ def load_content(clinic_override: Path | None = None) -> Content:
         menus=Menus.load(),
         reminders=ReminderContent.load(),
         safety=SafetyRules.load(),
+        visits=VisitContent.load(),
     )
 
 

@@ -52,7 +52,9 @@ from bot.db.stores import (
     StaffStore,
     StatsStore,
     Store,
+    VisitStore,
 )
+from bot.db.visits import PlanStatus, StoredPlan, Visit, VisitQueries
 
 
 class Database(
@@ -66,6 +68,7 @@ class Database(
     AlertQueries,
     StatsQueries,
     PrivacyQueries,
+    VisitQueries,
     Connection,
 ):
     """One SQLite file, opened in ``post_init`` and closed in ``post_shutdown``; every query, by aggregate."""
@@ -93,6 +96,7 @@ __all__ = [
     "Patient",
     "PatientStore",
     "PatientSummary",
+    "PlanStatus",
     "PlannedChunk",
     "PlannedSend",
     "PlanningStore",
@@ -105,4 +109,7 @@ __all__ = [
     "StaffStore",
     "StatsStore",
     "Store",
+    "StoredPlan",
+    "Visit",
+    "VisitStore",
 ]

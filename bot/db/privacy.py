@@ -57,6 +57,9 @@ TABLES = frozenset(
         "reminder_responses",
         "broadcasts",
         "alert_messages",
+        "visits",
+        "visit_checks",
+        "care_plans",
     }
 )
 

@@ -29,6 +29,7 @@ from bot.handlers import (
     reminders,
     sessions,
     staff,
+    visits,
 )
 from bot.handlers.commands import Role, commands_for
 from bot.handlers.pending import AwaitingInput, Pending
@@ -74,6 +75,8 @@ def register_handlers(
     app.add_handler(CallbackQueryHandler(console.card_button, pattern=callbacks.CARD.pattern))
     app.add_handler(CallbackQueryHandler(broadcasts.broadcast_button, pattern=callbacks.BROADCAST.pattern))
     app.add_handler(CallbackQueryHandler(sessions.session_button, pattern=callbacks.SESSION.pattern))
+    app.add_handler(CallbackQueryHandler(visits.visit_button, pattern=callbacks.VISIT.pattern))
+    app.add_handler(CallbackQueryHandler(visits.nudge_button, pattern=callbacks.NUDGE.pattern))
     app.add_handler(CallbackQueryHandler(common.stale_button))
 
     # 4. Free text. First what the bot is waiting for (bot/handlers/pending.py): staff's broadcast
@@ -116,6 +119,8 @@ def _register_staff_commands(
     for name, callback in STAFF_COMMANDS.items():
         app.add_handler(CommandHandler(name, callback, filters=staff_filter & staff_place))
     app.add_handler(CommandHandler("cancel", broadcasts.cancel_command, filters=staff_filter & staff_place))
+    # /visit is both: staff book with it (above); a patient's /visit, with no arguments, shows theirs.
+    app.add_handler(CommandHandler("visit", visits.patient_visit_command, filters=private))
     app.add_handler(
         CommandHandler([*STAFF_COMMANDS, *ADMIN_COMMANDS], staff.refuse_staff_command, filters=private)
     )

@@ -28,6 +28,7 @@ from bot.handlers.common import reply, show
 from bot.handlers.sending import keyboard
 from bot.handlers.sessions import record_and_report
 from bot.handlers.staff import command_text, deliver_invite, patient_number
+from bot.handlers.visits import rebooking_figures, visit_card_lines
 from bot.outbox import Button, OutgoingMessage
 from bot.patient_settings import SettingsScreens, clock_time, window_text
 from bot.priority import Priority
@@ -224,6 +225,7 @@ async def card_sections(services: Services, patient: Patient, zone: ZoneInfo) ->
         for item in await db.upcoming(patient.id, limit=10)
     ]
     return {
+        "visit_plan": await visit_card_lines(services, patient),
         "sessions": "\n".join(sessions) or none,
         "checkins": "\n".join(checkins) or none,
         "alerts": "\n".join(alerts) or none,
@@ -464,5 +466,7 @@ async def stats_command(update: Update, context: ClinicContext) -> None:
             done_rate=percent(figures["reminders_done"], figures["reminders_sent"], empty),
             alerts=await services.db.count_open_alerts(),
             markup={"topics": "\n".join(topics) or empty},
-        ),
+        )
+        + "\n"
+        + await rebooking_figures(services),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import ExtBot
 
@@ -32,9 +32,20 @@ def is_chat_gone(exc: BadRequest) -> bool:
 def telegram_sender(bot: ExtBot[str]) -> Sender:
     async def send(chat_id: int, message: OutgoingMessage, priority: Priority = Priority.BULK) -> None:
         try:
-            await bot.send_message(
-                chat_id, message.text, reply_markup=keyboard(message), rate_limit_args=priority.value
-            )
+            if message.document is not None:
+                # The text becomes the file's caption: one message, the file right under its explanation.
+                attachment = message.document
+                await bot.send_document(
+                    chat_id,
+                    InputFile(attachment.data, filename=attachment.filename, attach=True),
+                    caption=message.text,
+                    reply_markup=keyboard(message),
+                    rate_limit_args=priority.value,
+                )
+            else:
+                await bot.send_message(
+                    chat_id, message.text, reply_markup=keyboard(message), rate_limit_args=priority.value
+                )
         except Forbidden as exc:
             raise RecipientGone(str(exc)) from exc
         except RetryAfter as exc:
