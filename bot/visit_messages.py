@@ -180,6 +180,6 @@ async def visit_mydata(
     if stored is not None:
         plan = care_plan_of(stored).describe()
         if not stored.nudges_on:
-            plan += texts.patient("mydata_plan_nudges_off", clinic, lang)
+            plan += " " + texts.patient("mydata_plan_nudges_off", clinic, lang)
         blocks.append(texts.patient("mydata_plan_line", clinic, lang, plan=plan))
     return blocks

@@ -208,9 +208,9 @@ async def visits_command(update: Update, context: ClinicContext) -> None:
         flags = ""
         if checks:
             staff_items = [(services.content.visits.item(key) or _missing(key)).staff for key in checks]
-            flags = _staff_text(services, "visits_flags", items=", ".join(staff_items))
+            flags = " " + _staff_text(services, "visits_flags", items=", ".join(staff_items))
         if visit.reschedule_asked_at is not None:
-            flags += _staff_text(services, "visits_reschedule")
+            flags += " " + _staff_text(services, "visits_reschedule")
         when = _clinic_when(services, visit)
         lines.append(
             _staff_text(services, "visits_line", when=when, number=visit.patient_id, name=name, flags=flags)
@@ -266,9 +266,9 @@ async def plan_summary(services: Services, patient: Patient, key: str) -> str:
     )
     if status.next_visit is not None:
         local = status.next_visit.astimezone(services.settings.clinic_zone).replace(tzinfo=None)
-        tail += _staff_text(services, "plan_booked", when=services.content.visits.when(local))
+        tail += " " + _staff_text(services, "plan_booked", when=services.content.visits.when(local))
     if not status.plan.nudges_on:
-        tail += _staff_text(services, "plan_nudges_off")
+        tail += " " + _staff_text(services, "plan_nudges_off")
     return _staff_text(services, key, plan=care_plan_of(status.plan).describe(), due=tail, **named)
 
 
