@@ -40,7 +40,8 @@ async def planned_patient(
 async def test_plan_is_set_shown_and_removed(bot: Bot) -> None:
     number = await planned_patient(bot, "weekly x6 then monthly")
     assert bot.telegram.last_text(STAFF_ID) == (
-        f"🗓 Care plan for patient #{number} Jane D.: weekly for 6 visits, then monthly. Next visit due Mon Mar 09."
+        f"🗓 Care plan for patient #{number} Jane D.: weekly for 6 visits, then monthly. "
+        "Next visit due Mon Mar 09."
     )
     await bot.send(f"/plan {number}", STAFF_ID)
     assert "weekly for 6 visits, then monthly. Next visit due Mon Mar 09." in bot.telegram.last_text(STAFF_ID)
