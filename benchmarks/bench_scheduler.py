@@ -158,6 +158,14 @@ async def seed_visits(path: Path, patients: int) -> tuple[int, int]:
         return await _count(conn) - before, int(row[0]) if row else 0
 
 
+async def report_visits(path: Path, patients: int) -> None:
+    added, pending = await seed_visits(path, patients)
+    print(
+        f"care plans for {patients:,} patients and {patients - patients // 3:,} booked visits: "
+        f"{added:,} outbox rows ({added / patients:.2f} a patient), {pending:,} of them waiting to be sent"
+    )
+
+
 async def _count(conn: aiosqlite.Connection) -> int:
     async with conn.execute("SELECT COUNT(*) FROM outbox") as cur:
         row = await cur.fetchone()
@@ -214,12 +222,7 @@ async def run(patients: int, probes: int, visits: bool) -> None:
         await seed(path, patients)
         print(f"seeded {patients:,} patients in {time.perf_counter() - began:.2f} s")
         if visits:
-            added, pending = await seed_visits(path, patients)
-            print(
-                f"care plans for {patients:,} patients and {patients - patients // 3:,} booked visits: "
-                f"{added:,} outbox rows ({added / patients:.2f} a patient), "
-                f"{pending:,} of them waiting to be sent"
-            )
+            await report_visits(path, patients)
         settings = Settings(telegram_bot_token=TOKEN, database_path=path)
 
         clock = RunningClock(START)

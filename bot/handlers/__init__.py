@@ -63,21 +63,7 @@ def register_handlers(
     _register_everyones_commands(app, private, staff_place)
 
     # 3. Buttons. Anything unrecognised is a stale or forged button and gets a kind answer.
-    app.add_handler(CallbackQueryHandler(common.join_button, pattern=callbacks.JOIN.pattern))
-    app.add_handler(CallbackQueryHandler(alerts.alert_handled_button, pattern=callbacks.ALERT.pattern))
-    app.add_handler(CallbackQueryHandler(emergency.emergency_button, pattern=callbacks.EMERGENCY.pattern))
-    app.add_handler(CallbackQueryHandler(reminders.checkin_button, pattern=callbacks.CHECKIN.pattern))
-    app.add_handler(CallbackQueryHandler(reminders.reminder_button, pattern=callbacks.REMINDER.pattern))
-    app.add_handler(CallbackQueryHandler(reminders.settings_button, pattern=callbacks.SETTINGS.pattern))
-    app.add_handler(CallbackQueryHandler(reminders.offer_button, pattern=callbacks.OFFER.pattern))
-    app.add_handler(CallbackQueryHandler(privacy.forget_button, pattern=callbacks.FORGET.pattern))
-    app.add_handler(CallbackQueryHandler(console.patient_list_button, pattern=callbacks.PATIENT_LIST.pattern))
-    app.add_handler(CallbackQueryHandler(console.card_button, pattern=callbacks.CARD.pattern))
-    app.add_handler(CallbackQueryHandler(broadcasts.broadcast_button, pattern=callbacks.BROADCAST.pattern))
-    app.add_handler(CallbackQueryHandler(sessions.session_button, pattern=callbacks.SESSION.pattern))
-    app.add_handler(CallbackQueryHandler(visits.visit_button, pattern=callbacks.VISIT.pattern))
-    app.add_handler(CallbackQueryHandler(visits.nudge_button, pattern=callbacks.NUDGE.pattern))
-    app.add_handler(CallbackQueryHandler(common.stale_button))
+    _register_buttons(app)
 
     # 4. Free text. First what the bot is waiting for (bot/handlers/pending.py): staff's broadcast
     #    text or time, a patient's typed time zone (which still goes through the red-flag check
@@ -101,6 +87,25 @@ def register_handlers(
     app.add_handler(ChatMemberHandler(staff.added_to_group, ChatMemberHandler.MY_CHAT_MEMBER))
 
     app.add_error_handler(common.on_error)
+
+
+def _register_buttons(app: ClinicApplication) -> None:
+    """Every button family, by its callback prefix (bot/callbacks.py); anything else is stale."""
+    app.add_handler(CallbackQueryHandler(common.join_button, pattern=callbacks.JOIN.pattern))
+    app.add_handler(CallbackQueryHandler(alerts.alert_handled_button, pattern=callbacks.ALERT.pattern))
+    app.add_handler(CallbackQueryHandler(emergency.emergency_button, pattern=callbacks.EMERGENCY.pattern))
+    app.add_handler(CallbackQueryHandler(reminders.checkin_button, pattern=callbacks.CHECKIN.pattern))
+    app.add_handler(CallbackQueryHandler(reminders.reminder_button, pattern=callbacks.REMINDER.pattern))
+    app.add_handler(CallbackQueryHandler(reminders.settings_button, pattern=callbacks.SETTINGS.pattern))
+    app.add_handler(CallbackQueryHandler(reminders.offer_button, pattern=callbacks.OFFER.pattern))
+    app.add_handler(CallbackQueryHandler(privacy.forget_button, pattern=callbacks.FORGET.pattern))
+    app.add_handler(CallbackQueryHandler(console.patient_list_button, pattern=callbacks.PATIENT_LIST.pattern))
+    app.add_handler(CallbackQueryHandler(console.card_button, pattern=callbacks.CARD.pattern))
+    app.add_handler(CallbackQueryHandler(broadcasts.broadcast_button, pattern=callbacks.BROADCAST.pattern))
+    app.add_handler(CallbackQueryHandler(sessions.session_button, pattern=callbacks.SESSION.pattern))
+    app.add_handler(CallbackQueryHandler(visits.visit_button, pattern=callbacks.VISIT.pattern))
+    app.add_handler(CallbackQueryHandler(visits.nudge_button, pattern=callbacks.NUDGE.pattern))
+    app.add_handler(CallbackQueryHandler(common.stale_button))
 
 
 def _register_staff_commands(

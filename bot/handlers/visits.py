@@ -207,7 +207,7 @@ async def visits_command(update: Update, context: ClinicContext) -> None:
         checks = [item for item in await services.db.visit_checks(visit.id) if item != NONE_ITEM]
         flags = ""
         if checks:
-            staff_items = [(services.content.visits.item(key) or _missing(key)).staff for key in checks]
+            staff_items = [_staff_item(services, key) for key in checks]
             flags = " " + _staff_text(services, "visits_flags", items=", ".join(staff_items))
         if visit.reschedule_asked_at is not None:
             flags += " " + _staff_text(services, "visits_reschedule")
@@ -220,9 +220,10 @@ async def visits_command(update: Update, context: ClinicContext) -> None:
     await reply(update, "\n".join(lines))
 
 
-class _missing:
-    def __init__(self, key: str) -> None:
-        self.staff = key
+def _staff_item(services: Services, key: str) -> str:
+    """How staff read a safety-check answer ("blood thinners or a bleeding problem")."""
+    item = services.content.visits.item(key)
+    return item.staff if item is not None else key
 
 
 async def plan_command(update: Update, context: ClinicContext) -> None:
