@@ -219,7 +219,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     # and care plans (the interval staff set, which says when the next visit is due).
     """
     CREATE TABLE visits (
-        id INTEGER PRIMARY KEY,
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
         patient_id INTEGER NOT NULL REFERENCES patients(id) ON DELETE CASCADE,
         visit_at TEXT NOT NULL,
         status TEXT NOT NULL DEFAULT 'booked' CHECK (status IN ('booked', 'cancelled', 'replaced')),
