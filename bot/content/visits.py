@@ -87,6 +87,7 @@ STAFF_KEYS: dict[str, frozenset[str]] = {
     "booked": _NUMBERS | {"sent"},
     "booked_replaced": frozenset(),
     "confirm_sent": frozenset(),
+    "confirm_soon": frozenset(),
     "confirm_waiting": frozenset(),
     "cancelled": _NUMBERS,
     "nothing_to_cancel": frozenset({"number", "name"}),

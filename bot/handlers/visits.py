@@ -138,11 +138,21 @@ async def _book_visit(update: Update, services: Services, staff_id: int, patient
     )
     log.info("staff %s booked visit %s for patient #%s", staff_id, visit_id, patient.id)
     await services.scheduler.send_now([confirm_key(visit_id)])
-    sent = await services.db.outbox_status(confirm_key(visit_id)) == "sent"
-    note = _staff_text(services, "confirm_sent" if sent else "confirm_waiting")
+    note = _staff_text(services, await _confirmation_state(services, confirm_key(visit_id)))
     if replaced:
         note = f"{_staff_text(services, 'booked_replaced')} {note}"
     await reply(update, _staff_text(services, "booked", when=local, sent=note, **named))
+
+
+async def _confirmation_state(services: Services, key: str) -> str:
+    """Sent; on its way (held a second or two by Telegram's pace for one chat); or waiting for the
+    patient's quiet hours to end."""
+    if await services.db.outbox_status(key) == "sent":
+        return "confirm_sent"
+    waiting = await services.db.outbox_by_keys([key])
+    if waiting and waiting[0].due_at - services.clock.now() <= timedelta(minutes=1):
+        return "confirm_soon"
+    return "confirm_waiting"
 
 
 async def _cancel_visit(update: Update, services: Services, staff_id: int, patient: Patient) -> None:

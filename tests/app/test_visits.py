@@ -248,6 +248,25 @@ async def test_no_reminder_once_the_visit_is_under_two_hours_away(tmp_path: Path
         assert row["status"] == "cancelled"
 
 
+async def test_booked_right_after_a_session_the_confirmation_follows_it(bot: Bot) -> None:
+    number = await bot.enrolled_patient()
+    await bot.send(f"/session {number}", STAFF_ID)
+    await bot.send(f"/visit {number} 2026-03-09 10:00", STAFF_ID)
+    assert "Their confirmation with a calendar file is on its way." in bot.telegram.last_text(STAFF_ID)
+    await bot.tick(seconds=1)  # one message a second to a chat: it follows the aftercare
+    assert len(documents(bot)) == 1
+
+
+async def test_booked_in_quiet_hours_the_confirmation_waits_for_the_morning(bot: Bot) -> None:
+    number = await bot.enrolled_patient()
+    await bot.tick(hours=13)  # Monday 22:00
+    await bot.send(f"/visit {number} 2026-03-09 10:00", STAFF_ID)
+    assert "Their confirmation will arrive after their quiet hours." in bot.telegram.last_text(STAFF_ID)
+    assert documents(bot) == []
+    await bot.tick(hours=10)  # Tuesday 08:00
+    assert len(documents(bot)) == 1
+
+
 async def test_booked_the_evening_before_the_reminder_follows_at_once(bot: Bot) -> None:
     number = await bot.enrolled_patient()
     await bot.tick(hours=10)  # Monday 19:00
