@@ -21,6 +21,7 @@ from bot.answers.context import (
 from bot.answers.loader import AnswerContent
 from bot.answers.matcher import Matcher
 from bot.answers.normalise import Normaliser
+from bot.answers.overlay import merge_answers, merge_red_flags
 from bot.answers.quantities import Quantities
 from bot.answers.replies import Replies
 from bot.answers.routing import SMALLTALK, SORENESS, Router
@@ -28,7 +29,7 @@ from bot.answers.schema import ANSWERS_FILE, MAX_INPUT_CHARS, RED_FLAGS_FILE, RO
 from bot.answers.spelling import Speller
 from bot.answers.topic_model import TopicModel
 from bot.answers.triage import Triage
-from bot.content import ClinicProfile, load_clinic, read_toml
+from bot.content import BASE_LANGUAGE, ClinicProfile, load_clinic, read_toml
 
 
 class AnswerEngine:
@@ -42,7 +43,7 @@ class AnswerEngine:
         t = content.thresholds
         self._speller = Speller(content.compiler, content.vocab)
         self._normaliser = Normaliser(
-            content.vocab, content.language, self._speller, t.pain_score_high, t.large_size_cm
+            content.vocab, content.language, self._speller, t.pain_score_high, t.large_size_cm, content.reader
         )
         self._quantities = Quantities(content.vocab, content.language, content.ranges)
         matcher = self._matcher = Matcher(content.vocab)
@@ -52,9 +53,19 @@ class AnswerEngine:
         self._replies.validate()
 
     @classmethod
-    def load(cls, clinic: ClinicProfile | None = None, topic_model: TopicModel | None = None) -> AnswerEngine:
-        """Load and validate all content; a bad file raises ContentError naming the file and key."""
-        content = AnswerContent(read_toml(ANSWERS_FILE), read_toml(RED_FLAGS_FILE))
+    def load(
+        cls,
+        clinic: ClinicProfile | None = None,
+        topic_model: TopicModel | None = None,
+        language: str = BASE_LANGUAGE,
+    ) -> AnswerEngine:
+        """Load and validate all content (of one language: "en", "es"); a bad file raises ContentError
+        naming the file and key."""
+        answers, red_flags = read_toml(ANSWERS_FILE), read_toml(RED_FLAGS_FILE)
+        if language != BASE_LANGUAGE:
+            answers = merge_answers(answers, read_toml(ANSWERS_FILE, language), language)
+            red_flags = merge_red_flags(red_flags, read_toml(RED_FLAGS_FILE, language), language)
+        content = AnswerContent(answers, red_flags)
         return cls(content, clinic if clinic is not None else load_clinic(), topic_model)
 
     @classmethod
@@ -64,8 +75,14 @@ class AnswerEngine:
         red_flags: Mapping[str, Any],
         clinic: ClinicProfile,
         topic_model: TopicModel | None = None,
+        overlay: tuple[Mapping[str, Any], Mapping[str, Any]] | None = None,
     ) -> AnswerEngine:
-        """Build from already-parsed content (for tests of content validation and for overrides)."""
+        """Build from already-parsed content (for tests of content validation and for overrides); a
+        second language's files are given as its overlay over the base files (bot/answers/overlay.py)."""
+        if overlay is not None:
+            language = str(overlay[0].get("language"))
+            answers = merge_answers(answers, overlay[0], language)
+            red_flags = merge_red_flags(red_flags, overlay[1], language)
         return cls(AnswerContent(answers, red_flags), clinic, topic_model)
 
     @property
@@ -163,7 +180,8 @@ class AnswerEngine:
             session_hours=session_hours,
             stated_hours=self._quantities.stated_hours(c.tokens),
             measured_temps=self._quantities.temperatures(c.tokens),
-            text=text[:MAX_INPUT_CHARS],
+            # the classifier reads the concept words when the message was in a second language
+            text=" ".join(c.tokens) if self._c.reader is not None else text[:MAX_INPUT_CHARS],
             pain_score=lang.any_pain_score.search(norm.fold(text)) is not None,
             pain_scores=self._c.pain_words.read(expanded, session_hours is not None),
             age=self._c.ages.oldest(expanded),
@@ -244,9 +262,9 @@ def packaged_topic_model() -> TopicModel:
 
 
 @functools.cache
-def default_engine() -> AnswerEngine:
-    """The engine for the packaged content and clinic profile, loaded once per process."""
-    return AnswerEngine.load()
+def default_engine(language: str = BASE_LANGUAGE) -> AnswerEngine:
+    """The engine for the packaged content of a language and the clinic profile, once per process."""
+    return AnswerEngine.load(language=language)
 
 
 def answer(text: str, hours_since_session: float | None = None) -> Answer:
