@@ -16,13 +16,15 @@ from typing import Any, Final
 
 from bot.answers.language import Language, fold
 from bot.answers.spelling import osa_distance
-from bot.answers.vocabulary import Phrase, Rewrite, words
-from bot.content import ContentError, require_table
+from bot.answers.vocabulary import Phrase, Rewrite, word_set, words
+from bot.content import ContentError, require_str, require_table
 
 # Words shorter than this are never corrected; longer ones may be two edits off instead of one.
 MIN_CORRECTED: Final = 5
 TWO_EDITS_FROM: Final = 9
 CACHE_LIMIT: Final = 50_000
+# Punctuation that ends a clause, for what is said before the words it is about.
+_PUNCTUATION: Final = frozenset({".", ",", ";", "!", "?", "\n"})
 # Letters that sound alike in Spanish, as people mix them up in writing ("bomitar", "cabesa", "yaga").
 _SOUNDS: Final = (
     (re.compile(r"v"), "b"),
@@ -59,14 +61,57 @@ def _table(raw: Mapping[str, Any], key: str, where: str, language: Language) -> 
     return out
 
 
+def _endings(raw: Mapping[str, Any], where: str) -> tuple[tuple[str, str], ...]:
+    """Word endings tried on an unknown word, in order: ("cito", "") reads "dolorcito" as "dolor"."""
+    value = raw.get("endings", [])
+    if not isinstance(value, list) or not all(
+        isinstance(pair, list) and len(pair) == 2 and all(isinstance(p, str) for p in pair) and pair[0]
+        for pair in value
+    ):
+        raise ContentError(f"{where}: 'endings' must be a list of [ending, replacement] pairs")
+    return tuple((ending, replacement) for ending, replacement in value)
+
+
+@dataclass(frozen=True)
+class Ago:
+    """ "hace dos días": a word before a time span that the concept words say after it ("two days ago")."""
+
+    before: frozenset[str]
+    units: Mapping[str, Phrase]  # the time unit words, read as concept words ("anos" -> "years")
+    after: Phrase
+    reach: int = 4
+
+    @classmethod
+    def load(cls, raw: Mapping[str, Any], where: str) -> Ago:
+        table = require_table(raw, "ago", where)
+        aw = f"{where}.ago"
+        units = {key: words(value) for key, value in require_table(table, "units", aw).items()}
+        if not units or not all(units.values()):
+            raise ContentError(f"{aw}: 'units' must name each time word's concept words")
+        return cls(word_set(table, "before", aw), units, words(require_str(table, "after", aw)))
+
+    def span(self, tokens: list[str], i: int) -> int | None:
+        """Where the time unit after the word at i is, when one follows closely."""
+        if tokens[i] not in self.before:
+            return None
+        for k in range(i + 1, min(len(tokens), i + 1 + self.reach)):
+            if tokens[k] in self.units:
+                return k
+        return None
+
+
 @dataclass
 class Reader:
     """Reads one language's words onto the concept words; one per engine (it caches corrections)."""
 
     words: Mapping[str, Phrase]
     phrases: tuple[Rewrite, ...]
+    clause_end: tuple[Rewrite, ...]  # said before what it is about ("ya se me quitó el hormigueo")
+    clause_ends: frozenset[str]  # punctuation and words ("pero", "y") where such a clause ends
     phrase_firsts: frozenset[str]
     known: frozenset[str]
+    endings: tuple[tuple[str, str], ...]
+    ago: Ago
     by_sound: Mapping[str, str]
     by_start: Mapping[tuple[str, int], tuple[str, ...]]
     corrections: dict[str, str]
@@ -74,33 +119,63 @@ class Reader:
     @classmethod
     def load(cls, raw: Mapping[str, Any], where: str, language: Language) -> Reader:
         word_table = _table(raw, "words", where, language)
-        phrase_table = _table(raw, "phrases", where, language)
         for name in word_table:
             if " " in name:
                 raise ContentError(f"{where}: words.{name} has several words (put it under phrases)")
-        phrases = tuple(sorted(((words(k), v) for k, v in phrase_table.items()), key=lambda kv: -len(kv[0])))
-        known = frozenset(word_table) | frozenset(w for p, _ in phrases for w in p)
+        phrases = _phrases(_table(raw, "phrases", where, language))
+        clause_end = _phrases(_table(raw, "clause_end", where, language))
+        ago = Ago.load(raw, where)
+        known = (
+            frozenset(word_table)
+            | {w for p, _ in phrases + clause_end for w in p}
+            | ago.before
+            | set(ago.units)
+        )
         sounds: dict[str, set[str]] = {}
         starts: dict[tuple[str, int], list[str]] = {}
         for word in known:
             if len(word) >= MIN_CORRECTED and word.isalpha():
                 sounds.setdefault(sound_key(word), set()).add(word)
                 starts.setdefault((word[0], len(word)), []).append(word)
-        by_sound = {key: next(iter(found)) for key, found in sounds.items() if len(found) == 1}
-        by_start = {key: tuple(found) for key, found in starts.items()}
-        return cls(word_table, phrases, frozenset(p[0] for p, _ in phrases), known, by_sound, by_start, {})
+        return cls(
+            words=word_table,
+            phrases=phrases,
+            clause_end=clause_end,
+            clause_ends=_PUNCTUATION | word_set(raw, "clause_ends", where),
+            phrase_firsts=frozenset(p[0] for p, _ in phrases + clause_end),
+            known=known,
+            endings=_endings(raw, where),
+            ago=ago,
+            by_sound={key: next(iter(found)) for key, found in sounds.items() if len(found) == 1},
+            by_start={key: tuple(found) for key, found in starts.items()},
+            corrections={},
+        )
 
     def correct(self, token: str) -> str:
         """A misspelt known word read as the word meant; any other word as it is (cached)."""
-        if token in self.known or len(token) < MIN_CORRECTED or not token.isalpha():
+        if token in self.known or len(token) < MIN_CORRECTED - 1 or not token.isalpha():
             return token
         cached = self.corrections.get(token)
         if cached is None:
-            cached = self.by_sound.get(sound_key(token)) or self._nearest(token)
+            cached = self._spelt(token)
+            if cached == token:  # "moretoncito" -> "moreton", "tomarme" -> "tomar"
+                cached = next((w for w in map(self._spelt, self._stems(token)) if w in self.known), token)
             if len(self.corrections) > CACHE_LIMIT:
                 self.corrections.clear()
             self.corrections[token] = cached
         return cached
+
+    def _stems(self, token: str) -> list[str]:
+        return [
+            token[: -len(ending)] + replacement
+            for ending, replacement in self.endings
+            if token.endswith(ending) and len(token) - len(ending) >= 3
+        ]
+
+    def _spelt(self, token: str) -> str:
+        if token in self.known or len(token) < MIN_CORRECTED:
+            return token
+        return self.by_sound.get(sound_key(token)) or self._nearest(token)
 
     def _nearest(self, token: str) -> str:
         limit = 2 if len(token) >= TWO_EDITS_FROM else 1
@@ -111,20 +186,43 @@ class Reader:
                     found.add(target)
         return found.pop() if len(found) == 1 else token
 
+    def _phrase_at(self, tokens: list[str], i: int, table: tuple[Rewrite, ...]) -> Rewrite | None:
+        return next((r for r in table if tuple(tokens[i : i + len(r[0])]) == r[0]), None)
+
     def read(self, tokens: list[str]) -> list[str]:
-        """The message's words as concept words: spelling, then phrases, then single words."""
+        """The message's words as concept words: spelling, then phrases, then single words. What is
+        said before the words it is about goes to the end of its clause ("ya se me quitó el hormigueo,"
+        -> "the tingling it is gone ,")."""
         corrected = [self.correct(t) for t in tokens]
         out: list[str] = []
+        held: list[str] = []
         i = 0
         while i < len(corrected):
             tok = corrected[i]
-            found = None
-            if tok in self.phrase_firsts:
-                found = next((r for r in self.phrases if tuple(corrected[i : i + len(r[0])]) == r[0]), None)
-            if found is None:
-                out.extend(self.words.get(tok, (tok,)))
-                i += 1
-            else:  # a phrase's concept words are not read again
+            if tok in self.clause_ends and held:
+                out.extend(held)
+                held = []
+            end = self._phrase_at(corrected, i, self.clause_end) if tok in self.phrase_firsts else None
+            found = self._phrase_at(corrected, i, self.phrases) if tok in self.phrase_firsts else None
+            unit = self.ago.span(corrected, i)
+            if end is not None:
+                held.extend(end[1])
+                i += len(end[0])
+            elif found is not None:  # a phrase's concept words are not read again
                 out.extend(found[1])
                 i += len(found[0])
-        return out
+            elif unit is not None:  # "hace dos días" -> "two days ago"
+                for word in corrected[i + 1 : unit]:
+                    out.extend(self.words.get(word, (word,)))
+                out.extend(self.ago.units[corrected[unit]])
+                out.extend(self.ago.after)
+                i = unit + 1
+            else:
+                out.extend(self.words.get(tok, (tok,)))
+                i += 1
+        return out + held
+
+
+def _phrases(table: Mapping[str, Phrase]) -> tuple[Rewrite, ...]:
+    """Phrases, longest first."""
+    return tuple(sorted(((words(k), v) for k, v in table.items()), key=lambda kv: -len(kv[0])))
