@@ -111,6 +111,7 @@ class Reader:
     phrase_firsts: frozenset[str]
     known: frozenset[str]
     endings: tuple[tuple[str, str], ...]
+    question: Phrase  # what a yes/no question starts with in the concept words ("does the massage help?")
     ago: Ago
     by_sound: Mapping[str, str]
     by_start: Mapping[tuple[str, int], tuple[str, ...]]
@@ -145,6 +146,7 @@ class Reader:
             phrase_firsts=frozenset(p[0] for p, _ in phrases + clause_end),
             known=known,
             endings=_endings(raw, where),
+            question=words(require_str(dict(raw), "question", where)),
             ago=ago,
             by_sound={key: next(iter(found)) for key, found in sounds.items() if len(found) == 1},
             by_start={key: tuple(found) for key, found in starts.items()},
@@ -157,9 +159,11 @@ class Reader:
             return token
         cached = self.corrections.get(token)
         if cached is None:
-            cached = self._spelt(token)
-            if cached == token:  # "moretoncito" -> "moreton", "tomarme" -> "tomar"
-                cached = next((w for w in map(self._spelt, self._stems(token)) if w in self.known), token)
+            # "moretoncito" -> "moreton", "tomarme" -> "tomar": a known stem first, then the spelling
+            stems = self._stems(token)
+            cached = next((w for w in stems if w in self.known), None) or self._spelt(token)
+            if cached == token:
+                cached = next((w for w in map(self._spelt, stems) if w in self.known), token)
             if len(self.corrections) > CACHE_LIMIT:
                 self.corrections.clear()
             self.corrections[token] = cached
@@ -169,7 +173,7 @@ class Reader:
         return [
             token[: -len(ending)] + replacement
             for ending, replacement in self.endings
-            if token.endswith(ending) and len(token) - len(ending) >= 3
+            if token.endswith(ending) and len(token) - len(ending) >= 4
         ]
 
     def _spelt(self, token: str) -> str:
@@ -196,12 +200,17 @@ class Reader:
         corrected = [self.correct(t) for t in tokens]
         out: list[str] = []
         held: list[str] = []
+        start = 0  # where the current sentence starts in `out`
         i = 0
         while i < len(corrected):
             tok = corrected[i]
             if tok in self.clause_ends and held:
                 out.extend(held)
                 held = []
+            if tok == "?":  # Spanish asks without a helping verb: "¿el masaje ayuda?" -> "does ... help?"
+                out[start:start] = self.question
+            if tok in _PUNCTUATION:
+                start = len(out) + 1
             end = self._phrase_at(corrected, i, self.clause_end) if tok in self.phrase_firsts else None
             found = self._phrase_at(corrected, i, self.phrases) if tok in self.phrase_firsts else None
             unit = self.ago.span(corrected, i)
