@@ -39,12 +39,14 @@ class AnswerEngine:
         self, content: AnswerContent, clinic: ClinicProfile, topic_model: TopicModel | None = None
     ) -> None:
         self._c = content
-        self._model = topic_model if topic_model is not None else packaged_topic_model()
         t = content.thresholds
         self._speller = Speller(content.compiler, content.vocab)
         self._normaliser = Normaliser(
             content.vocab, content.language, self._speller, t.pain_score_high, t.large_size_cm, content.reader
         )
+        if topic_model is None and content.reader is not None:  # a second language adds its own examples
+            topic_model = TopicModel.with_language(ROUTINE_TOPICS, content.language.code, self._concept_text)
+        self._model = topic_model if topic_model is not None else packaged_topic_model()
         self._quantities = Quantities(content.vocab, content.language, content.ranges)
         matcher = self._matcher = Matcher(content.vocab)
         self._triage = Triage(content, Matcher(content.vocab, triage=True))
@@ -155,12 +157,18 @@ class AnswerEngine:
 
     # ------------------------------------------------------------------ reading
 
+    def _concept_text(self, text: str) -> str:
+        """A message as the concept words the classifier reads for a second language."""
+        norm = self._normaliser
+        return " ".join(norm.tokens(norm.expanded(text)))
+
     def read(self, text: str, session_hours: float | None) -> Message | None:
         """The message read once (words, clauses, context, quantities), or None when it has no words."""
         norm = self._normaliser
         vocab, lang = self._c.vocab, self._c.language
         expanded = norm.expanded(text)
-        c = split_clauses(norm.tokens(expanded), vocab, lang)
+        words = norm.tokens(expanded)
+        c = split_clauses(words, vocab, lang)
         if not any(t.isalpha() for t in c.tokens):
             return None
         pseudo = pseudo_negations(c.tokens, vocab)
@@ -181,7 +189,7 @@ class AnswerEngine:
             stated_hours=self._quantities.stated_hours(c.tokens),
             measured_temps=self._quantities.temperatures(c.tokens),
             # the classifier reads the concept words when the message was in a second language
-            text=" ".join(c.tokens) if self._c.reader is not None else text[:MAX_INPUT_CHARS],
+            text=" ".join(words) if self._c.reader is not None else text[:MAX_INPUT_CHARS],
             pain_score=lang.any_pain_score.search(norm.fold(text)) is not None,
             pain_scores=self._c.pain_words.read(expanded, session_hours is not None),
             age=self._c.ages.oldest(expanded),

@@ -21,6 +21,8 @@ from bot.content import ContentError, require_str, require_table
 
 # Words shorter than this are never corrected; longer ones may be two edits off instead of one.
 MIN_CORRECTED: Final = 5
+# A word is read as a known word one typing slip away only from this length ("vamos" is not "vasos").
+MIN_ONE_EDIT: Final = 6
 TWO_EDITS_FROM: Final = 9
 CACHE_LIMIT: Final = 50_000
 # Punctuation that ends a clause, for what is said before the words it is about.
@@ -182,6 +184,8 @@ class Reader:
         return self.by_sound.get(sound_key(token)) or self._nearest(token)
 
     def _nearest(self, token: str) -> str:
+        if len(token) < MIN_ONE_EDIT:
+            return token
         limit = 2 if len(token) >= TWO_EDITS_FROM else 1
         found: set[str] = set()
         for length in range(len(token) - limit, len(token) + limit + 1):
