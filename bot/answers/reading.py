@@ -20,7 +20,7 @@ from bot.answers.vocabulary import Phrase, Rewrite, word_set, words
 from bot.content import ContentError, require_str, require_table
 
 # Words shorter than this are never corrected; longer ones may be two edits off instead of one.
-MIN_CORRECTED: Final = 5
+MIN_CORRECTED: Final = 4
 # A word is read as a known word one typing slip away only from this length ("vamos" is not "vasos").
 MIN_ONE_EDIT: Final = 6
 TWO_EDITS_FROM: Final = 9
@@ -33,6 +33,7 @@ _SOUNDS: Final = (
     (re.compile(r"z"), "s"),
     (re.compile(r"c(?=[ei])"), "s"),
     (re.compile(r"ll"), "y"),
+    (re.compile(r"x"), "ch"),
     (re.compile(r"qu(?=[ei])"), "k"),
     (re.compile(r"c(?=[aou])"), "k"),
     (re.compile(r"h"), ""),
@@ -157,7 +158,7 @@ class Reader:
 
     def correct(self, token: str) -> str:
         """A misspelt known word read as the word meant; any other word as it is (cached)."""
-        if token in self.known or len(token) < MIN_CORRECTED - 1 or not token.isalpha():
+        if token in self.known or len(token) < MIN_CORRECTED or not token.isalpha():
             return token
         cached = self.corrections.get(token)
         if cached is None:
