@@ -108,10 +108,9 @@ class Reader:
     """Reads one language's words onto the concept words; one per engine (it caches corrections)."""
 
     words: Mapping[str, Phrase]
-    phrases: tuple[Rewrite, ...]
-    clause_end: tuple[Rewrite, ...]  # said before what it is about ("ya se me quitó el hormigueo")
+    phrases: Mapping[str, tuple[Rewrite, ...]]  # by first word, longest first
+    clause_end: Mapping[str, tuple[Rewrite, ...]]  # said before what it is about ("ya se me quitó ...")
     clause_ends: frozenset[str]  # punctuation and words ("pero", "y") where such a clause ends
-    phrase_firsts: frozenset[str]
     known: frozenset[str]
     endings: tuple[tuple[str, str], ...]
     question: Phrase  # what a yes/no question starts with in the concept words ("does the massage help?")
@@ -143,10 +142,9 @@ class Reader:
                 starts.setdefault((word[0], len(word)), []).append(word)
         return cls(
             words=word_table,
-            phrases=phrases,
-            clause_end=clause_end,
+            phrases=_by_first_word(phrases),
+            clause_end=_by_first_word(clause_end),
             clause_ends=_PUNCTUATION | word_set(raw, "clause_ends", where),
-            phrase_firsts=frozenset(p[0] for p, _ in phrases + clause_end),
             known=known,
             endings=_endings(raw, where),
             question=words(require_str(dict(raw), "question", where)),
@@ -195,8 +193,10 @@ class Reader:
                     found.add(target)
         return found.pop() if len(found) == 1 else token
 
-    def _phrase_at(self, tokens: list[str], i: int, table: tuple[Rewrite, ...]) -> Rewrite | None:
-        return next((r for r in table if tuple(tokens[i : i + len(r[0])]) == r[0]), None)
+    def _phrase_at(
+        self, tokens: list[str], i: int, table: Mapping[str, tuple[Rewrite, ...]]
+    ) -> Rewrite | None:
+        return next((r for r in table.get(tokens[i], ()) if tuple(tokens[i : i + len(r[0])]) == r[0]), None)
 
     def read(self, tokens: list[str]) -> list[str]:
         """The message's words as concept words: spelling, then phrases, then single words. What is
@@ -216,8 +216,8 @@ class Reader:
                 out[start:start] = self.question
             if tok in _PUNCTUATION:
                 start = len(out) + 1
-            end = self._phrase_at(corrected, i, self.clause_end) if tok in self.phrase_firsts else None
-            found = self._phrase_at(corrected, i, self.phrases) if tok in self.phrase_firsts else None
+            end = self._phrase_at(corrected, i, self.clause_end)
+            found = self._phrase_at(corrected, i, self.phrases)
             unit = self.ago.span(corrected, i)
             if end is not None:
                 held.extend(end[1])
@@ -235,6 +235,14 @@ class Reader:
                 out.extend(self.words.get(tok, (tok,)))
                 i += 1
         return out + held
+
+
+def _by_first_word(phrases: tuple[Rewrite, ...]) -> dict[str, tuple[Rewrite, ...]]:
+    """Phrases by their first word, each list longest first (the hot path reads only these)."""
+    index: dict[str, list[Rewrite]] = {}
+    for phrase in phrases:
+        index.setdefault(phrase[0][0], []).append(phrase)
+    return {first: tuple(found) for first, found in index.items()}
 
 
 def _phrases(table: Mapping[str, Phrase]) -> tuple[Rewrite, ...]:
