@@ -114,6 +114,7 @@ class Reader:
     known: frozenset[str]
     endings: tuple[tuple[str, str], ...]
     question: Phrase  # what a yes/no question starts with in the concept words ("does the massage help?")
+    question_words: frozenset[str]  # words that open a question of another kind ("¿cuántas veces ...?")
     ago: Ago
     by_sound: Mapping[str, str]
     by_start: Mapping[tuple[str, int], tuple[str, ...]]
@@ -148,6 +149,7 @@ class Reader:
             known=known,
             endings=_endings(raw, where),
             question=words(require_str(dict(raw), "question", where)),
+            question_words=word_set(raw, "question_words", where),
             ago=ago,
             by_sound={key: next(iter(found)) for key, found in sounds.items() if len(found) == 1},
             by_start={key: tuple(found) for key, found in starts.items()},
@@ -174,7 +176,9 @@ class Reader:
         return [
             token[: -len(ending)] + replacement
             for ending, replacement in self.endings
-            if token.endswith(ending) and len(token) - len(ending) >= 4
+            if token.endswith(ending)
+            and len(token) - len(ending) >= 3
+            and len(token) - len(ending) + len(replacement) >= 4
         ]
 
     def _spelt(self, token: str) -> str:
@@ -205,17 +209,19 @@ class Reader:
         corrected = [self.correct(t) for t in tokens]
         out: list[str] = []
         held: list[str] = []
-        start = 0  # where the current sentence starts in `out`
+        start, opening = 0, ""  # where the current sentence starts in `out`, and its first word
         i = 0
         while i < len(corrected):
             tok = corrected[i]
             if tok in self.clause_ends and held:
                 out.extend(held)
                 held = []
-            if tok == "?":  # Spanish asks without a helping verb: "¿el masaje ayuda?" -> "does ... help?"
+            if tok == "?" and opening not in self.question_words:  # "¿el masaje ayuda?" -> "does ..."
                 out[start:start] = self.question
             if tok in _PUNCTUATION:
-                start = len(out) + 1
+                start, opening = len(out) + 1, ""
+            elif not opening:
+                opening = tok
             end = self._phrase_at(corrected, i, self.clause_end)
             found = self._phrase_at(corrected, i, self.phrases)
             unit = self.ago.span(corrected, i)

@@ -125,6 +125,7 @@ def _reader(**changes: Any) -> Reader:
         "clause_end": {"ya se me quitó": "it is gone"},
         "clause_ends": ["pero"],
         "question": "does",
+        "question_words": ["donde"],
         "ago": {"before": ["hace"], "units": {"dias": "days"}, "after": "ago"},
         **changes,
     }
