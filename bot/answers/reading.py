@@ -21,6 +21,8 @@ from bot.content import ContentError, require_str, require_table
 
 # Words shorter than this are never corrected; longer ones may be two edits off instead of one.
 MIN_CORRECTED: Final = 4
+# What must be left of a word once an ending is taken off ("chi" of "chiquito", read "chico").
+MIN_STEM: Final = 3
 # A word is read as a known word one typing slip away only from this length ("vamos" is not "vasos").
 MIN_ONE_EDIT: Final = 6
 TWO_EDITS_FROM: Final = 9
@@ -173,13 +175,13 @@ class Reader:
         return cached
 
     def _stems(self, token: str) -> list[str]:
-        return [
+        """The word with each listed ending taken off that leaves enough of it ("chiquito" -> "chico")."""
+        stems = [
             token[: -len(ending)] + replacement
             for ending, replacement in self.endings
-            if token.endswith(ending)
-            and len(token) - len(ending) >= 3
-            and len(token) - len(ending) + len(replacement) >= 4
+            if token.endswith(ending) and len(token) - len(ending) >= MIN_STEM
         ]
+        return [stem for stem in stems if len(stem) >= MIN_CORRECTED]
 
     def _spelt(self, token: str) -> str:
         if token in self.known or len(token) < MIN_CORRECTED:
