@@ -101,6 +101,10 @@ def test_denials_are_read_as_denials(spanish: AnswerEngine) -> None:
         ("no puedo hacer pipí y no siento cuando me limpio", "emergency.cauda_equina"),
         ("se me salió el popo sin sentirlo", "emergency.cauda_equina"),
         ("devolví dos veces y tengo calentura", "urgent.fever"),
+        ("mi abuelita no puede mover el lado derecho del cuerpo", "emergency.stroke_signs"),
+        ("me tragué todas las pastillas del frasco", "emergency.self_harm"),
+        ("siento que ya no vale la pena seguir", "emergency.self_harm"),
+        ("tengo chest pain y me falta el aire", "emergency.chest_pain"),
     ],
 )
 def test_misspellings_accents_and_regional_words(spanish: AnswerEngine, text: str, rule: str) -> None:
