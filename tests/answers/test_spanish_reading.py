@@ -78,6 +78,10 @@ def test_a_symptom_that_went_away_is_not_a_red_flag(spanish: AnswerEngine) -> No
     assert spanish.answer("se me durmió la pierna", 2).urgency == "urgent"
 
 
+def test_a_limb_that_went_numb_for_a_moment_on_the_table_is_routine(spanish: AnswerEngine) -> None:
+    assert spanish.answer("se me durmió la mano un segundo en la camilla", 1).urgency == "routine"
+
+
 def test_stroke_signs_count_even_when_they_went_away(spanish: AnswerEngine) -> None:
     assert _rule(spanish, "se me cayó la cara un ratito pero ya se me quitó") == "emergency.stroke_signs"
 
