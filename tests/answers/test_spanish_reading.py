@@ -78,6 +78,19 @@ def test_a_symptom_that_went_away_is_not_a_red_flag(spanish: AnswerEngine) -> No
     assert spanish.answer("se me durmió la pierna", 2).urgency == "urgent"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sin embargo, me duele mucho el pecho",
+        "no más me duele el pecho",
+        "me duele un poquito el pecho desde ayer",
+        "no sé qué tengo, me duele el pecho",
+    ],
+)
+def test_idioms_with_no_or_without_do_not_hide_chest_pain(spanish: AnswerEngine, text: str) -> None:
+    assert _rule(spanish, text, 5) == "emergency.chest_pain"
+
+
 def test_a_limb_that_went_numb_for_a_moment_on_the_table_is_routine(spanish: AnswerEngine) -> None:
     assert spanish.answer("se me durmió la mano un segundo en la camilla", 1).urgency == "routine"
 
