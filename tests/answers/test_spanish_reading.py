@@ -122,6 +122,12 @@ def test_denials_are_read_as_denials(spanish: AnswerEngine) -> None:
         ("me tragué todas las pastillas del frasco", "emergency.self_harm"),
         ("siento que ya no vale la pena seguir", "emergency.self_harm"),
         ("tengo chest pain y me falta el aire", "emergency.chest_pain"),
+        ("se me puso la boca de lado", "emergency.stroke_signs"),
+        ("hablo como borracho de repente", "emergency.stroke_signs"),
+        ("no me llega el aire", "emergency.breathing"),
+        ("mi hermano dice que ya no quiere vivir", "emergency.self_harm_other"),
+        ("ya no controlo la orina", "emergency.cauda_equina"),
+        ("me siento muy débil, no me puedo ni levantar de la cama", "emergency.extreme_weakness"),
     ],
 )
 def test_misspellings_accents_and_regional_words(spanish: AnswerEngine, text: str, rule: str) -> None:
