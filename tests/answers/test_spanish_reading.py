@@ -91,6 +91,23 @@ def test_idioms_with_no_or_without_do_not_hide_chest_pain(spanish: AnswerEngine,
     assert _rule(spanish, text, 5) == "emergency.chest_pain"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "me corté el pelo ayer, ¿puedo ir así al masaje?",
+        "me duele el cuello de tanto ver el celular",
+        "me quedé dormida en la camilla jaja",
+        "me corté el dedo cocinando, ¿puedo ir al masaje?",
+    ],
+)
+def test_everyday_words_near_red_flag_words_stay_routine(spanish: AnswerEngine, text: str) -> None:
+    assert spanish.answer(text, 20).urgency == "routine"
+
+
+def test_thinking_of_cutting_oneself_is_self_harm(spanish: AnswerEngine) -> None:
+    assert _rule(spanish, "pienso en cortarme otra vez") == "emergency.self_harm"
+
+
 def test_a_limb_that_went_numb_for_a_moment_on_the_table_is_routine(spanish: AnswerEngine) -> None:
     assert spanish.answer("se me durmió la mano un segundo en la camilla", 1).urgency == "routine"
 
