@@ -12,7 +12,7 @@ import re
 import string
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,6 +48,11 @@ def read_toml(name: str, language: str = BASE_LANGUAGE) -> dict[str, Any]:
         return data
     filled: dict[str, Any] = fill_warnings(data, warning_lines(language), f"bot/content/{path}")
     return filled
+
+
+def has_content_file(name: str, language: str = BASE_LANGUAGE) -> bool:
+    """Whether a content file ships for a language (another language's answers may not yet)."""
+    return resources.files(__package__).joinpath(content_path(name, language)).is_file()
 
 
 def _read_package_toml(name: str) -> dict[str, Any]:
@@ -317,7 +322,11 @@ class SafetyRules:
 
 @dataclass(frozen=True)
 class Content:
-    """All content, loaded and checked once at start-up."""
+    """All content in one language, loaded and checked once at start-up.
+
+    ``for_language`` gives the same content in another supported language: patient-facing texts in
+    that language, everything else (thresholds, staff texts, the clinic) shared.
+    """
 
     clinic: ClinicProfile
     texts: Texts
@@ -325,25 +334,47 @@ class Content:
     menus: Menus
     reminders: ReminderContent
     safety: SafetyRules
+    language: str = BASE_LANGUAGE
+    languages: Mapping[str, Language] = field(default_factory=dict, repr=False, compare=False)
+    # Every language's content by code, shared by all of them (filled in by load_content).
+    translations: dict[str, Content] = field(default_factory=dict, repr=False, compare=False)
+
+    def for_language(self, code: str | None) -> Content:
+        """This content in ``code``'s language; the base language's for an unknown code."""
+        return self.translations.get(code or BASE_LANGUAGE) or self.translations.get(BASE_LANGUAGE, self)
 
 
 def load_content(clinic_override: Path | None = None) -> Content:
+    """Every supported language's content; the base language's is returned, the others through
+    ``for_language``. A missing or mismatched translation stops start-up here."""
     from bot.content.reminders import ReminderContent
 
     clinic = load_clinic(clinic_override)
-    return Content(
-        clinic=clinic,
-        texts=Texts.load(clinic),
-        aftercare=Aftercare.load(),
-        menus=Menus.load(),
-        reminders=ReminderContent.load(),
-        safety=SafetyRules.load(),
-    )
+    languages = load_languages()
+    translations: dict[str, Content] = {}
+    safety = SafetyRules.load()
+    for code in languages:
+        if code != BASE_LANGUAGE:
+            check_warning_lines(code)
+        translations[code] = Content(
+            clinic=clinic,
+            texts=Texts.from_data(translated_toml("texts.toml", code), clinic),
+            aftercare=Aftercare.from_data(translated_toml("aftercare.toml", code)),
+            menus=Menus.from_data(translated_toml("menus.toml", code)),
+            reminders=ReminderContent.from_data(translated_toml("reminders.toml", code)),
+            safety=safety,
+            language=code,
+            languages=languages,
+            translations=translations,
+        )
+    return translations[BASE_LANGUAGE]
 
 
 # Content kinds with modules of their own, importable from here as before. They use the helpers
 # above, so they are imported last.
 from bot.content.aftercare import Aftercare as Aftercare  # noqa: E402
 from bot.content.aftercare import AreaAdvice as AreaAdvice  # noqa: E402
+from bot.content.languages import Language as Language  # noqa: E402
+from bot.content.languages import check_warning_lines, load_languages, translated_toml  # noqa: E402
 from bot.content.menus import MenuEntries as MenuEntries  # noqa: E402
 from bot.content.menus import Menus as Menus  # noqa: E402

@@ -215,4 +215,12 @@ MIGRATIONS: tuple[Migration, ...] = (
     ALTER TABLE alerts ADD COLUMN patient_answer TEXT CHECK (patient_answer IN ('called', 'mistake'));
     ALTER TABLE alerts ADD COLUMN patient_answered_at TEXT;
     """,
+    # 5: each patient's language (a code of bot/content/languages.toml; set from Telegram's language
+    # code at joining, changed in /settings), when they were offered to switch after writing in another
+    # language (offered once), and a broadcast's versions in other languages as JSON {"es": "..."}.
+    """
+    ALTER TABLE patients ADD COLUMN language TEXT NOT NULL DEFAULT 'en';
+    ALTER TABLE patients ADD COLUMN language_offered_at TEXT;
+    ALTER TABLE broadcasts ADD COLUMN translations TEXT NOT NULL DEFAULT '{}';
+    """,
 )

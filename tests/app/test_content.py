@@ -94,6 +94,7 @@ SAMPLE_VALUES = {
     "exercise": "7:00 PM",
     "response": "done",
     "chat_id": -1001234567890,
+    "language": "Español",
 }
 
 
