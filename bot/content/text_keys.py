@@ -173,6 +173,13 @@ TEXT_KEYS: dict[str, frozenset[str]] = {
             "cancel_nothing": set(),
             "cancelled": set(),
             "broadcast_message": {"text"},
+            # A broadcast's versions in other languages ({language}: its name for staff, "Spanish").
+            "button_add_translation": {"language"},
+            "button_change_translation": {"language"},
+            "broadcast_ask_translation": {"language"},
+            "broadcast_translation_saved": {"language"},
+            "preview_translated": {"language", "count"},
+            "preview_untranslated": {"language", "count"},
             "alerts_none": set(),
             "alerts_more": {"count"},
             "stats": {

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from bot.content import Content, ContentError
-from bot.handlers import broadcasts, console, sessions, staff
+from bot.handlers import broadcast_progress, broadcasts, console, sessions, staff
 from bot.handlers.pending import Handler
 
 
@@ -37,7 +37,7 @@ COMMANDS: tuple[StaffCommand, ...] = (
     StaffCommand("patient", console.patient_command, Role.STAFF, ("1",)),
     StaffCommand("patients", console.patients_command, Role.STAFF, ("", "jan")),
     StaffCommand("broadcast", broadcasts.broadcast_command, Role.STAFF, ("Hello all", "")),
-    StaffCommand("broadcasts", broadcasts.broadcasts_command, Role.STAFF),
+    StaffCommand("broadcasts", broadcast_progress.broadcasts_command, Role.STAFF),
     StaffCommand("alerts", console.alerts_command, Role.STAFF),
     StaffCommand("stats", console.stats_command, Role.STAFF),
     StaffCommand("staff", staff.staff_command, Role.ADMIN, ("", "add 4242", "remove 1002")),
