@@ -161,6 +161,18 @@ def _checked(base: Any, translated: Any, where: str) -> Any:
     return base  # numbers and flags are never translated
 
 
+def overlay(name: str, base: dict[str, Any], translation: dict[str, Any], language: str) -> dict[str, Any]:
+    """``base`` (a base-language file's data) with its patient-facing texts taken from ``translation``;
+    a text missing there, or with other placeholders, raises ContentError naming file, key and language."""
+    spec = TRANSLATABLE[name]
+    merged = copy.deepcopy(base)
+    for pattern in spec(base) if callable(spec) else spec:
+        for path in _expand(base, pattern):
+            where = f"bot/content/{content_path(name, language)}: '{'.'.join(path)}' ({language})"
+            _set(merged, path, _checked(_get(base, path), _get(translation, path), where))
+    return merged
+
+
 def translated_toml(name: str, language: str) -> dict[str, Any]:
     """A content file in ``language``: the base file with its patient-facing texts replaced by the
     language's, warning lines filled in from the language's warnings.toml."""
@@ -168,14 +180,7 @@ def translated_toml(name: str, language: str) -> dict[str, Any]:
     if language == BASE_LANGUAGE:
         merged = base
     else:
-        source = _read_package_toml(content_path(name, language))
-        spec = TRANSLATABLE[name]
-        patterns = spec(base) if callable(spec) else list(spec)
-        merged = copy.deepcopy(base)
-        for pattern in patterns:
-            for path in _expand(base, pattern):
-                where = f"bot/content/{content_path(name, language)}: '{'.'.join(path)}' ({language})"
-                _set(merged, path, _checked(_get(base, path), _get(source, path), where))
+        merged = overlay(name, base, _read_package_toml(content_path(name, language)), language)
     filled: dict[str, Any] = fill_warnings(
         merged, warning_lines(language), f"bot/content/{content_path(name, language)}"
     )

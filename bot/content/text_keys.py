@@ -314,7 +314,7 @@ TEXT_KEYS: dict[str, frozenset[str]] = {
     "language.offer": frozenset(),
     "language.offer_yes": frozenset(),
     "language.offer_no": frozenset(),
-    "language.offer_kept": frozenset(),
+    "language.kept": frozenset(),
     "language.offered": frozenset({"date"}),
     "staff.alert_language": frozenset({"language"}),
 }

@@ -76,7 +76,7 @@ async def language_offer_button(update: Update, context: ClinicContext) -> None:
         return
     await remove_buttons(update)
     if choice == KEEP:
-        await reply(update, content.texts.render("language.offer_kept"))
+        await reply(update, content.texts.render("language.kept"))
         return
     await set_language(context, patient, choice)
     await reply(update, context.services.content.for_language(choice).texts.render("language.changed"))
