@@ -234,3 +234,34 @@ async def test_the_spanish_menu_is_published_for_spanish_apps(bot: Bot) -> None:
     assert [c["description"] for c in spanish.params["commands"]] == [d for _, d in ES.menus.patient]
     assert "idioma" in dict(ES.menus.patient)["settings"]
     assert all("language_code" not in c.params for c in calls if c is not spanish)
+
+
+async def test_a_spanish_red_flag_gets_a_spanish_911_reply_and_an_english_staff_alert(bot: Bot) -> None:
+    number = await bot.enrolled_patient(language_code="es")
+    await bot.send("tengo dolor en el pecho y me falta el aire", PATIENT_ID)
+    reply = last(bot)
+    assert reply.text.startswith("<b>Llame al 911 ahora.</b>")
+    assert labels(reply) == [es("emergency.called_button"), es("emergency.mistake_button")]
+    alert = bot.telegram.last_text(STAFF_CHAT_ID)
+    assert "EMERGENCY" in alert and f"#{number}" in alert and "Language: Spanish" in alert
+    assert "pecho" not in alert  # never the patient's words
+    assert [r["urgency"] for r in await bot.rows("questions")] == ["emergency"]
+
+    # Pushback before they tap a button: the 911 reminder, in Spanish, naming the worry in Spanish.
+    await bot.send("no es nada, ya se me pasó", PATIENT_ID)
+    repeat = last(bot)
+    assert repeat.text.startswith("<b>Si todavía no lo ha hecho, llame al 911 ahora</b>")
+    assert labels(repeat) == labels(reply)
+    await bot.press(repeat.button_data[1], PATIENT_ID)
+    assert bot.telegram.last_text(PATIENT_ID) == es("emergency.thanks_mistake")
+    assert "I'm OK / sent by mistake" in bot.telegram.last_text(STAFF_CHAT_ID)  # staff read English
+
+
+async def test_a_spanish_question_is_answered_in_spanish(bot: Bot) -> None:
+    number = await bot.enrolled_patient(language_code="es")
+    await bot.send(f"/session {number}", STAFF_ID)
+    await bot.tick(hours=20)
+    await bot.send("¿es normal tener dolor después de la sesión?", PATIENT_ID)
+    answer = bot.telegram.last_text(PATIENT_ID)
+    assert answer.startswith("Su sesión fue hace unas 20 horas.")
+    assert [r["topic"] for r in await bot.rows("questions")] == ["soreness"]
