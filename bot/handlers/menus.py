@@ -68,3 +68,13 @@ async def show_patient_menu(bot: Bot, chat_id: int | None, content: Content) -> 
         await bot.set_my_commands(patient_commands(content.menus), scope=BotCommandScopeChat(chat_id))
     except TelegramError as exc:  # the menu is a convenience; the choice itself is stored
         log.info("could not set the menu for chat %s: %s", chat_id, type(exc).__name__)
+
+
+async def reset_patient_menu(bot: Bot, chat_id: int | None) -> None:
+    """An erased patient's chat goes back to the menu of their app's language (the chat's own is gone)."""
+    if chat_id is None:
+        return
+    try:
+        await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id))
+    except TelegramError as exc:
+        log.info("could not reset the menu for chat %s: %s", chat_id, type(exc).__name__)

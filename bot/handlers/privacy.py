@@ -9,6 +9,7 @@ from telegram import Update
 from bot import callbacks
 from bot.handlers.alerts import close_erased_alerts
 from bot.handlers.common import own_patient, patient_content, remove_buttons, reply, their_content
+from bot.handlers.menus import reset_patient_menu
 from bot.outbox import Button, OutgoingMessage
 from bot.privacy import my_data
 from bot.services import ClinicContext
@@ -63,6 +64,9 @@ async def forget_button(update: Update, context: ClinicContext) -> None:
         log.info("patient #%s erased their data", patient.id)
         if erasure is not None:
             await close_erased_alerts(context.bot, services, erasure)
+        if not services.access.is_staff(query.from_user.id):
+            # A language chosen in /settings set this chat's own menu: back to their app's language.
+            await reset_patient_menu(context.bot, patient.chat_id)
         await reply(update, texts.render("privacy.forget_done"))
         if erasure is not None:
             await services.notices.notify(PatientEvent.ERASED, patient.id)

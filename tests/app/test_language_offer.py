@@ -75,3 +75,11 @@ async def test_erasing_the_patient_erases_their_language(bot: Bot) -> None:
     spanish = load_content().for_language("es").texts
     assert bot.telegram.last_text(PATIENT_ID) == spanish.render("privacy.forget_done")
     assert await bot.db.patient(number) is None
+
+
+async def test_erasing_a_patient_who_chose_spanish_resets_their_chat_menu(bot: Bot) -> None:
+    await bot.enrolled_patient(language_code="es")
+    await bot.send("/forget", PATIENT_ID)
+    await bot.press("forget:yes", PATIENT_ID)
+    reset = [c for c in bot.telegram.calls if c.method == "deleteMyCommands"][-1]
+    assert reset.params["scope"] == {"type": "chat", "chat_id": PATIENT_ID}
