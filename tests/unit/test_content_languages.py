@@ -55,7 +55,8 @@ def test_the_shipped_spanish_content_loads() -> None:
         (
             "reminders.toml",
             lambda d: d["checkin_replies"].update(urgent="Llame hoy al {clinic_phone}."),
-            "bot/content/es/reminders.toml: 'checkin_replies.urgent' (es) lacks placeholder(s) {warn_call_911}",
+            "bot/content/es/reminders.toml: 'checkin_replies.urgent' (es) lacks placeholder(s) "
+            "{warn_call_911}",
         ),
         (
             "reminders.toml",
