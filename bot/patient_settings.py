@@ -80,7 +80,9 @@ class SettingsScreens:
             self._t("on_daily", time=clock_time(prefs.exercise_time)) if prefs.exercise_on else self._t("off")
         )
         paused = (
-            self._t("paused_until", until=prefs.paused_until.astimezone(zone_of(prefs)).strftime("%a %b %d"))
+            self._t(
+                "paused_until", until=self._content.texts.day(prefs.paused_until.astimezone(zone_of(prefs)))
+            )
             if prefs.paused_until is not None and is_paused(prefs, now)
             else self._t("not_paused")
         )

@@ -98,11 +98,11 @@ class MyDataReport:
         self._zone = zone
 
     def _day(self, moment: datetime) -> str:
-        return moment.astimezone(self._zone).strftime("%b %d, %Y")
+        return self._texts.day(moment.astimezone(self._zone).date(), year=True)
 
     def _when(self, moment: datetime) -> str:
         local = moment.astimezone(self._zone)
-        return local.strftime("%a %b %d, ") + clock_time(local.time())
+        return f"{self._texts.day(local.date())}, {clock_time(local.time())}"
 
     def _kind(self, kind: str) -> str:
         return self._texts.render(f"staff.kind_{kind}")

@@ -13,6 +13,7 @@ import string
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -244,6 +245,10 @@ def clinic_values(clinic: ClinicProfile, booking: str, hours: str) -> dict[str, 
     }
 
 
+# Texts that are lists of words (month and weekday names), with how many words each must have.
+DATE_WORDS = {"dates.months": 12, "dates.weekdays": 7}
+
+
 class Texts:
     """The bot's own messages (texts.toml), checked at load and rendered with escaped values."""
 
@@ -267,7 +272,9 @@ class Texts:
         return cls.from_data(read_toml("texts.toml"), clinic)
 
     @classmethod
-    def from_data(cls, data: dict[str, Any], clinic: ClinicProfile) -> Texts:
+    def from_data(
+        cls, data: dict[str, Any], clinic: ClinicProfile, where: str = "bot/content/texts.toml"
+    ) -> Texts:
         templates: dict[str, str] = {}
         for section, entries in data.items():
             if not isinstance(entries, dict):
@@ -282,6 +289,9 @@ class Texts:
         missing = sorted(set(TEXT_KEYS) - set(templates))
         if missing:
             raise ContentError(f"bot/content/texts.toml is missing: {', '.join(missing)}")
+        for key, count in DATE_WORDS.items():
+            if len(templates[key].split()) != count:
+                raise ContentError(f"{where}: '{key}' must be {count} words")
         return cls(templates, clinic)
 
     def render(self, key: str, *, markup: dict[str, str] | None = None, **values: object) -> str:
@@ -299,6 +309,14 @@ class Texts:
         escaped = {k: html.escape(str(v), quote=False) for k, v in values.items()}
         template = single_full_stop(self._templates[key], escaped)
         return template.format_map({**self._clinic_values, **escaped, **markup})
+
+    def day(self, moment: date, *, year: bool = False) -> str:
+        """A date in this language's words: "Mon Mar 02", or "Mar 02, 2026" with ``year``."""
+        month = self._templates["dates.months"].split()[moment.month - 1]
+        if year:
+            return self.render("dates.day_year", month=month, day=f"{moment.day:02}", year=moment.year)
+        weekday = self._templates["dates.weekdays"].split()[moment.weekday()]
+        return self.render("dates.day", weekday=weekday, month=month, day=f"{moment.day:02}")
 
     def clinic_fields(self) -> dict[str, str]:
         """Clinic placeholders, already safe for HTML, for other content files to use."""
@@ -358,7 +376,9 @@ def load_content(clinic_override: Path | None = None) -> Content:
             check_warning_lines(code)
         translations[code] = Content(
             clinic=clinic,
-            texts=Texts.from_data(translated_toml("texts.toml", code), clinic),
+            texts=Texts.from_data(
+                translated_toml("texts.toml", code), clinic, f"bot/content/{content_path('texts.toml', code)}"
+            ),
             aftercare=Aftercare.from_data(translated_toml("aftercare.toml", code)),
             menus=Menus.from_data(translated_toml("menus.toml", code)),
             reminders=ReminderContent.from_data(translated_toml("reminders.toml", code)),

@@ -317,6 +317,12 @@ TEXT_KEYS: dict[str, frozenset[str]] = {
     "language.kept": frozenset(),
     "language.offered": frozenset({"date"}),
     "staff.alert_language": frozenset({"language"}),
+    # Dates as patients read them: month and weekday names (12 and 7 words, January and Monday first),
+    # and the order of the parts ({day} is two digits).
+    "dates.months": frozenset(),
+    "dates.weekdays": frozenset(),
+    "dates.day": frozenset({"weekday", "month", "day"}),
+    "dates.day_year": frozenset({"month", "day", "year"}),
 }
 
 # The texts patients read: each must exist in every other language's texts.toml, with the same
@@ -332,6 +338,7 @@ _PATIENT_SECTIONS = (
     "checkin",
     "emergency",
     "language",
+    "dates",
 )
 # Patient-facing texts that live in staff sections: the labels /mydata shows, a refused staff command,
 # the tips staff add after a correction, the frame of a broadcast, /myid.

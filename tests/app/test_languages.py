@@ -3,6 +3,7 @@ the bot sends them in Spanish, /settings switching it, the one-time offer, staff
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -265,3 +266,15 @@ async def test_a_spanish_question_is_answered_in_spanish(bot: Bot) -> None:
     answer = bot.telegram.last_text(PATIENT_ID)
     assert answer.startswith("Su sesión fue hace unas 20 horas.")
     assert [r["topic"] for r in await bot.rows("questions")] == ["soreness"]
+
+
+async def test_dates_read_in_the_patients_language(bot: Bot) -> None:
+    await bot.enrolled_patient(language_code="es")
+    await bot.send("/mydata", PATIENT_ID)
+    assert "02 mar 2026" in bot.telegram.last_text(PATIENT_ID)  # joined on Monday 2 March 2026
+    await bot.send("/settings", PATIENT_ID)
+    await bot.press("set:pause:7", PATIENT_ID)
+    overview = [c for c in bot.telegram.calls if c.method == "editMessageText"][-1]
+    assert "lun 09 mar" in overview.params["text"]
+    assert ES.texts.day(date(2026, 3, 9)) == "lun 09 mar"
+    assert load_content().texts.day(date(2026, 3, 9), year=True) == "Mar 09, 2026"
