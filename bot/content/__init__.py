@@ -21,7 +21,9 @@ from typing import TYPE_CHECKING, Any
 from bot.content.text_keys import TEXT_KEYS as TEXT_KEYS
 
 if TYPE_CHECKING:
+    from bot.content.programme import ProgrammeRules
     from bot.content.reminders import ReminderContent
+    from bot.exercise_library import ExerciseLibrary
 
 
 class ContentError(Exception):
@@ -318,6 +320,10 @@ class Texts:
         weekday = self._templates["dates.weekdays"].split()[moment.weekday()]
         return self.render("dates.day", weekday=weekday, month=month, day=f"{moment.day:02}")
 
+    def with_templates(self, overrides: Mapping[str, str]) -> Texts:
+        """The same texts with some templates replaced (another language's, already checked)."""
+        return Texts({**self._templates, **overrides}, self.clinic)
+
     def clinic_fields(self) -> dict[str, str]:
         """Clinic placeholders, already safe for HTML, for other content files to use."""
         return dict(self._clinic_values)
@@ -352,42 +358,67 @@ class Content:
     menus: Menus
     reminders: ReminderContent
     safety: SafetyRules
+    # Home exercises: the library, how programmes are picked, and their patient texts per language.
+    exercises: ExerciseLibrary
+    programme: ProgrammeRules
+    translations: dict[str, Texts]
     language: str = BASE_LANGUAGE
     languages: Mapping[str, Language] = field(default_factory=dict, repr=False, compare=False)
     # Every language's content by code, shared by all of them (filled in by load_content).
-    translations: dict[str, Content] = field(default_factory=dict, repr=False, compare=False)
+    by_language: dict[str, Content] = field(default_factory=dict, repr=False, compare=False)
 
     def for_language(self, code: str | None) -> Content:
         """This content in ``code``'s language; the base language's for an unknown code."""
-        return self.translations.get(code or BASE_LANGUAGE) or self.translations.get(BASE_LANGUAGE, self)
+        return self.by_language.get(code or BASE_LANGUAGE) or self.by_language.get(BASE_LANGUAGE, self)
+
+    def patient_texts(self, language: str = BASE_LANGUAGE) -> Texts:
+        """The texts to show a patient who reads ``language`` (English where there is no translation)."""
+        if language in self.by_language:
+            return self.by_language[language].texts
+        return self.translations.get(language, self.texts)
 
 
 def load_content(clinic_override: Path | None = None) -> Content:
     """Every supported language's content; the base language's is returned, the others through
     ``for_language``. A missing or mismatched translation stops start-up here."""
+    from bot.content.programme import load_programme_rules, load_translations
     from bot.content.reminders import ReminderContent
+    from bot.exercise_library import load_library
+    from bot.programmes import check_captions
 
     clinic = load_clinic(clinic_override)
     languages = load_languages()
-    translations: dict[str, Content] = {}
+    aftercare = Aftercare.load()
+    area_keys = [area.key for area in aftercare.areas]
+    exercises = load_library(area_keys)
+    programme = load_programme_rules(exercises, area_keys)
+    programme_texts = load_translations(Texts.load(clinic))
     safety = SafetyRules.load()
+    by_language: dict[str, Content] = {}
     for code in languages:
         if code != BASE_LANGUAGE:
             check_warning_lines(code)
-        translations[code] = Content(
+        texts = Texts.from_data(
+            translated_toml("texts.toml", code), clinic, f"bot/content/{content_path('texts.toml', code)}"
+        )
+        by_language[code] = Content(
             clinic=clinic,
-            texts=Texts.from_data(
-                translated_toml("texts.toml", code), clinic, f"bot/content/{content_path('texts.toml', code)}"
-            ),
+            # The language's own texts, with its home-exercise texts where it has them.
+            texts=load_translations(texts).get(code, texts),
             aftercare=Aftercare.from_data(translated_toml("aftercare.toml", code)),
             menus=Menus.from_data(translated_toml("menus.toml", code)),
             reminders=ReminderContent.from_data(translated_toml("reminders.toml", code)),
             safety=safety,
+            exercises=exercises,
+            programme=programme,
+            translations=programme_texts,
             language=code,
             languages=languages,
-            translations=translations,
+            by_language=by_language,
         )
-    return translations[BASE_LANGUAGE]
+    content = by_language[BASE_LANGUAGE]
+    check_captions(content)
+    return content
 
 
 # Content kinds with modules of their own, importable from here as before. They use the helpers

@@ -323,6 +323,68 @@ TEXT_KEYS: dict[str, frozenset[str]] = {
     "dates.weekdays": frozenset(),
     "dates.day": frozenset({"weekday", "month", "day"}),
     "dates.day_year": frozenset({"month", "day", "year"}),
+    # Home exercise programmes: what patients read (translated) and what staff read in /program.
+    **{
+        f"programme.{key}": frozenset(names)
+        for key, names in {
+            "caption": {"name", "dose", "steps", "cautions"},
+            "step_line": {"number", "step"},
+            "dose_hold": {"seconds"},
+            "dose_reps_one": set(),
+            "dose_reps_other": {"count"},
+            "dose_sets_one": set(),
+            "dose_sets_other": {"count"},
+            "dose_each_side": set(),
+            "dose_per_day_one": set(),
+            "dose_per_day_other": {"count"},
+            "empty": set(),
+            "footer": set(),
+            "gentle": set(),
+            "reminder_intro": {"position", "count"},
+            "reminder_more": set(),
+            "mydata_title": set(),
+            "mydata_line": {"name", "dose"},
+            "mydata_adherence_title": set(),
+            "mydata_adherence_line": {"name", "response", "days", "date"},
+            "response_done": set(),
+            "response_skip": set(),
+            "only_patients": set(),
+        }.items()
+    },
+    **{
+        f"programme_staff.{key}": frozenset(names)
+        for key, names in {
+            "usage": set(),
+            "not_found": {"number"},
+            "unknown_exercise": {"exercise", "known"},
+            "header": {"number", "name"},
+            "line": {"position", "name", "dose", "preset"},
+            "empty": set(),
+            "adherence": {"days"},
+            "button_add": set(),
+            "button_remove": set(),
+            "button_dose": set(),
+            "button_done": set(),
+            "button_back": set(),
+            "pick_area": set(),
+            "pick_exercise": {"area"},
+            "pick_remove": set(),
+            "pick_dose": set(),
+            "pick_preset": {"name"},
+            "already": {"name"},
+            "not_in_programme": {"name"},
+            "full": {"count"},
+            "saved": {"number", "name", "count"},
+            "changed_meanwhile": set(),
+            "stale": set(),
+            "session_new": {"names", "number"},
+            "session_kept": {"names", "number"},
+            "session_undone": set(),
+            "card": {"names", "days"},
+            "none": set(),
+            "stats": {"patients", "days", "possible", "rate"},
+        }.items()
+    },
 }
 
 # The texts patients read: each must exist in every other language's texts.toml, with the same

@@ -75,8 +75,8 @@ def test_the_shipped_spanish_content_loads() -> None:
         ),
         (
             "menus.toml",
-            lambda d: d["patient"].pop(),
-            "bot/content/es/menus.toml: 'patient.7.1' (es) is missing",
+            lambda d: d["patient"][2].pop(),
+            "bot/content/es/menus.toml: 'patient.2.1' (es) is missing",
         ),
     ],
 )
