@@ -16,10 +16,10 @@ from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
 from bot.alert_desk import AlertDesk
-from bot.answers import AnswerEngine
+from bot.answers import ANSWERS_FILE, AnswerEngine
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.content import Content, load_content
+from bot.content import BASE_LANGUAGE, Content, has_content_file, load_content
 from bot.db import Database
 from bot.flood import FloodGuard
 from bot.handlers import register_handlers
@@ -81,14 +81,12 @@ def _services(
     app: ClinicApplication, settings: Settings, clock: Clock, content: Content, plan_chunk: int
 ) -> Services:
     """Everything the handlers use, wired once: storage, the scheduler, the answer engine, the desks."""
-    engine = AnswerEngine.load(content.clinic)
+    engines = answer_engines(content)
     db = Database(settings.database_path, kinds=OUTBOX_KINDS)
     access = Access(settings.admin_ids)
     pictures = PictureSender(app.bot, db, clock)
     dispatcher = Dispatcher(db, clock, telegram_sender(app.bot, pictures), settings.clinic_timezone)
-    Renderers(db, content, content.reminders, clock, default_timezone=settings.clinic_timezone).register(
-        dispatcher
-    )
+    Renderers(db, content, clock, default_timezone=settings.clinic_timezone).register(dispatcher)
     VisitRenderers(db, content, clock, settings.clinic_zone).register(dispatcher)
     grace = Grace.from_settings(settings)
 
@@ -102,7 +100,7 @@ def _services(
         db,
         clock,
         telegram_alert_poster(app.bot),
-        partial(alert_message, content.texts, settings.clinic_zone),
+        partial(alert_message, content.texts, content.languages, settings.clinic_zone),
         staff_chats,
         _armer(app, ALERT_WAKE_JOB, _flush_alerts),
     )
@@ -115,7 +113,7 @@ def _services(
         scheduler=Scheduler(
             db, dispatcher, content.reminders, clock, grace, _armer(app, WAKE_JOB, _wake), plan_chunk
         ),
-        engine=engine,
+        engines=engines,
         flood=FloodGuard(
             clock, settings.flood_max_per_minute, timedelta(seconds=settings.flood_pause_seconds)
         ),
@@ -131,6 +129,15 @@ def _services(
         ),
         pictures=pictures,
     )
+
+
+def answer_engines(content: Content) -> dict[str, AnswerEngine]:
+    """One answer engine per language whose answer content ships (bot/content/<code>/answers.toml)."""
+    engines = {BASE_LANGUAGE: AnswerEngine.load(content.clinic)}
+    for code in content.languages:
+        if code != BASE_LANGUAGE and has_content_file(ANSWERS_FILE, code):
+            engines[code] = AnswerEngine.load(content.clinic, language=code)
+    return engines
 
 
 def _telegram_application(settings: Settings, request: BaseRequest | None) -> ClinicApplication:
@@ -176,9 +183,7 @@ async def _post_init(app: ClinicApplication) -> None:
     services: Services = app.bot_data[SERVICES_KEY]
     await services.db.open()
     await services.access.load(services.db)
-    await publish_menus(
-        app.bot, services.content.menus, services.access.staff_ids, services.settings.admin_ids
-    )
+    await publish_menus(app.bot, services.content, services.access.staff_ids, services.settings.admin_ids)
     if app.job_queue is not None:
         # Safety nets: the wake-up job does the real work; these catch anything it could miss.
         app.job_queue.run_repeating(_tick, interval=TICK_SECONDS, first=TICK_SECONDS, name="tick")

@@ -52,6 +52,7 @@ CHECKIN = Callback("ci:", 2)  # outbox row id, answer key
 REMINDER = Callback("rem:", 2)  # outbox row id, done / snooze / skip
 SETTINGS = Callback("set:", 2)  # setting, value
 OFFER = Callback("offer:", 1)
+LANGUAGE_OFFER = Callback("lang:", 1)  # the language offered, or "keep"
 FORGET = Callback("forget:", 1)
 PATIENT_LIST = Callback("pl:", 2)  # offset, search text
 CARD = Callback("pc:", 3)  # patient number, action, one-time nonce

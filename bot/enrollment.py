@@ -106,9 +106,18 @@ async def open_invite(db: PatientStore, now: datetime, token: str, user_id: int)
 
 
 async def accept_invite(
-    db: PatientStore, now: datetime, invite_id: int, user_id: int, chat_id: int, timezone: str
+    db: PatientStore,
+    now: datetime,
+    invite_id: int,
+    user_id: int,
+    chat_id: int,
+    timezone: str,
+    language: str = "en",
 ) -> InviteCheck:
-    """Link the account after the patient agreed; re-checks everything, since buttons go stale."""
+    """Link the account after the patient agreed; re-checks everything, since buttons go stale.
+
+    ``language`` (from the patient's Telegram app) becomes the patient's language when they first join.
+    """
     if await db.patient_by_user(user_id) is not None:
         return InviteCheck(InviteStatus.ALREADY_LINKED)
     invite = await db.invite_by_id(invite_id)
@@ -118,7 +127,7 @@ async def accept_invite(
         or not _usable(invite.used_at, invite.revoked_at, invite.expires_at, now)
     ):
         return InviteCheck(InviteStatus.INVALID)
-    if not await db.link_patient(now, invite.id, invite.patient_id, user_id, chat_id, timezone):
+    if not await db.link_patient(now, invite.id, invite.patient_id, user_id, chat_id, timezone, language):
         return InviteCheck(InviteStatus.INVALID)
     return InviteCheck(InviteStatus.OK, invite.id, await db.patient(invite.patient_id))
 

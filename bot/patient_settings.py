@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import callbacks
-from bot.content.reminders import ReminderContent
+from bot.content import Content
 from bot.db import Prefs
 from bot.kinds import Kind
 from bot.localtime import clock_time as clock_time  # re-exported: handlers format times from here
@@ -40,13 +40,27 @@ def valid_zone(name: str) -> str | None:
     return name
 
 
+LANGUAGE = "lang"  # the /settings button and choices of the patient's language
+
+
 class SettingsScreens:
-    def __init__(self, content: ReminderContent, clinic: dict[str, str]) -> None:
-        self._r = content
-        self._clinic = clinic
+    """The screens in one language: ``content`` is the patient's (``Content.for_language``)."""
+
+    def __init__(self, content: Content) -> None:
+        self._content = content
+        self._r = content.reminders
+        self._clinic = content.texts.clinic_fields()
 
     def _t(self, key: str, **values: object) -> str:
         return self._r.render(f"settings.{key}", self._clinic, **values)
+
+    def language_name(self, code: str) -> str:
+        """A language as it calls itself ("Español"), for the patient's own screens."""
+        language = self._content.languages.get(code)
+        return language.name if language is not None else code
+
+    def language_line(self, code: str) -> str:
+        return self._content.texts.render("language.current", language=self.language_name(code))
 
     def zone_label(self, zone: str) -> str:
         return next((label for name, label in self._r.choices.zones if name == zone), zone)
@@ -66,7 +80,9 @@ class SettingsScreens:
             self._t("on_daily", time=clock_time(prefs.exercise_time)) if prefs.exercise_on else self._t("off")
         )
         paused = (
-            self._t("paused_until", until=prefs.paused_until.astimezone(zone_of(prefs)).strftime("%a %b %d"))
+            self._t(
+                "paused_until", until=self._content.texts.day(prefs.paused_until.astimezone(zone_of(prefs)))
+            )
             if prefs.paused_until is not None and is_paused(prefs, now)
             else self._t("not_paused")
         )
@@ -77,7 +93,8 @@ class SettingsScreens:
                 "quiet": window_text(prefs.quiet_start, prefs.quiet_end),
                 Kind.POSTURE: posture,
                 Kind.EXERCISE: exercise,
-                "paused": paused,
+                # The language row sits between the reminders and the pause line.
+                "paused": f"{self.language_line(self._content.language)}\n{paused}",
             }
         )
         b = Button
@@ -103,6 +120,7 @@ class SettingsScreens:
                 b(self._t("button_resume"), callbacks.SETTINGS.data("resume"))
                 if is_paused(prefs, now)
                 else b(self._t("button_pause"), callbacks.SETTINGS.data("pause")),
+                b(self._content.texts.render_plain("language.button"), callbacks.SETTINGS.data(LANGUAGE)),
             ),
         ]
         return OutgoingMessage(text, tuple(rows))
@@ -133,6 +151,12 @@ class SettingsScreens:
                 (clock_time(t), callbacks.SETTINGS.data("extime", f"{t:%H%M}")) for t in c.exercise_times
             ]
             title = self._t("choose_exercise_time")
+        elif name == LANGUAGE:
+            options = [
+                (language.name, callbacks.SETTINGS.data(LANGUAGE, code))
+                for code, language in self._content.languages.items()
+            ]
+            title = self._content.texts.render("language.choose")
         elif name == "pause":
             options = [
                 (
@@ -167,7 +191,12 @@ class SettingsScreens:
             "extime": self._exercise_time_change,
             "pause": self._pause_change,
             "resume": lambda _value, _now: {"paused_until": None},
+            LANGUAGE: self._language_change,
         }
+
+    def _language_change(self, value: str, now: datetime) -> dict[str, Any] | None:
+        """Not a setting in prefs: the handler stores it on the patient (see ``LANGUAGE``)."""
+        return {"language": value} if value in self._content.languages else None
 
     def _zone_change(self, value: str, now: datetime) -> dict[str, Any] | None:
         return {"timezone": value} if value in {zone for zone, _ in self._r.choices.zones} else None

@@ -100,23 +100,23 @@ class MyDataReport:
         self._zone = zone
 
     def _day(self, moment: datetime) -> str:
-        return moment.astimezone(self._zone).strftime("%b %d, %Y")
+        return self._texts.day(moment.astimezone(self._zone).date(), year=True)
 
     def _when(self, moment: datetime) -> str:
         local = moment.astimezone(self._zone)
-        return local.strftime("%a %b %d, ") + clock_time(local.time())
+        return f"{self._texts.day(local.date())}, {clock_time(local.time())}"
 
     def _kind(self, kind: str) -> str:
         return self._texts.render(f"staff.kind_{kind}")
 
     def profile(self, patient: Patient, prefs: Prefs) -> str:
         texts = self._texts
-        view = SettingsScreens(self._content.reminders, texts.clinic_fields())
+        view = SettingsScreens(self._content)
         off = self._content.reminders.render("settings.off", texts.clinic_fields())
         reminders: dict[str, Any] = {
             kind.name: kind.mydata_value(prefs) if kind.is_on(prefs) else off for kind in REMINDERS
         }
-        return texts.render(
+        profile = texts.render(
             "privacy.mydata_profile",
             number=patient.id,
             name=patient.display_name,
@@ -126,6 +126,10 @@ class MyDataReport:
             quiet=window_text(prefs.quiet_start, prefs.quiet_end),
             **reminders,
         )
+        lines = [profile, view.language_line(patient.language)]
+        if patient.language_offered_at is not None:
+            lines.append(texts.render("language.offered", date=self._day(patient.language_offered_at)))
+        return "\n".join(lines)
 
     def sessions(self, rows: list[SessionRow]) -> list[str]:
         def areas(row: SessionRow) -> str:

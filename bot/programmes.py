@@ -200,9 +200,9 @@ def adherence_since(today: date) -> str:
 
 
 def patient_language(patient: Patient) -> str:
-    """The language a patient reads. Everyone reads English until patients can choose a language:
-    then this returns their choice, and every programme text follows it."""
-    return BASE_LANGUAGE
+    """The language a patient reads (their choice: see bot/handlers/language.py); every programme text
+    follows it."""
+    return patient.language
 
 
 def reminder_day(item: OutboxItem, zone: ZoneInfo) -> date:

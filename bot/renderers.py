@@ -13,7 +13,6 @@ from bot import callbacks
 from bot.aftercare import AFTERCARE_KIND, compose_aftercare, compose_more_tips
 from bot.clock import Clock
 from bot.content import Content
-from bot.content.reminders import ReminderContent
 from bot.db import (
     BroadcastStore,
     OutboxItem,
@@ -42,11 +41,12 @@ class RenderStore(SessionStore, BroadcastStore, ProgrammeStore, PrefsStore, Prot
 
 
 class Renderers:
+    """Each queued message rendered in the language of the patient it goes to, at the moment it goes."""
+
     def __init__(
         self,
         db: RenderStore,
         content: Content,
-        reminders: ReminderContent,
         clock: Clock,
         kinds: tuple[ReminderKind, ...] = REMINDERS,
         default_timezone: str = "UTC",
@@ -55,9 +55,7 @@ class Renderers:
         self._default_timezone = default_timezone
         self._db = db
         self._content = content
-        self._reminders = reminders
         self._clock = clock
-        self._clinic = content.texts.clinic_fields()
 
     def register(self, dispatcher: Dispatcher) -> None:
         dispatcher.register(AFTERCARE_KIND, self.aftercare)
@@ -66,38 +64,48 @@ class Renderers:
             dispatcher.register(kind.name, partial(self.reminder, kind))
         dispatcher.register(BROADCAST, self.broadcast)
 
+    def _for(self, patient: Patient) -> Content:
+        return self._content.for_language(patient.language)
+
     async def broadcast(self, item: OutboxItem, patient: Patient) -> OutgoingMessage | None:
-        """The staff's announcement, shown exactly as typed (escaped), signed by the clinic."""
+        """The staff's announcement, shown exactly as typed (escaped), signed by the clinic; in the
+        patient's language when staff wrote a version in it."""
         broadcast = await self._db.broadcast(int(item.payload.get("broadcast_id", 0)))
         if broadcast is None or broadcast.status == "cancelled":
             return None
-        return OutgoingMessage(self._content.texts.render("console.broadcast_message", text=broadcast.text))
+        texts = self._for(patient).texts
+        return OutgoingMessage(
+            texts.render("console.broadcast_message", text=broadcast.text_for(patient.language))
+        )
 
     async def aftercare(self, item: OutboxItem, patient: Patient) -> OutgoingMessage | None:
+        content = self._for(patient)
         session = await self._db.session(int(item.payload.get("session_id", 0)))
         added = item.payload.get("added_areas")
         if isinstance(added, list):
             # A correction by staff: only the tips that were missing from the first aftercare.
             if session is None:
                 return None
-            tips = compose_more_tips(self._content.aftercare, tuple(str(key) for key in added))
-            return OutgoingMessage(self._content.texts.render("sessions.more_tips", markup={"tips": tips}))
+            tips = compose_more_tips(content.aftercare, tuple(str(key) for key in added))
+            return OutgoingMessage(content.texts.render("sessions.more_tips", markup={"tips": tips}))
         areas = session.areas if session else ()
-        return OutgoingMessage(compose_aftercare(self._content.aftercare, self._clinic, areas))
+        return OutgoingMessage(compose_aftercare(content.aftercare, content.texts.clinic_fields(), areas))
 
     async def checkin(self, item: OutboxItem, patient: Patient) -> OutgoingMessage | None:
+        content = self._for(patient)
+        reminders, clinic = content.reminders, content.texts.clinic_fields()
         step_name = str(item.payload.get("step", ""))
-        step = self._reminders.steps.get(step_name)
+        step = reminders.steps.get(step_name)
         session = await self._db.session(int(item.payload.get("session_id", 0)))
         if step is None or session is None:
             return None
         hours = (self._clock.now() - session.session_at).total_seconds() / 3600
         when_key, when_values = elapsed_key(hours)
-        text = self._reminders.question(
+        text = reminders.question(
             step_name,
-            self._clinic,
+            clinic,
             name=patient.display_name,
-            when=self._reminders.render(when_key, self._clinic, **when_values),
+            when=reminders.render(when_key, clinic, **when_values),
         )
         buttons = tuple(
             (Button(answer.label, callbacks.CHECKIN.data(item.id, answer.key)),) for answer in step.answers
@@ -107,13 +115,14 @@ class Renderers:
     async def reminder(
         self, kind: ReminderKind, item: OutboxItem, patient: Patient
     ) -> OutgoingMessage | None:
-        """A recurring reminder, as its declaration renders it; the daily exercise shows an exercise
-        of the patient's programme when they have one."""
+        """A recurring reminder, as its declaration renders it, in the patient's language; the daily
+        exercise shows an exercise of the patient's programme when they have one."""
         if kind.name == Kind.EXERCISE:
             message = await self.programme_exercise(item, patient)
             if message is not None:
                 return message
-        return kind.render(self._reminders, self._clinic, item)
+        content = self._for(patient)
+        return kind.render(content.reminders, content.texts.clinic_fields(), item)
 
     async def programme_exercise(self, item: OutboxItem, patient: Patient) -> OutgoingMessage | None:
         programme = await self._db.programme(patient.id)
@@ -125,4 +134,4 @@ class Renderers:
             last.session_at if last else None, self._clock.now(), self._content.programme
         )
         day = reminder_day(item, zone_of(prefs))
-        return exercise_reminder(self._content, programme, item, day, gentle, patient_language(patient))
+        return exercise_reminder(self._for(patient), programme, item, day, gentle, patient_language(patient))

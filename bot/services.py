@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
@@ -10,7 +11,7 @@ from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 from bot.alert_desk import AlertDesk
 from bot.clock import Clock
 from bot.config import Settings
-from bot.content import Content
+from bot.content import BASE_LANGUAGE, Content
 from bot.db import Database
 from bot.flood import FloodGuard
 from bot.scheduler import Scheduler
@@ -32,12 +33,22 @@ class Services:
     db: Database
     access: Access
     scheduler: Scheduler
-    engine: AnswerEngine
+    # The answer engine of each language the bot reads, by language code (the base language's always).
+    engines: Mapping[str, AnswerEngine]
     flood: FloodGuard
     alerts: AlertDesk
     notices: StaffNotices
     # The bot's pictures (exercises), each uploaded to Telegram once and then sent by its file_id.
     pictures: PictureSender
+
+    @property
+    def engine(self) -> AnswerEngine:
+        """The base language's answer engine."""
+        return self.engines[BASE_LANGUAGE]
+
+    def engine_for(self, language: str) -> AnswerEngine:
+        """The engine that reads ``language``; the base language's when there is none for it."""
+        return self.engines.get(language) or self.engine
 
 
 class ClinicContext(CallbackContext[ExtBot[str], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

@@ -18,7 +18,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.care_plans import CarePlan, Interval
-from bot.content import BASE_LANGUAGE
 from bot.content.visits import Timing
 from bot.db import Patient, PlannedSend, PlanStatus, Prefs, StoredPlan, Visit
 from bot.kinds import Kind
@@ -33,7 +32,7 @@ PREVISIT = "previsit"
 
 def language_of(patient: Patient) -> str:
     """The language a patient reads (every patient text here is rendered through this)."""
-    return BASE_LANGUAGE
+    return patient.language
 
 
 class VisitInputError(ValueError):

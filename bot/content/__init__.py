@@ -12,7 +12,8 @@ import re
 import string
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -51,6 +52,11 @@ def read_toml(name: str, language: str = BASE_LANGUAGE) -> dict[str, Any]:
         return data
     filled: dict[str, Any] = fill_warnings(data, warning_lines(language), f"bot/content/{path}")
     return filled
+
+
+def has_content_file(name: str, language: str = BASE_LANGUAGE) -> bool:
+    """Whether a content file ships for a language (another language's answers may not yet)."""
+    return resources.files(__package__).joinpath(content_path(name, language)).is_file()
 
 
 def _read_package_toml(name: str) -> dict[str, Any]:
@@ -242,6 +248,10 @@ def clinic_values(clinic: ClinicProfile, booking: str, hours: str) -> dict[str, 
     }
 
 
+# Texts that are lists of words (month and weekday names), with how many words each must have.
+DATE_WORDS = {"dates.months": 12, "dates.weekdays": 7}
+
+
 class Texts:
     """The bot's own messages (texts.toml), checked at load and rendered with escaped values."""
 
@@ -265,7 +275,9 @@ class Texts:
         return cls.from_data(read_toml("texts.toml"), clinic)
 
     @classmethod
-    def from_data(cls, data: dict[str, Any], clinic: ClinicProfile) -> Texts:
+    def from_data(
+        cls, data: dict[str, Any], clinic: ClinicProfile, where: str = "bot/content/texts.toml"
+    ) -> Texts:
         templates: dict[str, str] = {}
         for section, entries in data.items():
             if not isinstance(entries, dict):
@@ -280,6 +292,9 @@ class Texts:
         missing = sorted(set(TEXT_KEYS) - set(templates))
         if missing:
             raise ContentError(f"bot/content/texts.toml is missing: {', '.join(missing)}")
+        for key, count in DATE_WORDS.items():
+            if len(templates[key].split()) != count:
+                raise ContentError(f"{where}: '{key}' must be {count} words")
         return cls(templates, clinic)
 
     def render(self, key: str, *, markup: dict[str, str] | None = None, **values: object) -> str:
@@ -297,6 +312,14 @@ class Texts:
         escaped = {k: html.escape(str(v), quote=False) for k, v in values.items()}
         template = single_full_stop(self._templates[key], escaped)
         return template.format_map({**self._clinic_values, **escaped, **markup})
+
+    def day(self, moment: date, *, year: bool = False) -> str:
+        """A date in this language's words: "Mon Mar 02", or "Mar 02, 2026" with ``year``."""
+        month = self._templates["dates.months"].split()[moment.month - 1]
+        if year:
+            return self.render("dates.day_year", month=month, day=f"{moment.day:02}", year=moment.year)
+        weekday = self._templates["dates.weekdays"].split()[moment.weekday()]
+        return self.render("dates.day", weekday=weekday, month=month, day=f"{moment.day:02}")
 
     def with_templates(self, overrides: Mapping[str, str]) -> Texts:
         """The same texts with some templates replaced (another language's, already checked)."""
@@ -324,7 +347,11 @@ class SafetyRules:
 
 @dataclass(frozen=True)
 class Content:
-    """All content, loaded and checked once at start-up."""
+    """All content in one language, loaded and checked once at start-up.
+
+    ``for_language`` gives the same content in another supported language: patient-facing texts in
+    that language, everything else (thresholds, staff texts, the clinic) shared.
+    """
 
     clinic: ClinicProfile
     texts: Texts
@@ -336,15 +363,27 @@ class Content:
     exercises: ExerciseLibrary
     programme: ProgrammeRules
     translations: dict[str, Texts]
+    # Visits: timing, the pre-visit safety check and their patient texts per language.
+    visits: VisitContent
+    language: str = BASE_LANGUAGE
+    languages: Mapping[str, Language] = field(default_factory=dict, repr=False, compare=False)
+    # Every language's content by code, shared by all of them (filled in by load_content).
+    by_language: dict[str, Content] = field(default_factory=dict, repr=False, compare=False)
+
+    def for_language(self, code: str | None) -> Content:
+        """This content in ``code``'s language; the base language's for an unknown code."""
+        return self.by_language.get(code or BASE_LANGUAGE) or self.by_language.get(BASE_LANGUAGE, self)
 
     def patient_texts(self, language: str = BASE_LANGUAGE) -> Texts:
         """The texts to show a patient who reads ``language`` (English where there is no translation)."""
+        if language in self.by_language:
+            return self.by_language[language].texts
         return self.translations.get(language, self.texts)
-
-    visits: VisitContent
 
 
 def load_content(clinic_override: Path | None = None) -> Content:
+    """Every supported language's content; the base language's is returned, the others through
+    ``for_language``. A missing or mismatched translation stops start-up here."""
     from bot.content.programme import load_programme_rules, load_translations
     from bot.content.reminders import ReminderContent
     from bot.content.visits import VisitContent
@@ -352,22 +391,38 @@ def load_content(clinic_override: Path | None = None) -> Content:
     from bot.programmes import check_captions
 
     clinic = load_clinic(clinic_override)
-    texts = Texts.load(clinic)
+    languages = load_languages()
     aftercare = Aftercare.load()
     area_keys = [area.key for area in aftercare.areas]
     exercises = load_library(area_keys)
-    content = Content(
-        clinic=clinic,
-        texts=texts,
-        aftercare=aftercare,
-        menus=Menus.load(),
-        reminders=ReminderContent.load(),
-        safety=SafetyRules.load(),
-        exercises=exercises,
-        programme=load_programme_rules(exercises, area_keys),
-        translations=load_translations(texts),
-        visits=VisitContent.load(),
-    )
+    programme = load_programme_rules(exercises, area_keys)
+    programme_texts = load_translations(Texts.load(clinic))
+    safety = SafetyRules.load()
+    visits = VisitContent.load()
+    by_language: dict[str, Content] = {}
+    for code in languages:
+        if code != BASE_LANGUAGE:
+            check_warning_lines(code)
+        texts = Texts.from_data(
+            translated_toml("texts.toml", code), clinic, f"bot/content/{content_path('texts.toml', code)}"
+        )
+        by_language[code] = Content(
+            clinic=clinic,
+            # The language's own texts, with its home-exercise texts where it has them.
+            texts=load_translations(texts).get(code, texts),
+            aftercare=Aftercare.from_data(translated_toml("aftercare.toml", code)),
+            menus=Menus.from_data(translated_toml("menus.toml", code)),
+            reminders=ReminderContent.from_data(translated_toml("reminders.toml", code)),
+            safety=safety,
+            exercises=exercises,
+            programme=programme,
+            translations=programme_texts,
+            visits=visits,
+            language=code,
+            languages=languages,
+            by_language=by_language,
+        )
+    content = by_language[BASE_LANGUAGE]
     check_captions(content)
     return content
 
@@ -376,5 +431,7 @@ def load_content(clinic_override: Path | None = None) -> Content:
 # above, so they are imported last.
 from bot.content.aftercare import Aftercare as Aftercare  # noqa: E402
 from bot.content.aftercare import AreaAdvice as AreaAdvice  # noqa: E402
+from bot.content.languages import Language as Language  # noqa: E402
+from bot.content.languages import check_warning_lines, load_languages, translated_toml  # noqa: E402
 from bot.content.menus import MenuEntries as MenuEntries  # noqa: E402
 from bot.content.menus import Menus as Menus  # noqa: E402

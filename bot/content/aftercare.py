@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from bot.content import ContentError, check_template, read_toml, require_str, require_str_list
 
@@ -27,8 +28,11 @@ class Aftercare:
 
     @classmethod
     def load(cls) -> Aftercare:
+        return cls.from_data(read_toml("aftercare.toml"))
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Aftercare:
         where = "bot/content/aftercare.toml"
-        data = read_toml("aftercare.toml")
         section_names = ("hydration", "soreness", "heat_cold", "when_to_call")
         template = check_template(
             require_str(data, "message", where), {*section_names, "movement"}, f"{where} message"

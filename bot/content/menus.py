@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from bot.content import ContentError, read_toml
 
@@ -21,8 +22,11 @@ class Menus:
 
     @classmethod
     def load(cls) -> Menus:
+        return cls.from_data(read_toml("menus.toml"))
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Menus:
         where = "bot/content/menus.toml"
-        data = read_toml("menus.toml")
 
         def entries(role: str) -> MenuEntries:
             raw = data.get(role)

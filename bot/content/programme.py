@@ -21,8 +21,8 @@ from bot.content import (
 from bot.exercise_library import Dose, ExerciseLibrary
 
 WHERE = "bot/content/programme.toml"
-# Spanish texts of the patient side, to be folded into bot/content/es/texts.toml.
-TRANSLATIONS = {"es": "_pending_programme.toml"}
+# The patient side's texts in other languages, each language's file in its folder.
+TRANSLATIONS = {"es": "programme_texts.toml"}
 PATIENT_SECTION = "programme"
 MAX_PRESET_NAME = 8  # preset names travel in button data
 

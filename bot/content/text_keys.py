@@ -127,6 +127,7 @@ TEXT_KEYS: dict[str, frozenset[str]] = {
                 "name",
                 "status",
                 "timezone",
+                "language",
                 "quiet",
                 "done",
                 "sessions",
@@ -176,6 +177,13 @@ TEXT_KEYS: dict[str, frozenset[str]] = {
             "cancel_nothing": set(),
             "cancelled": set(),
             "broadcast_message": {"text"},
+            # A broadcast's versions in other languages ({language}: its name for staff, "Spanish").
+            "button_add_translation": {"language"},
+            "button_change_translation": {"language"},
+            "broadcast_ask_translation": {"language"},
+            "broadcast_translation_saved": {"language"},
+            "preview_translated": {"language", "count"},
+            "preview_untranslated": {"language", "count"},
             "alerts_none": set(),
             "alerts_more": {"count"},
             "stats": {
@@ -304,6 +312,24 @@ TEXT_KEYS: dict[str, frozenset[str]] = {
     "setup.myid": frozenset({"user_id"}),
     "setup.staffchat": frozenset({"chat_id"}),
     "setup.staffchat_private": frozenset(),
+    # Each patient's language: the /settings row and its choices, and the one-time offer to switch
+    # after a message in another language the bot speaks (each written in the language it offers).
+    "language.current": frozenset({"language"}),
+    "language.button": frozenset(),
+    "language.choose": frozenset(),
+    "language.changed": frozenset(),
+    "language.offer": frozenset(),
+    "language.offer_yes": frozenset(),
+    "language.offer_no": frozenset(),
+    "language.kept": frozenset(),
+    "language.offered": frozenset({"date"}),
+    "staff.alert_language": frozenset({"language"}),
+    # Dates as patients read them: month and weekday names (12 and 7 words, January and Monday first),
+    # and the order of the parts ({day} is two digits).
+    "dates.months": frozenset(),
+    "dates.weekdays": frozenset(),
+    "dates.day": frozenset({"weekday", "month", "day"}),
+    "dates.day_year": frozenset({"month", "day", "year"}),
     # Home exercise programmes: what patients read (translated) and what staff read in /program.
     **{
         f"programme.{key}": frozenset(names)
@@ -367,3 +393,37 @@ TEXT_KEYS: dict[str, frozenset[str]] = {
         }.items()
     },
 }
+
+# The texts patients read: each must exist in every other language's texts.toml, with the same
+# placeholders (start-up checks). The rest (staff, console, broadcasts, notices, sessions, topic names,
+# set-up, and the staff and admin help) is for staff and stays in the base language.
+_PATIENT_SECTIONS = (
+    "start",
+    "invite",
+    "privacy",
+    "stop",
+    "contact",
+    "fallback",
+    "checkin",
+    "emergency",
+    "language",
+    "dates",
+)
+# Patient-facing texts that live in staff sections: the labels /mydata shows, a refused staff command,
+# the tips staff add after a correction, the frame of a broadcast, /myid.
+_PATIENT_EXTRAS = frozenset(
+    {
+        "help.patient",
+        "staff.only_staff",
+        "sessions.more_tips",
+        "console.broadcast_message",
+        "setup.myid",
+    }
+)
+PATIENT_TEXT_KEYS: frozenset[str] = frozenset(
+    key
+    for key in TEXT_KEYS
+    if key.split(".", 1)[0] in _PATIENT_SECTIONS
+    or key in _PATIENT_EXTRAS
+    or key.startswith(("staff.status_", "staff.kind_"))
+)

@@ -56,6 +56,23 @@ class BroadcastQueries(Connection):
             f"SELECT COUNT(*) {_RECIPIENTS}", (audience_days, _since(now, audience_days))
         )
 
+    async def count_recipients_by_language(self, now: datetime, audience_days: int | None) -> dict[str, int]:
+        """How many of the recipients read each language."""
+        rows = await self._all(
+            f"SELECT language, COUNT(*) {_RECIPIENTS} GROUP BY language",
+            (audience_days, _since(now, audience_days)),
+        )
+        return {str(language): int(count) for language, count in rows}
+
+    async def set_broadcast_translation(self, broadcast_id: int, language: str, text: str) -> bool:
+        """Add (or replace) a draft's version in another language; False once it is no longer a draft."""
+        changed = await self._write(
+            "UPDATE broadcasts SET translations = json_set(translations, '$.' || ?, ?) "
+            "WHERE id = ? AND status = 'draft'",
+            (language, text, broadcast_id),
+        )
+        return changed == 1
+
     async def queue_broadcast(
         self, now: datetime, broadcast_id: int, staff_id: int, due_at: datetime, expires_at: datetime
     ) -> int | None:

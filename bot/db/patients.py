@@ -91,16 +91,34 @@ class PatientQueries(Connection):
         return changed == 1
 
     async def link_patient(
-        self, now: datetime, invite_id: int, patient_id: int, user_id: int, chat_id: int, timezone: str
+        self,
+        now: datetime,
+        invite_id: int,
+        patient_id: int,
+        user_id: int,
+        chat_id: int,
+        timezone: str,
+        language: str = "en",
     ) -> bool:
-        """Use the invite and link the account, atomically; False if the invite was used meanwhile."""
+        """Use the invite and link the account, atomically; False if the invite was used meanwhile.
+
+        ``language`` is the patient's language from then on, if this is their first joining (a patient
+        moving to a new phone keeps the language they had).
+        """
         try:
-            return await self._link_patient(now, invite_id, patient_id, user_id, chat_id, timezone)
+            return await self._link_patient(now, invite_id, patient_id, user_id, chat_id, timezone, language)
         except Rollback:
             return False
 
     async def _link_patient(
-        self, now: datetime, invite_id: int, patient_id: int, user_id: int, chat_id: int, timezone: str
+        self,
+        now: datetime,
+        invite_id: int,
+        patient_id: int,
+        user_id: int,
+        chat_id: int,
+        timezone: str,
+        language: str,
     ) -> bool:
         async with self.transaction() as conn:
             async with conn.execute(
@@ -113,8 +131,9 @@ class PatientQueries(Connection):
             async with conn.execute(
                 # A new invite for a joined patient (a new phone) moves them to the new account.
                 "UPDATE patients SET telegram_user_id = ?, chat_id = ?, status = 'active', "
+                "language = CASE WHEN joined_at IS NULL THEN ? ELSE language END, "
                 "joined_at = COALESCE(joined_at, ?), status_changed_at = ? WHERE id = ?",
-                (user_id, chat_id, to_db(now), to_db(now), patient_id),
+                (user_id, chat_id, language, to_db(now), to_db(now), patient_id),
             ) as cur:
                 if cur.rowcount != 1:
                     raise Rollback
@@ -128,6 +147,17 @@ class PatientQueries(Connection):
     async def patient_by_user(self, user_id: int) -> Patient | None:
         row = await self._one("SELECT * FROM patients WHERE telegram_user_id = ?", (user_id,))
         return patient_from_row(row) if row else None
+
+    async def set_patient_language(self, patient_id: int, language: str) -> None:
+        await self._write("UPDATE patients SET language = ? WHERE id = ?", (language, patient_id))
+
+    async def mark_language_offered(self, now: datetime, patient_id: int) -> bool:
+        """Note that the patient was offered to switch language; False if they had been already."""
+        changed = await self._write(
+            "UPDATE patients SET language_offered_at = ? WHERE id = ? AND language_offered_at IS NULL",
+            (to_db(now), patient_id),
+        )
+        return changed == 1
 
     async def set_patient_status(
         self, now: datetime, patient_id: int, status: str, staff_id: int | None = None

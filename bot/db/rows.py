@@ -7,7 +7,7 @@ messaged, are their reminders paused) is decided by the domain modules that use 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import Any
 
@@ -26,6 +26,9 @@ class Patient:
     status: str
     created_at: datetime
     joined_at: datetime | None
+    language: str = "en"
+    # When the patient was offered to switch language after writing in another one (offered once).
+    language_offered_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,11 @@ class Broadcast:
     recipients: int
     progress_chat_id: int | None
     progress_message_id: int | None
+    # The announcement in other languages, by language code; patients in any other language get ``text``.
+    translations: dict[str, str] = field(default_factory=dict)
+
+    def text_for(self, language: str) -> str:
+        return self.translations.get(language, self.text)
 
 
 @dataclass(frozen=True)
@@ -179,6 +187,8 @@ def patient_from_row(row: aiosqlite.Row) -> Patient:
         status=row["status"],
         created_at=from_db(row["created_at"]),
         joined_at=opt_time(row["joined_at"]),
+        language=row["language"],
+        language_offered_at=opt_time(row["language_offered_at"]),
     )
 
 
@@ -244,6 +254,7 @@ def broadcast_from_row(row: aiosqlite.Row) -> Broadcast:
         recipients=row["recipients"],
         progress_chat_id=row["progress_chat_id"],
         progress_message_id=row["progress_message_id"],
+        translations={str(k): str(v) for k, v in json.loads(row["translations"] or "{}").items()},
     )
 
 

@@ -281,4 +281,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         nudges_on INTEGER NOT NULL DEFAULT 1
     );
     """,
+    # 7: each patient's language (a code of bot/content/languages.toml; set from Telegram's language
+    # code at joining, changed in /settings), when they were offered to switch after writing in another
+    # language (offered once), and a broadcast's versions in other languages as JSON {"es": "..."}.
+    """
+    ALTER TABLE patients ADD COLUMN language TEXT NOT NULL DEFAULT 'en';
+    ALTER TABLE patients ADD COLUMN language_offered_at TEXT;
+    ALTER TABLE broadcasts ADD COLUMN translations TEXT NOT NULL DEFAULT '{}';
+    """,
 )

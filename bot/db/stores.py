@@ -46,8 +46,19 @@ class PatientStore(Protocol):
     async def mark_invite_opened(self, now: datetime, invite_id: int, user_id: int) -> bool: ...
 
     async def link_patient(
-        self, now: datetime, invite_id: int, patient_id: int, user_id: int, chat_id: int, timezone: str
+        self,
+        now: datetime,
+        invite_id: int,
+        patient_id: int,
+        user_id: int,
+        chat_id: int,
+        timezone: str,
+        language: str = "en",
     ) -> bool: ...
+
+    async def set_patient_language(self, patient_id: int, language: str) -> None: ...
+
+    async def mark_language_offered(self, now: datetime, patient_id: int) -> bool: ...
 
     async def patient(self, patient_id: int) -> Patient | None: ...
 
@@ -174,6 +185,12 @@ class BroadcastStore(Protocol):
     ) -> bool: ...
 
     async def count_recipients(self, now: datetime, audience_days: int | None) -> int: ...
+
+    async def count_recipients_by_language(
+        self, now: datetime, audience_days: int | None
+    ) -> dict[str, int]: ...
+
+    async def set_broadcast_translation(self, broadcast_id: int, language: str, text: str) -> bool: ...
 
     async def queue_broadcast(
         self, now: datetime, broadcast_id: int, staff_id: int, due_at: datetime, expires_at: datetime

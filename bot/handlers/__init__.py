@@ -24,6 +24,7 @@ from bot.handlers import (
     console,
     emergency,
     flood,
+    language,
     privacy,
     programme,
     questions,
@@ -99,6 +100,9 @@ def _register_buttons(app: ClinicApplication) -> None:
     app.add_handler(CallbackQueryHandler(reminders.reminder_button, pattern=callbacks.REMINDER.pattern))
     app.add_handler(CallbackQueryHandler(reminders.settings_button, pattern=callbacks.SETTINGS.pattern))
     app.add_handler(CallbackQueryHandler(reminders.offer_button, pattern=callbacks.OFFER.pattern))
+    app.add_handler(
+        CallbackQueryHandler(language.language_offer_button, pattern=callbacks.LANGUAGE_OFFER.pattern)
+    )
     app.add_handler(CallbackQueryHandler(privacy.forget_button, pattern=callbacks.FORGET.pattern))
     app.add_handler(CallbackQueryHandler(console.patient_list_button, pattern=callbacks.PATIENT_LIST.pattern))
     app.add_handler(CallbackQueryHandler(console.card_button, pattern=callbacks.CARD.pattern))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -10,7 +11,8 @@ from telegram import Bot, Message, Update
 from telegram.error import TelegramError
 
 from bot import callbacks
-from bot.content import Texts
+from bot.content import Language, Texts
+from bot.content.languages import staff_name
 from bot.db import Erasure, Patient
 from bot.handlers.common import remove_buttons
 from bot.outbox import Button, OutgoingMessage
@@ -28,6 +30,7 @@ def staff_time(local: datetime, *, with_day: bool = False) -> str:
 
 def alert_message(
     texts: Texts,
+    languages: Mapping[str, Language],
     zone: ZoneInfo,
     alert_id: int,
     patient: Patient,
@@ -40,7 +43,8 @@ def alert_message(
 ) -> OutgoingMessage:
     """The staff alert: patient, urgency, matched category, what the patient was told; never their words.
 
-    ``repeats`` counts the further messages of the same kind grouped into this alert since.
+    ``repeats`` counts the further messages of the same kind grouped into this alert since. The
+    alert says which language the patient reads ("Spanish"), so whoever calls knows.
     """
     text = texts.render(
         "staff.alert",
@@ -51,6 +55,7 @@ def alert_message(
         advice=texts.render(f"staff.alert_advice_{urgency}"),
         time=staff_time(created_at.astimezone(zone), with_day=True),
     )
+    text = f"{text}\n{texts.render('staff.alert_language', language=staff_name(languages, patient.language))}"
     if repeats:
         last = staff_time((last_at or created_at).astimezone(zone))
         more = (

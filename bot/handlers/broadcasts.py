@@ -7,32 +7,39 @@ Every button re-checks that the person pressing it is staff right now and re-rea
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 
-from telegram import Message, ReplyParameters, Update
-from telegram.error import TelegramError
-from telegram.ext import ExtBot
+from telegram import Message, Update
 
 from bot import callbacks
-from bot.broadcasts import AUDIENCES, USEFUL_FOR, check_text, parse_when, when_choices
+from bot.broadcasts import (
+    AUDIENCES,
+    MAX_TEXT,
+    USEFUL_FOR,
+    TextCheck,
+    check_text,
+    parse_when,
+    when_choices,
+)
+from bot.content import BASE_LANGUAGE, Texts
+from bot.content.languages import staff_name
 from bot.db import Broadcast
 from bot.handlers import pending
+from bot.handlers.broadcast_progress import broadcast_figures, counted, describe_when, progress_message
+
+# Started from bot/app.py and the demo, and read by tests, under this module's name.
+from bot.handlers.broadcast_progress import progress_job as progress_job
+from bot.handlers.broadcast_progress import refresh_broadcasts as refresh_broadcasts
 from bot.handlers.common import reply, show
 from bot.handlers.console import pressing_staff, staff_user
-from bot.handlers.pending import Pending
-from bot.handlers.sending import keyboard
+from bot.handlers.pending import Awaited, Pending
 from bot.handlers.staff import command_text
 from bot.outbox import Button, OutgoingMessage
-from bot.patient_settings import clock_time
-from bot.priority import Priority
 from bot.services import ClinicContext, Services
 
 log = logging.getLogger(__name__)
 
-BROADCAST_INPUT = frozenset({Pending.BROADCAST_TEXT, Pending.BROADCAST_TIME})
-PROGRESS_SHOWN_KEY = "broadcast_progress_shown"
+BROADCAST_INPUT = frozenset({Pending.BROADCAST_TEXT, Pending.BROADCAST_TIME, Pending.BROADCAST_TRANSLATION})
 OPEN_DRAFT = "broadcast_open_draft"  # the draft this staff member is composing, for /cancel
 
 
@@ -69,6 +76,9 @@ async def typed_broadcast_input(update: Update, context: ClinicContext) -> None:
     if awaited.state is Pending.BROADCAST_TEXT:
         await start_draft(update, context, message.text)
         return
+    if awaited.state is Pending.BROADCAST_TRANSLATION:
+        await save_translation(update, context, awaited, message.text)
+        return
     services = context.services
     when = parse_when(message.text, services.clock.now(), services.settings.clinic_zone)
     if when is None:
@@ -87,16 +97,47 @@ async def start_draft(update: Update, context: ClinicContext, raw: str) -> None:
     check = check_text(raw)
     if check.problem is not None:
         pending.expect(context, Pending.BROADCAST_TEXT)
-        if check.problem == "empty":
-            await reply(update, texts.render("console.broadcast_empty"))
-        else:
-            await reply(
-                update, texts.render("console.broadcast_too_long", length=len(check.text), limit=4000)
-            )
+        await refuse_text(update, texts, check)
         return
     broadcast_id = await services.db.create_broadcast(services.clock.now(), staff_id, check.text)
     if context.user_data is not None:
         context.user_data[OPEN_DRAFT] = broadcast_id
+    await ask_audience(update, context, broadcast_id)
+
+
+async def refuse_text(update: Update, texts: Texts, check: TextCheck) -> None:
+    if check.problem == "empty":
+        await reply(update, texts.render("console.broadcast_empty"))
+    else:
+        await reply(
+            update, texts.render("console.broadcast_too_long", length=len(check.text), limit=MAX_TEXT)
+        )
+
+
+async def save_translation(update: Update, context: ClinicContext, awaited: Awaited, raw: str) -> None:
+    """The typed version of a draft in another language; then the audience question again."""
+    services = context.services
+    texts = services.content.texts
+    check = check_text(raw)
+    if check.problem is not None:
+        pending.expect(context, Pending.BROADCAST_TRANSLATION, awaited.ref, awaited.value)
+        await refuse_text(update, texts, check)
+        return
+    if not await services.db.set_broadcast_translation(awaited.ref, awaited.value, check.text):
+        await reply(update, texts.render("console.broadcast_already"))
+        return
+    language = staff_name(services.content.languages, awaited.value)
+    saved = texts.render("console.broadcast_translation_saved", language=language)
+    await ask_audience(update, context, awaited.ref, saved)
+
+
+async def ask_audience(update: Update, context: ClinicContext, broadcast_id: int, intro: str = "") -> None:
+    """Who should get it, with counts; and a button per other language to add (or change) its version."""
+    services = context.services
+    texts = services.content.texts
+    broadcast = await services.db.broadcast(broadcast_id)
+    if broadcast is None:
+        return
     now = services.clock.now()
     rows = []
     for days in AUDIENCES:
@@ -107,10 +148,16 @@ async def start_draft(update: Update, context: ClinicContext, raw: str) -> None:
             else texts.render("console.audience_recent", days=days, count=count)
         )
         rows.append((Button(label, callbacks.BROADCAST.data(broadcast_id, "aud", days or "all")),))
+    for code, language in services.content.languages.items():
+        if code != BASE_LANGUAGE:
+            key = "change" if code in broadcast.translations else "add"
+            label = texts.render(f"console.button_{key}_translation", language=language.staff_name)
+            rows.append((Button(label, callbacks.BROADCAST.data(broadcast_id, "lang", code)),))
     rows.append(
         (Button(texts.render("console.button_cancel"), callbacks.BROADCAST.data(broadcast_id, "cancel")),)
     )
-    await reply(update, texts.render("console.broadcast_audience"), OutgoingMessage("", tuple(rows)))
+    question = texts.render("console.broadcast_audience")
+    await reply(update, f"{intro}\n{question}" if intro else question, OutgoingMessage("", tuple(rows)))
 
 
 async def broadcast_button(update: Update, context: ClinicContext) -> None:
@@ -140,28 +187,11 @@ async def broadcast_button(update: Update, context: ClinicContext) -> None:
         await show(update, OutgoingMessage(texts.render("console.broadcast_already")))
         return
     if action == "aud" and value in {str(d or "all") for d in AUDIENCES}:
-        days = None if value == "all" else int(value)
-        await services.db.set_broadcast_draft(broadcast.id, audience_days=days, send_at=None)
-        choices = when_choices(now, services.settings.clinic_zone)
-        rows = [
-            (
-                Button(
-                    texts.render(f"console.when_{key}"), callbacks.BROADCAST.data(broadcast.id, "when", key)
-                ),
-            )
-            for key in choices
-        ]
-        rows.append(
-            (
-                Button(
-                    texts.render("console.when_type"), callbacks.BROADCAST.data(broadcast.id, "when", "type")
-                ),
-            )
-        )
-        rows.append(
-            (Button(texts.render("console.button_cancel"), callbacks.BROADCAST.data(broadcast.id, "cancel")),)
-        )
-        await show(update, OutgoingMessage(texts.render("console.broadcast_when"), tuple(rows)))
+        await ask_when(update, context, broadcast.id, None if value == "all" else int(value))
+    elif action == "lang" and value in services.content.languages and value != BASE_LANGUAGE:
+        pending.expect(context, Pending.BROADCAST_TRANSLATION, broadcast.id, value)
+        language = staff_name(services.content.languages, value)
+        await reply(update, texts.render("console.broadcast_ask_translation", language=language))
     elif action == "when" and value == "type":
         pending.expect(context, Pending.BROADCAST_TIME, broadcast.id)
         await reply(update, texts.render("console.broadcast_type_when"))
@@ -175,6 +205,25 @@ async def broadcast_button(update: Update, context: ClinicContext) -> None:
         await reply(update, texts.render("console.stale"))
 
 
+async def ask_when(update: Update, context: ClinicContext, broadcast_id: int, days: int | None) -> None:
+    """The audience is chosen: store it and ask when the broadcast should go out."""
+    services = context.services
+    texts = services.content.texts
+    await services.db.set_broadcast_draft(broadcast_id, audience_days=days, send_at=None)
+    choices = when_choices(services.clock.now(), services.settings.clinic_zone)
+    rows = [
+        (Button(texts.render(f"console.when_{key}"), callbacks.BROADCAST.data(broadcast_id, "when", key)),)
+        for key in choices
+    ]
+    rows.append(
+        (Button(texts.render("console.when_type"), callbacks.BROADCAST.data(broadcast_id, "when", "type")),)
+    )
+    rows.append(
+        (Button(texts.render("console.button_cancel"), callbacks.BROADCAST.data(broadcast_id, "cancel")),)
+    )
+    await show(update, OutgoingMessage(texts.render("console.broadcast_when"), tuple(rows)))
+
+
 async def choose_when(
     update: Update, context: ClinicContext, broadcast_id: int, when: datetime | None
 ) -> None:
@@ -186,19 +235,26 @@ async def choose_when(
         await reply(update, texts.render("console.broadcast_already"))
         return
     await services.db.set_broadcast_draft(broadcast_id, audience_days=broadcast.audience_days, send_at=when)
-    count = await services.db.count_recipients(services.clock.now(), broadcast.audience_days)
+    by_language = await services.db.count_recipients_by_language(
+        services.clock.now(), broadcast.audience_days
+    )
+    count = sum(by_language.values())
     audience = (
         texts.render("console.audience_all_short")
         if broadcast.audience_days is None
         else texts.render("console.audience_recent_short", days=broadcast.audience_days)
     )
     await reply(update, texts.render("console.broadcast_message", text=broadcast.text))
+    for code, text in broadcast.translations.items():
+        translated = services.content.for_language(code).texts
+        await reply(update, translated.render("console.broadcast_message", text=text))
     preview = texts.render(
         "console.broadcast_preview",
         patients=counted(services, "broadcasts.patients", count),
         audience=audience,
         when=describe_when(services, when),
     )
+    preview = "\n".join([preview, *language_lines(services, broadcast, by_language)])
     buttons = (
         (
             Button(texts.render("console.button_send"), callbacks.BROADCAST.data(broadcast_id, "send")),
@@ -208,11 +264,17 @@ async def choose_when(
     await reply(update, preview, OutgoingMessage(preview, buttons))
 
 
-def describe_when(services: Services, when: datetime | None) -> str:
-    if when is None:
-        return services.content.texts.render("console.when_now_short")
-    local = when.astimezone(services.settings.clinic_zone)
-    return local.strftime("%a %b %d, ") + clock_time(local.time())
+def language_lines(services: Services, broadcast: Broadcast, by_language: dict[str, int]) -> list[str]:
+    """For each other language its recipients read: whether they get a version in it or the base one."""
+    texts = services.content.texts
+    lines = []
+    for code, language in services.content.languages.items():
+        count = by_language.get(code, 0)
+        if code == BASE_LANGUAGE or not (count or code in broadcast.translations):
+            continue
+        key = "translated" if code in broadcast.translations else "untranslated"
+        lines.append(texts.render(f"console.preview_{key}", language=language.staff_name, count=f"{count:,}"))
+    return lines
 
 
 async def queue(update: Update, context: ClinicContext, broadcast_id: int, staff_id: int) -> None:
@@ -244,190 +306,3 @@ async def queue(update: Update, context: ClinicContext, broadcast_id: int, staff
         await show(update, progress)
         await services.db.set_broadcast_progress_message(broadcast_id, chat.id, query.message.message_id)
     await services.scheduler.rearm()
-
-
-@dataclass(frozen=True)
-class BroadcastFigures:
-    """Every count staff see about a broadcast; together they add up to its recipients."""
-
-    sent: int
-    blocked: int
-    failed: int
-    cancelled: int  # by staff
-    skipped: int  # stopped, erased, or too late to be useful
-    pending: int
-    waiting: int  # pending, held for patients' quiet hours
-    waiting_until: datetime | None
-
-
-async def broadcast_figures(services: Services, broadcast: Broadcast) -> BroadcastFigures:
-    db = services.db
-    counts = await db.broadcast_counts(broadcast.id)
-    skipped_rows = await db.broadcast_skipped(broadcast.id)
-    waiting, until = await db.broadcast_waiting(broadcast.id, services.clock.now())
-    if broadcast.send_at is not None and broadcast.send_at > services.clock.now():
-        waiting, until = 0, None  # a scheduled broadcast is not waiting for quiet hours yet
-    erased = max(broadcast.recipients - sum(counts.values()), 0)  # erased patients' rows are gone
-    return BroadcastFigures(
-        sent=counts["sent"],
-        blocked=counts["blocked"],
-        failed=counts["failed"],
-        cancelled=counts["cancelled"] - skipped_rows,
-        skipped=skipped_rows + erased,
-        pending=counts["pending"],
-        waiting=waiting,
-        waiting_until=until,
-    )
-
-
-def counted(services: Services, key: str, count: int, until: str = "") -> str:
-    """A count with its noun right: ``{key}_one`` for 1, ``{key}_other`` otherwise."""
-    form = "one" if count == 1 else "other"
-    return services.content.texts.render(f"{key}_{form}", count=f"{count:,}", until=until)
-
-
-def figures_line(services: Services, figures: BroadcastFigures, total: int, *, every: bool = False) -> str:
-    """ "sent 3 of 5, 1 has blocked the bot, …": while sending the counts that are not zero, in the
-    final report (``every``) each of them, zeros too, so staff see nothing was left out."""
-    parts = [
-        services.content.texts.render("broadcasts.figure_sent", sent=f"{figures.sent:,}", total=f"{total:,}")
-    ]
-    for key, count in (
-        ("blocked", figures.blocked),
-        ("failed", figures.failed),
-        ("skipped", figures.skipped),
-        ("not_sent", figures.cancelled),
-    ):
-        if count or every:
-            parts.append(counted(services, f"broadcasts.{key}", count))
-    if figures.waiting and figures.waiting_until is not None:
-        until = describe_time(services, figures.waiting_until)
-        parts.append(counted(services, "broadcasts.waiting", figures.waiting, until=until))
-    return ", ".join(parts)
-
-
-def describe_time(services: Services, moment: datetime) -> str:
-    """Clinic time, 12-hour style; the day too when it is more than a day away."""
-    local = moment.astimezone(services.settings.clinic_zone)
-    if moment - services.clock.now() < timedelta(hours=24):
-        return clock_time(local.time())
-    return local.strftime("%a %b %d, ") + clock_time(local.time())
-
-
-def progress_message(services: Services, broadcast: Broadcast, figures: BroadcastFigures) -> OutgoingMessage:
-    """Sending, scheduled, or finished: what the staff's progress message says now."""
-    texts = services.content.texts
-    broadcast_id = broadcast.id
-    if broadcast.status != "queued" or figures.pending == 0:
-        line = figures_line(services, figures, broadcast.recipients, every=True)
-        return OutgoingMessage(texts.render("console.broadcast_done", id=broadcast.id, figures=line))
-    line = figures_line(services, figures, broadcast.recipients)
-    stop = (
-        (
-            Button(
-                texts.render("console.button_stop_broadcast"),
-                callbacks.BROADCAST.data(broadcast_id, "cancel"),
-            ),
-        ),
-    )
-    if broadcast.send_at is not None and broadcast.send_at > services.clock.now():
-        when = describe_when(services, broadcast.send_at)
-        return OutgoingMessage(
-            texts.render(
-                "console.broadcast_scheduled",
-                id=broadcast.id,
-                patients=counted(services, "broadcasts.patients", broadcast.recipients),
-                when=when,
-            ),
-            stop,
-        )
-    text = texts.render("console.broadcast_progress", id=broadcast.id, figures=line)
-    return OutgoingMessage(text, stop)
-
-
-async def refresh_broadcasts(bot: ExtBot[Any], services: Services, shown: dict[int, str]) -> None:
-    """Edit each running broadcast's progress message; close the ones with nothing left to send.
-
-    ``shown`` remembers the last text per broadcast, so an unchanged message is not edited again.
-    """
-    for broadcast_id in await services.db.running_broadcasts():
-        broadcast = await services.db.broadcast(broadcast_id)
-        if broadcast is None:
-            continue
-        figures = await broadcast_figures(services, broadcast)
-        finished = figures.pending == 0 and await services.db.finish_broadcast(
-            services.clock.now(), broadcast_id
-        )
-        message = progress_message(services, broadcast, figures)
-        if shown.get(broadcast_id) != message.text and broadcast.progress_message_id is not None:
-            shown[broadcast_id] = message.text
-            try:
-                await bot.edit_message_text(
-                    message.text,
-                    chat_id=broadcast.progress_chat_id,
-                    message_id=broadcast.progress_message_id,
-                    reply_markup=keyboard(message),
-                )
-            except TelegramError as exc:
-                log.info("could not update broadcast %s progress: %s", broadcast_id, type(exc).__name__)
-        if finished:
-            log.info("broadcast %s finished: %s", broadcast_id, figures)
-            await post_final_report(bot, services, broadcast, message)
-
-
-async def post_final_report(
-    bot: ExtBot[Any], services: Services, broadcast: Broadcast, report: OutgoingMessage
-) -> None:
-    """The final figures as a new message in the chat it was sent from, so staff get a notification."""
-    if broadcast.progress_chat_id is None:
-        return
-    try:
-        await bot.send_message(
-            broadcast.progress_chat_id,
-            report.text,
-            reply_parameters=ReplyParameters(broadcast.progress_message_id, allow_sending_without_reply=True)
-            if broadcast.progress_message_id is not None
-            else None,
-            rate_limit_args=Priority.ALERT.value,
-        )
-    except TelegramError as exc:
-        log.info("could not post broadcast %s final report: %s", broadcast.id, type(exc).__name__)
-
-
-# --- /broadcasts ----------------------------------------------------------------------------------
-
-
-async def broadcasts_command(update: Update, context: ClinicContext) -> None:
-    """``/broadcasts``: the scheduled and running broadcasts, each with its Cancel button."""
-    services = context.services
-    texts = services.content.texts
-    lines: list[str] = []
-    rows: list[tuple[Button, ...]] = []
-    for broadcast_id in await services.db.running_broadcasts():
-        broadcast = await services.db.broadcast(broadcast_id)
-        if broadcast is None:
-            continue
-        figures = await broadcast_figures(services, broadcast)
-        progress = progress_message(services, broadcast, figures)
-        preview = " ".join(broadcast.text.split())
-        preview = preview if len(preview) <= 60 else preview[:59] + "…"
-        lines.append(texts.render("broadcasts.line", status=progress.text, preview=preview, markup={}))
-        rows.append(
-            (
-                Button(
-                    texts.render_plain("broadcasts.cancel_button", id=broadcast.id),
-                    callbacks.BROADCAST.data(broadcast.id, "cancel"),
-                ),
-            )
-        )
-    if not lines:
-        await reply(update, texts.render("broadcasts.none"))
-        return
-    text = texts.render("broadcasts.header", markup={"lines": "\n\n".join(lines)})
-    await reply(update, text, OutgoingMessage(text, tuple(rows)))
-
-
-async def progress_job(context: ClinicContext) -> None:
-    """The periodic job (wired in bot/app.py): refresh every running broadcast's progress."""
-    shown = context.bot_data.setdefault(PROGRESS_SHOWN_KEY, {})
-    await refresh_broadcasts(context.bot, context.services, shown)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from bot.content import Content, ContentError
-from bot.handlers import broadcasts, console, programme, sessions, staff, visits
+from bot.handlers import broadcast_progress, broadcasts, console, programme, sessions, staff, visits
 from bot.handlers.pending import Handler
 
 
@@ -43,7 +43,7 @@ COMMANDS: tuple[StaffCommand, ...] = (
     StaffCommand("plan", visits.plan_command, Role.STAFF, ("1 weekly", "1 off")),
     StaffCommand("due", visits.due_command, Role.STAFF),
     StaffCommand("broadcast", broadcasts.broadcast_command, Role.STAFF, ("Hello all", "")),
-    StaffCommand("broadcasts", broadcasts.broadcasts_command, Role.STAFF),
+    StaffCommand("broadcasts", broadcast_progress.broadcasts_command, Role.STAFF),
     StaffCommand("alerts", console.alerts_command, Role.STAFF),
     StaffCommand("stats", console.stats_command, Role.STAFF),
     StaffCommand("staff", staff.staff_command, Role.ADMIN, ("", "add 4242", "remove 1002")),

@@ -10,6 +10,8 @@ from telegram.error import BadRequest, RetryAfter
 from telegram.ext import ExtBot
 
 from bot import callbacks
+from bot.content import Content
+from bot.content.languages import telegram_language
 from bot.db import Patient
 from bot.enrollment import InviteStatus, accept_invite, open_invite
 from bot.handlers.sending import keyboard
@@ -47,6 +49,24 @@ async def own_patient(update: Update, context: ClinicContext) -> Patient | None:
     return await context.services.db.patient_by_user(user.id) if user is not None else None
 
 
+def app_language(update: Update, context: ClinicContext) -> str:
+    """The language of the sender's Telegram app, if the bot speaks it (else the base language)."""
+    user = update.effective_user
+    return telegram_language(user.language_code if user else None, context.services.content.languages)
+
+
+def patient_content(update: Update, context: ClinicContext, patient: Patient | None) -> Content:
+    """Content in the language of whoever sent the update: an enrolled patient's own language, anyone
+    else's Telegram app language."""
+    language = patient.language if patient is not None else app_language(update, context)
+    return context.services.content.for_language(language)
+
+
+async def their_content(update: Update, context: ClinicContext) -> Content:
+    """Content in the sender's language (see ``patient_content``), looking the patient up."""
+    return patient_content(update, context, await own_patient(update, context))
+
+
 async def show(update: Update, message: OutgoingMessage) -> None:
     """Replace the message a button was pressed on; send a new one when it can't be edited."""
     query = update.callback_query
@@ -63,10 +83,12 @@ async def show(update: Update, message: OutgoingMessage) -> None:
 async def start(update: Update, context: ClinicContext) -> None:
     """``/start`` with an invite token joins; without one it greets, or turns messages back on."""
     services = context.services
-    texts = services.content.texts
     user = update.effective_user
     if user is None:
         return
+    patient = await services.db.patient_by_user(user.id)
+    content = patient_content(update, context, patient)
+    texts = content.texts
     now = services.clock.now()
     if context.args:
         check = await open_invite(services.db, now, context.args[0], user.id)
@@ -82,7 +104,6 @@ async def start(update: Update, context: ClinicContext) -> None:
             await reply(update, texts.render("invite.invalid"))
         return
 
-    patient = await services.db.patient_by_user(user.id)
     if patient is None:
         if services.access.is_staff(user.id):
             await reply(update, staff_help(context, user.id))
@@ -106,7 +127,9 @@ async def join_button(update: Update, context: ClinicContext) -> None:
     if query is None or user is None or chat is None:
         return
     services = context.services
-    texts = services.content.texts
+    language = app_language(update, context)
+    content = services.content.for_language(language)
+    texts = content.texts
     fields = callbacks.JOIN.parse(query.data)
     invite_id = callbacks.number(fields[0]) if fields else None
     if invite_id is None:
@@ -114,13 +137,19 @@ async def join_button(update: Update, context: ClinicContext) -> None:
         return
     await query.answer()
     check = await accept_invite(
-        services.db, services.clock.now(), invite_id, user.id, chat.id, services.settings.clinic_timezone
+        services.db,
+        services.clock.now(),
+        invite_id,
+        user.id,
+        chat.id,
+        services.settings.clinic_timezone,
+        language,
     )
     await remove_buttons(update)
     if check.status is InviteStatus.OK and check.patient is not None:
         log.info("patient #%s joined", check.patient.id)
         await reply(update, texts.render("invite.joined", name=check.patient.display_name))
-        offer = SettingsScreens(services.content.reminders, texts.clinic_fields()).offer()
+        offer = SettingsScreens(content).offer()
         await reply(update, offer.text, offer)
         await services.notices.notify(PatientEvent.JOINED, check.patient.id)
     elif check.status is InviteStatus.ALREADY_LINKED:
@@ -156,28 +185,28 @@ async def help_command(update: Update, context: ClinicContext) -> None:
         return
     if services.access.is_staff(user.id):
         await reply(update, staff_help(context, user.id))
-    elif await services.db.patient_by_user(user.id) is not None:
-        await reply(update, services.content.texts.render("help.patient"))
-    else:
-        await reply(update, services.content.texts.render("start.stranger"))
+        return
+    patient = await services.db.patient_by_user(user.id)
+    texts = patient_content(update, context, patient).texts
+    await reply(update, texts.render("help.patient" if patient is not None else "start.stranger"))
 
 
 async def privacy(update: Update, context: ClinicContext) -> None:
-    await reply(update, context.services.content.texts.render("privacy.patient"))
+    await reply(update, (await their_content(update, context)).texts.render("privacy.patient"))
 
 
 async def contact(update: Update, context: ClinicContext) -> None:
-    await reply(update, context.services.content.texts.render("contact.card"))
+    await reply(update, (await their_content(update, context)).texts.render("contact.card"))
 
 
 async def stop(update: Update, context: ClinicContext) -> None:
     """``/stop``: the patient receives nothing more, and everything queued for them is cancelled."""
     services = context.services
-    texts = services.content.texts
     user = update.effective_user
     if user is None:
         return
     patient = await services.db.patient_by_user(user.id)
+    texts = patient_content(update, context, patient).texts
     if patient is None:
         await reply(update, texts.render("start.stranger"))
     elif patient.status == "active":
@@ -190,12 +219,12 @@ async def stop(update: Update, context: ClinicContext) -> None:
 
 
 async def unknown_command(update: Update, context: ClinicContext) -> None:
-    await reply(update, context.services.content.texts.render("fallback.unknown_command"))
+    await reply(update, (await their_content(update, context)).texts.render("fallback.unknown_command"))
 
 
 async def non_text(update: Update, context: ClinicContext) -> None:
     """Photos, stickers, voice notes: say kindly that only text is read."""
-    await reply(update, context.services.content.texts.render("fallback.non_text"))
+    await reply(update, (await their_content(update, context)).texts.render("fallback.non_text"))
 
 
 async def stale_button(update: Update, context: ClinicContext) -> None:
@@ -203,7 +232,8 @@ async def stale_button(update: Update, context: ClinicContext) -> None:
     query = update.callback_query
     if query is None:
         return
-    await query.answer(context.services.content.texts.render_plain("fallback.stale_button"))
+    texts = (await their_content(update, context)).texts
+    await query.answer(texts.render_plain("fallback.stale_button"))
 
 
 async def on_error(update: object, context: ClinicContext) -> None:
@@ -218,6 +248,7 @@ async def on_error(update: object, context: ClinicContext) -> None:
     )
     if isinstance(update, Update) and update.effective_chat and update.effective_chat.type == "private":
         try:
-            await reply(update, context.services.content.texts.render("fallback.error"))
+            texts = (await their_content(update, context)).texts
+            await reply(update, texts.render("fallback.error"))
         except Exception as exc:  # the apology itself failed (e.g. network down): nothing more to do
             log.warning("could not send the error apology: %s", type(exc).__name__)

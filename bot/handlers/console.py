@@ -21,6 +21,7 @@ from bot import callbacks
 from bot.aftercare import area_labels
 from bot.callbacks import Callback
 from bot.content import TEXT_KEYS
+from bot.content.languages import staff_name
 from bot.db import Patient
 from bot.enrollment import invite_link, reissue_invite
 from bot.handlers.alerts import alert_message, close_erased_alerts
@@ -166,13 +167,14 @@ async def patient_card(services: Services, patient: Patient, *, admin: bool) -> 
     texts = services.content.texts
     db = services.db
     prefs = await db.prefs(patient.id, services.settings.clinic_timezone)
-    view = SettingsScreens(services.content.reminders, texts.clinic_fields())
+    view = SettingsScreens(services.content)
     text = texts.render(
         "console.card",
         number=patient.id,
         name=patient.display_name,
         status=texts.render(f"staff.status_{patient.status}"),
         timezone=view.zone_label(prefs.timezone),
+        language=staff_name(services.content.languages, patient.language),
         quiet=window_text(prefs.quiet_start, prefs.quiet_end),
         done=await db.done_count(patient.id, services.clock.now() - timedelta(days=7)),
         markup=await card_sections(services, patient, zone_of(prefs)),
@@ -398,7 +400,8 @@ async def new_invite(update: Update, context: ClinicContext, staff_id: int, pati
     await deliver_invite(update, context, patient.id, patient.display_name, text, link)
     if patient.chat_id is not None and patient.status in {"active", "stopped"}:
         try:
-            await context.bot.send_message(patient.chat_id, texts.render("privacy.new_link_notice"))
+            notice = services.content.for_language(patient.language).texts.render("privacy.new_link_notice")
+            await context.bot.send_message(patient.chat_id, notice)
         except TelegramError as exc:
             log.info("could not tell patient #%s about a new link: %s", patient.id, type(exc).__name__)
 
@@ -422,6 +425,7 @@ async def alerts_command(update: Update, context: ClinicContext) -> None:
         if patient is not None and chat is not None:
             message = alert_message(
                 texts,
+                services.content.languages,
                 services.settings.clinic_zone,
                 alert.id,
                 patient,

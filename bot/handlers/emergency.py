@@ -14,7 +14,7 @@ from telegram import Update
 from bot import callbacks
 from bot.content import Texts
 from bot.db import Alert, Patient
-from bot.handlers.common import remove_buttons, reply
+from bot.handlers.common import patient_content, remove_buttons, reply
 from bot.outbox import Button, OutgoingMessage
 from bot.priority import Priority
 from bot.services import ClinicContext
@@ -52,33 +52,31 @@ def parse_emergency_data(data: str) -> tuple[int, str] | None:
     return alert_id, answer
 
 
-async def send_emergency_reply(update: Update, context: ClinicContext, text: str, alert_id: int) -> None:
-    await reply(
-        update, text, emergency_message(context.services.content.texts, text, alert_id), Priority.EMERGENCY
-    )
+async def send_emergency_reply(update: Update, texts: Texts, text: str, alert_id: int) -> None:
+    """A 911 reply, its buttons in the language of ``texts`` (the reply's own)."""
+    await reply(update, text, emergency_message(texts, text, alert_id), Priority.EMERGENCY)
 
 
-async def remind_emergency(update: Update, context: ClinicContext, alert: Alert) -> None:
+async def remind_emergency(update: Update, context: ClinicContext, alert: Alert, language: str) -> None:
     """The short reminder for a message that came while a 911 reply is still unanswered: the worry in
-    the patient's words (never the staff category), with the same buttons."""
+    the patient's words (never the staff category), with the same buttons, in ``language``."""
     services = context.services
-    texts = services.content.texts
-    worry = services.engine.worry(alert.rule) or texts.render_plain("emergency.worry_unknown")
-    await send_emergency_reply(
-        update, context, texts.render("fallback.emergency_repeat", worry=worry), alert.id
-    )
+    texts = services.content.for_language(language).texts
+    worry = services.engine_for(language).worry(alert.rule) or texts.render_plain("emergency.worry_unknown")
+    repeat = texts.render("fallback.emergency_repeat", worry=worry)
+    await send_emergency_reply(update, texts, repeat, alert.id)
 
 
 async def emergency_button(update: Update, context: ClinicContext) -> None:
     """The patient's answer to a 911 reply: ends the reminders, thanks them and tells the staff."""
     services = context.services
-    texts = services.content.texts
     query = update.callback_query
     user = update.effective_user
     if query is None or user is None:
         return
     parsed = parse_emergency_data(query.data or "")
     patient = await services.db.patient_by_user(user.id)
+    texts = patient_content(update, context, patient).texts
     alert = await services.db.alert(parsed[0]) if parsed is not None else None
     if parsed is None or patient is None or alert is None or alert.patient_id != patient.id:
         # Forged, someone else's, or the patient's data was erased since: nothing changes.

@@ -12,7 +12,7 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot.flood import Verdict
-from bot.handlers.common import reply
+from bot.handlers.common import reply, their_content
 from bot.handlers.questions import on_text
 from bot.services import ClinicContext
 
@@ -38,7 +38,11 @@ async def flood_guard(update: Update, context: ClinicContext) -> None:
     typed = update.message or update.edited_message
     text = typed.text if typed is not None and typed.text else ""
     # Even a flooding patient's red flags are answered (and staff alerted) as usual.
-    if text and not text.startswith("/") and services.engine.answer(text).urgency != "routine":
+    if (
+        text
+        and not text.startswith("/")
+        and any(engine.answer(text).urgency != "routine" for engine in services.engines.values())
+    ):
         await on_text(update, context)
         raise ApplicationHandlerStop
     await tell_paused(update, context, verdict)
@@ -47,7 +51,7 @@ async def flood_guard(update: Update, context: ClinicContext) -> None:
 
 async def tell_paused(update: Update, context: ClinicContext, verdict: Verdict) -> None:
     """Say once that the person is paused; a tap while paused gets a short toast."""
-    texts = context.services.content.texts
+    texts = (await their_content(update, context)).texts
     if verdict is Verdict.NOTICE:
         log.info("pausing a user who sent too many messages")
         await reply(update, texts.render("privacy.flood_notice"))

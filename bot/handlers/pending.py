@@ -27,20 +27,22 @@ KEY = "pending_input"
 class Pending(StrEnum):
     BROADCAST_TEXT = "broadcast text"  # after /broadcast with no text
     BROADCAST_TIME = "broadcast time"  # after "Type a date and time"
+    BROADCAST_TRANSLATION = "broadcast translation"  # after "Add a Spanish version"
     TIME_ZONE = "time zone"  # after /settings → time zone → "Type a zone name"
 
 
 @dataclass(frozen=True)
 class Awaited:
     state: Pending
-    # What the input is for, where that matters (the broadcast draft's id).
+    # What the input is for, where that matters (the broadcast draft's id, and a language code).
     ref: int = 0
+    value: str = ""
 
 
-def expect(context: ClinicContext, state: Pending, ref: int = 0) -> None:
+def expect(context: ClinicContext, state: Pending, ref: int = 0, value: str = "") -> None:
     """Take this person's next text message as ``state``'s input."""
     if context.user_data is not None:
-        context.user_data[KEY] = Awaited(state, ref)
+        context.user_data[KEY] = Awaited(state, ref, value)
 
 
 def awaited(context: ClinicContext) -> Awaited | None:

@@ -10,13 +10,15 @@ from telegram.error import BadRequest
 
 from bot import callbacks
 from bot.callbacks import Callback
+from bot.content import Content
 from bot.db import OutboxItem, Patient, PlannedSend
 from bot.handlers import pending
 from bot.handlers.alerts import alert_staff
-from bot.handlers.common import own_patient, remove_buttons, reply, show
+from bot.handlers.common import own_patient, patient_content, remove_buttons, reply, show
+from bot.handlers.language import change_language
 from bot.handlers.pending import Pending
 from bot.kinds import Kind
-from bot.patient_settings import SettingsScreens, parse_button, valid_zone
+from bot.patient_settings import LANGUAGE, SettingsScreens, parse_button, valid_zone
 from bot.programmes import record_exercise_answer, reminder_day, split_answer
 from bot.reminder_kinds import REMINDER_KINDS
 from bot.reminders import CHECKIN, answer_checkin, was_sent, zone_of
@@ -28,14 +30,9 @@ SNOOZE = timedelta(minutes=30)
 SNOOZE_MARK = ":snooze:"
 
 
-def screens(context: ClinicContext) -> SettingsScreens:
-    services = context.services
-    return SettingsScreens(services.content.reminders, services.content.texts.clinic_fields())
-
-
-def rtext(context: ClinicContext, key: str) -> str:
-    services = context.services
-    return services.content.reminders.render(key, services.content.texts.clinic_fields())
+def rtext(content: Content, key: str) -> str:
+    """A text of reminders.toml in ``content``'s language."""
+    return content.reminders.render(key, content.texts.clinic_fields())
 
 
 async def pressing_patient(update: Update, context: ClinicContext) -> Patient | None:
@@ -82,7 +79,7 @@ async def pressed_item(
         or not was_sent(item)
     ):
         key = "reminder_replies.stale" if callback is callbacks.REMINDER else "checkin_replies.closed"
-        await toast(update, rtext(context, key))
+        await toast(update, rtext(patient_content(update, context, patient), key))
         return None
     await query.answer()
     return patient, item, parsed[1]
@@ -95,19 +92,18 @@ async def checkin_button(update: Update, context: ClinicContext) -> None:
     if pressed is None:
         return
     patient, item, answer_key = pressed
+    content = services.content.for_language(patient.language)
     now = services.clock.now()
     prefs = await services.db.prefs(patient.id, services.settings.clinic_timezone)
-    result = await answer_checkin(
-        services.db, services.content.reminders, now, patient.id, item, answer_key, prefs
-    )
+    result = await answer_checkin(services.db, content.reminders, now, patient.id, item, answer_key, prefs)
     if result.status == "invalid":
-        await reply(update, rtext(context, "checkin_replies.expired"))
+        await reply(update, rtext(content, "checkin_replies.expired"))
         return
     if result.status == "ok":
-        await show_choice(update, context, item, answer_key)
+        await show_choice(update, content, item, answer_key)
     else:
         await remove_buttons(update)
-    await reply(update, rtext(context, result.reply_key))
+    await reply(update, rtext(content, result.reply_key))
     if result.status != "ok":
         return
     log.info("patient #%s answered a check-in", patient.id)
@@ -119,15 +115,15 @@ async def checkin_button(update: Update, context: ClinicContext) -> None:
         await services.scheduler.rearm()
 
 
-async def show_choice(update: Update, context: ClinicContext, item: OutboxItem, answer_key: str) -> None:
+async def show_choice(update: Update, content: Content, item: OutboxItem, answer_key: str) -> None:
     """The check-in keeps its question and says what was chosen ("You said: a bit sore"), buttons gone."""
     query = update.callback_query
-    step = context.services.content.reminders.steps.get(str(item.payload.get("step", "")))
+    step = content.reminders.steps.get(str(item.payload.get("step", "")))
     answer = step.answer(answer_key) if step is not None else None
     if query is None or answer is None or not isinstance(query.message, Message) or not query.message.text:
         await remove_buttons(update)
         return
-    said = context.services.content.texts.render("checkin.you_said", answer=answer.label.lower())
+    said = content.texts.render("checkin.you_said", answer=answer.label.lower())
     try:
         await query.edit_message_text(f"{query.message.text_html}\n\n{said}", reply_markup=None)
     except BadRequest:
@@ -147,10 +143,11 @@ async def reminder_button(update: Update, context: ClinicContext) -> None:
     if pressed is None:
         return
     patient, item, answer = pressed
+    content = services.content.for_language(patient.language)
     # Under an exercise of the home programme the answer names it too ("done:chin_tuck").
     response, exercise = split_answer(answer, services.content)
     if response not in {"done", "snooze", "skip"}:
-        await reply(update, rtext(context, "reminder_replies.stale"))
+        await reply(update, rtext(content, "reminder_replies.stale"))
         return
     now = services.clock.now()
     if not await services.db.record_reminder_response(now, patient.id, item, response):
@@ -166,17 +163,18 @@ async def reminder_button(update: Update, context: ClinicContext) -> None:
         await services.db.enqueue(now, patient.id, [later])
         await services.scheduler.rearm()
     key = {"done": "done", "snooze": "snoozed", "skip": "skipped"}[response]
-    await reply(update, rtext(context, f"reminder_replies.{key}"))
+    await reply(update, rtext(content, f"reminder_replies.{key}"))
 
 
 async def settings_command(update: Update, context: ClinicContext) -> None:
     services = context.services
     patient = await own_patient(update, context)
+    content = patient_content(update, context, patient)
     if patient is None:
-        await reply(update, rtext(context, "settings.only_patients"))
+        await reply(update, rtext(content, "settings.only_patients"))
         return
     prefs = await services.db.prefs(patient.id, services.settings.clinic_timezone)
-    message = screens(context).overview(prefs, services.clock.now())
+    message = SettingsScreens(content).overview(prefs, services.clock.now())
     await reply(update, message.text, message)
 
 
@@ -186,23 +184,25 @@ async def settings_button(update: Update, context: ClinicContext) -> None:
     query = update.callback_query
     parsed = parse_button(query.data or "") if query else None
     now = services.clock.now()
-    view = screens(context)
+    patient = await own_patient(update, context)
+    content = patient_content(update, context, patient)
+    view = SettingsScreens(content)
     choice_known = parsed is not None and (
         parsed.name == "menu"
         or (parsed.name == "tz" and parsed.value == "type")
         or (not parsed.value and parsed.name != "resume")
         or view.change(parsed.name, parsed.value, now) is not None
     )
-    if parsed is None or not choice_known:
-        await toast(update, rtext(context, "reminder_replies.stale"))  # forged or out of date
+    if query is None or parsed is None or not choice_known:
+        await toast(update, rtext(content, "reminder_replies.stale"))  # forged or out of date
         return
-    patient = await pressing_patient(update, context)
+    await query.answer()
     if patient is None:
-        await reply(update, rtext(context, "settings.only_patients"))
+        await reply(update, rtext(content, "settings.only_patients"))
         return
     if parsed.name == "tz" and parsed.value == "type":
         pending.expect(context, Pending.TIME_ZONE)
-        await reply(update, rtext(context, "settings.type_zone"))
+        await reply(update, rtext(content, "settings.type_zone"))
         return
     if parsed.name == "menu" or (not parsed.value and parsed.name != "resume"):
         message = view.submenu(parsed.name) if parsed.name != "menu" else None
@@ -211,10 +211,11 @@ async def settings_button(update: Update, context: ClinicContext) -> None:
             message = view.overview(prefs, now)
         await show(update, message)
         return
-    changes = view.change(parsed.name, parsed.value, now)
-    if changes is None:
-        await reply(update, rtext(context, "reminder_replies.stale"))
+    if parsed.name == LANGUAGE:
+        await change_language(update, context, patient, parsed.value)
         return
+    changes = view.change(parsed.name, parsed.value, now)
+    assert changes is not None  # checked above
     await apply_changes(context, patient, changes)
     prefs = await services.db.prefs(patient.id, services.settings.clinic_timezone)
     await show(update, view.overview(prefs, now))
@@ -231,26 +232,27 @@ async def offer_button(update: Update, context: ClinicContext) -> None:
     """The reminder offer after joining: switch on what the patient picked, then show settings."""
     services = context.services
     patient = await pressing_patient(update, context)
+    content = patient_content(update, context, patient)
     query = update.callback_query
     fields = callbacks.OFFER.parse(query.data) if query else None
     choice = fields[0] if fields else ""
     if patient is None or choice not in {*REMINDER_KINDS, "none"}:
-        await reply(update, rtext(context, "settings.only_patients"))
+        await reply(update, rtext(content, "settings.only_patients"))
         return
     await remove_buttons(update)
+    view = SettingsScreens(content)
     if choice == Kind.EXERCISE:
         # Daily exercise needs a time the patient picks, not one picked for them.
-        message = screens(context).submenu("extime")
+        message = view.submenu("extime")
         assert message is not None
         await reply(update, message.text, message)
         return
     if choice != "none":
-        view = screens(context)
         changes = view.change(Kind.POSTURE if choice == Kind.POSTURE else "ex", "on", services.clock.now())
         if changes:
             await apply_changes(context, patient, changes)
     prefs = await services.db.prefs(patient.id, services.settings.clinic_timezone)
-    message = screens(context).overview(prefs, services.clock.now())
+    message = view.overview(prefs, services.clock.now())
     await reply(update, message.text, message)
 
 
@@ -262,14 +264,14 @@ async def typed_zone(update: Update, context: ClinicContext, patient: Patient, t
     """
     if pending.clear(context, {Pending.TIME_ZONE}) is None:
         return False
-    services = context.services
+    content = context.services.content.for_language(patient.language)
     zone = valid_zone(text)
     if zone is None:
         if any(ch.isspace() for ch in text.strip()):
             return False
-        await reply(update, rtext(context, "settings.bad_zone"))
+        await reply(update, rtext(content, "settings.bad_zone"))
         return True
     await apply_changes(context, patient, {"timezone": zone})
-    clinic = services.content.texts.clinic_fields()
-    await reply(update, services.content.reminders.render("settings.zone_set", clinic, timezone=zone))
+    clinic = content.texts.clinic_fields()
+    await reply(update, content.reminders.render("settings.zone_set", clinic, timezone=zone))
     return True

@@ -9,8 +9,9 @@ import segno
 from telegram import Bot, BotCommandScopeChat, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 
+from bot.content import Texts
 from bot.enrollment import MAX_DISPLAY_NAME, clean_display_name, enroll, invite_link
-from bot.handlers.common import reply
+from bot.handlers.common import reply, their_content
 from bot.handlers.menus import staff_commands
 from bot.services import ClinicContext
 
@@ -168,20 +169,21 @@ async def hide_staff_menu(context: ClinicContext, user_id: int) -> None:
 
 
 async def refuse_staff_command(update: Update, context: ClinicContext) -> None:
-    """Anyone who is not staff trying a staff command: say so, and do nothing."""
-    await reply(update, _refusal(update, context, "staff.only_staff"))
+    """Anyone who is not staff trying a staff command: say so (in their language), and do nothing."""
+    texts = (await their_content(update, context)).texts
+    await reply(update, _refusal(update, context, texts, "staff.only_staff"))
 
 
 async def refuse_admin_command(update: Update, context: ClinicContext) -> None:
-    await reply(update, _refusal(update, context, "staff.only_admin"))
+    await reply(update, _refusal(update, context, context.services.content.texts, "staff.only_admin"))
 
 
-def _refusal(update: Update, context: ClinicContext, key: str) -> str:
-    """Before any admin is set up (a first run), the refusal says how to become one."""
-    texts = context.services.content.texts
+def _refusal(update: Update, context: ClinicContext, texts: Texts, key: str) -> str:
+    """Before any admin is set up (a first run), the refusal says how to become one (in English: it is
+    for whoever sets the bot up)."""
     user = update.effective_user
     if not context.services.access.admin_ids and user is not None:
-        return texts.render("setup.not_staff_yet", user_id=user.id)
+        return context.services.content.texts.render("setup.not_staff_yet", user_id=user.id)
     return texts.render(key)
 
 
@@ -189,7 +191,8 @@ async def myid_command(update: Update, context: ClinicContext) -> None:
     """Anyone's own Telegram user id, for ADMIN_IDS or for staff to be added with /staff add."""
     user = update.effective_user
     if user is not None:
-        await reply(update, context.services.content.texts.render("setup.myid", user_id=user.id))
+        texts = (await their_content(update, context)).texts
+        await reply(update, texts.render("setup.myid", user_id=user.id))
 
 
 async def staffchat_command(update: Update, context: ClinicContext) -> None:

@@ -133,7 +133,14 @@ async def test_broadcast_dialog_preview_send_and_report(bot: Bot) -> None:
     assert "Send me the message" in bot.telegram.last_text(STAFF_ID)
     await bot.send("Closed Monday for the <holiday> & back Tuesday", STAFF_ID)
     audience = bot.telegram.sent(STAFF_ID)[-1]
-    assert audience.button_data == ["bc:1:aud:all", "bc:1:aud:7", "bc:1:aud:30", "bc:1:aud:90", "bc:1:cancel"]
+    assert audience.button_data == [
+        "bc:1:aud:all",
+        "bc:1:aud:7",
+        "bc:1:aud:30",
+        "bc:1:aud:90",
+        "bc:1:lang:es",
+        "bc:1:cancel",
+    ]
     await bot.press("bc:1:aud:all", STAFF_ID)
     await bot.press("bc:1:when:now", STAFF_ID)
     sample, preview = bot.telegram.sent(STAFF_ID)[-2:]

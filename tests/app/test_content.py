@@ -95,7 +95,12 @@ SAMPLE_VALUES = {
     "posture": "9:00 AM–5:00 PM",
     "exercise": "7:00 PM",
     "response": "done",
+    "weekday": "Mon",
+    "month": "Mar",
+    "day": "02",
+    "year": 2026,
     "chat_id": -1001234567890,
+    "language": "Español",
     # Home exercise programmes.
     "steps": "1. Sit tall.\n2. Slide your chin straight back.\n3. Hold, then relax.",
     "cautions": "Keep it small & pain-free.",

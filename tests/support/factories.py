@@ -12,8 +12,12 @@ _message_ids = itertools.count(1)
 DATE = 1_790_000_000
 
 
-def user_json(user_id: int, first_name: str = "Pat") -> dict[str, Any]:
-    return {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": "en"}
+def user_json(user_id: int, first_name: str = "Pat", language_code: str | None = "en") -> dict[str, Any]:
+    """A Telegram user; ``language_code`` is their app's language (None: Telegram did not say)."""
+    user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
+    if language_code is not None:
+        user["language_code"] = language_code
+    return user
 
 
 def chat_json(chat_id: int, chat_type: str = "private") -> dict[str, Any]:
@@ -29,13 +33,14 @@ def message_json(
     chat_id: int | None = None,
     chat_type: str = "private",
     first_name: str = "Pat",
+    language_code: str | None = "en",
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     message: dict[str, Any] = {
         "message_id": next(_message_ids),
         "date": DATE,
         "chat": chat_json(chat_id if chat_id is not None else user_id, chat_type),
-        "from": user_json(user_id, first_name),
+        "from": user_json(user_id, first_name, language_code),
     }
     if text is not None:
         message["text"] = text
@@ -80,7 +85,12 @@ def media_update(bot: Bot, kind: str, *, user_id: int) -> Update:
 
 
 def callback_update_json(
-    data: str, *, user_id: int, chat_id: int | None = None, message_text: str = "..."
+    data: str,
+    *,
+    user_id: int,
+    chat_id: int | None = None,
+    message_text: str = "...",
+    language_code: str | None = "en",
 ) -> dict[str, Any]:
     chat = chat_id if chat_id is not None else user_id
     message = {
@@ -94,7 +104,7 @@ def callback_update_json(
         "update_id": next(_update_ids),
         "callback_query": {
             "id": str(next(_update_ids)),
-            "from": user_json(user_id),
+            "from": user_json(user_id, language_code=language_code),
             "chat_instance": "ci",
             "data": data,
             "message": message,

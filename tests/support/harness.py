@@ -82,15 +82,18 @@ class Bot:
         token = re.search(r"\?start=([A-Za-z0-9_-]+)", text).group(1)  # type: ignore[union-attr]
         return number, token
 
-    async def join(self, token: str, user_id: int = PATIENT_ID) -> None:
-        await self.send(f"/start {token}", user_id)
+    async def join(self, token: str, user_id: int = PATIENT_ID, language_code: str | None = "en") -> None:
+        """Open the invite link and agree, from a Telegram app set to ``language_code``."""
+        await self.send(f"/start {token}", user_id, language_code=language_code)
         data = self.telegram.sent(user_id)[-1].button_data
         assert data, "the consent message has no button"
-        await self.press(data[0], user_id)
+        await self.press(data[0], user_id, language_code=language_code)
 
-    async def enrolled_patient(self, name: str = "Jane D.", user_id: int = PATIENT_ID) -> int:
+    async def enrolled_patient(
+        self, name: str = "Jane D.", user_id: int = PATIENT_ID, language_code: str | None = "en"
+    ) -> int:
         number, token = await self.enroll(name)
-        await self.join(token, user_id)
+        await self.join(token, user_id, language_code)
         return number
 
 

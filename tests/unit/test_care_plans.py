@@ -131,7 +131,7 @@ def test_the_day_before_a_visit_after_the_clocks_go_forward() -> None:
 
 
 def _spanish() -> VisitContent:
-    raw = resources.files("bot.content").joinpath("es/_pending_visits.toml").read_text(encoding="utf-8")
+    raw = resources.files("bot.content").joinpath("es/visits.toml").read_text(encoding="utf-8")
     base = resources.files("bot.content").joinpath("visits.toml").read_text(encoding="utf-8")
     return VisitContent.from_data(parse_toml(base, "visits.toml"), {"es": parse_toml(raw, "es")})
 

@@ -94,7 +94,7 @@ async def test_a_declared_kind_is_rendered_and_sent_by_the_dispatcher(tmp_path: 
 
         dispatcher = Dispatcher(db, clock, record, "UTC")
         content = load_content()
-        Renderers(db, content, content.reminders, clock, KINDS).register(dispatcher)
+        Renderers(db, content, clock, KINDS).register(dispatcher)
         report = await dispatcher.deliver_due()
     finally:
         await db.close()
