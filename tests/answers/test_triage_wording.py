@@ -1,0 +1,85 @@
+"""Issue 11 by class: the everyday and clinician wording of history, scope, passed and someone else's
+messages reaches the right answer, and a red flag told the same way is still one."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answers import AnswerEngine
+
+
+@pytest.fixture(scope="module")
+def engine() -> AnswerEngine:
+    return AnswerEngine.load()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I had a blood clot in my lung a while back, treated, now off the thinners. Is a massage alright?",
+        "Previous DVT right leg 2016, fully treated. Does that rule out leg massage?",
+        "I had a vertebral artery dissection a long time ago. Is neck manipulation off the table for me?",
+        "Hx of TIA 2014, full recovery. Cleared for spinal manipulation?",
+        "My mother had a stroke years ago and has recovered. Can she have a gentle massage?",
+        "my MRI last summer came back normal after the numbness scare. fine to keep coming for adjustments?",
+        "had a brain bleed years ago, recovered fully. how do I let the chiropractor know?",
+    ],
+)
+def test_settled_history_gets_the_history_answer(engine: AnswerEngine, text: str) -> None:
+    got = engine.answer(text)
+    assert (got.urgency, got.topic) == ("routine", "history")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "is chiropractic appropriate for someone with lupus?",
+        "Pt with lumbar fusion L5-S1, is HVLA contraindicated or mobilisation only?",
+        "I have a spinal cord stimulator, can I keep coming for adjustments?",
+        "is it ok to get a massage during radiotherapy?",
+        "can I have a massage if I have a metal plate in my ankle?",
+        "my doctor says I have stenosis, is adjusting my neck a good idea?",
+        "do your therapists use gloves? I have a latex allergy",
+        "I'm allergic to arnica, is your massage cream ok for me?",
+        "will massage make my fibromyalgia worse?",
+        "my sister is pregnant, can she still come for her massages?",
+    ],
+)
+def test_scope_questions_in_clinician_and_everyday_words(engine: AnswerEngine, text: str) -> None:
+    got = engine.answer(text)
+    assert (got.urgency, got.topic) == ("routine", "scope")
+
+
+@pytest.mark.parametrize(
+    ("text", "hours", "urgency"),
+    [
+        # passed, told after "but" or "gone by the time ...": usual
+        ("my fingers tingled during the session but stopped right after. normal?", 20, "routine"),
+        ("some tingling in my hand during the session, gone by the time I got home", 6, "routine"),
+        ("pins and needles in my foot since the session, still there this morning", 20, "urgent"),
+        # "X and Y are fine" denies both
+        ("itchy hives on my arms after the oil, my lips and breathing are fine", 3, "urgent"),
+        ("itchy hives on my arms after the oil and my lips feel tingly", 3, "emergency"),
+        ("calf swollen and hot, it hurts to stand, I can breathe perfectly well and my heart is calm", 30, "urgent"),
+        ("my calf is swollen and hot and my heart hurts", 30, "emergency"),
+        # an infection named elsewhere, asked about, is not an infected treated area
+        ("can chiropractic fix my son's ear infections?", None, "routine"),
+        ("the spot she massaged is red, hot and swollen, looks infected", 30, "urgent"),
+    ],
+)
+def test_passed_denied_and_asked_about_signs(engine: AnswerEngine, text: str, hours: float, urgency: str) -> None:
+    assert engine.answer(text, hours).urgency == urgency
+
+
+@pytest.mark.parametrize(
+    ("text", "pronoun"),
+    [
+        ("mums calf is swollen and warm since her massage, breathing fine", "her"),
+        ("hubby's face has gone droopy on one side and he can't lift his arm", "him"),
+        ("my missus has hives after the oil, lips fine, breathing fine", "her"),
+    ],
+)
+def test_a_relative_named_in_everyday_words_is_spoken_about(engine: AnswerEngine, text: str, pronoun: str) -> None:
+    reply = engine.answer(text).reply
+    assert pronoun in reply.split() or f"{pronoun}." in reply or f"{pronoun}," in reply
+    assert "Call 911 now" not in reply or "for him" in reply or "for her" in reply
