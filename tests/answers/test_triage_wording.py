@@ -83,3 +83,33 @@ def test_a_relative_named_in_everyday_words_is_spoken_about(engine: AnswerEngine
     reply = engine.answer(text).reply
     assert pronoun in reply.split() or f"{pronoun}." in reply or f"{pronoun}," in reply
     assert "Call 911 now" not in reply or "for him" in reply or "for her" in reply
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can massage help carpal tunnel? my hands go numb at night",
+        "I have diabetic neuropathy, my feet are always numb, is a foot massage safe?",
+        "my arthritis makes my knees swell, can massage help?",
+        "I get hives from some soaps, is your massage oil ok for sensitive skin?",
+    ],
+)
+def test_a_known_condition_asked_about_is_a_scope_question(engine: AnswerEngine, text: str) -> None:
+    got = engine.answer(text)
+    assert (got.urgency, got.topic) == ("routine", "scope")
+
+
+@pytest.mark.parametrize(
+    ("text", "rule_id"),
+    [
+        ("I have carpal tunnel but since the adjustment my whole hand is numb and weak", "urgent.limb_numbness"),
+        ("I have MS and my arm is newly numb", "urgent.limb_numbness"),
+        ("my neuropathy is usually just my feet but now my right arm is tingling", "urgent.limb_numbness"),
+        ("I have neuropathy in my feet, but my left hand has gone numb", "urgent.limb_numbness"),
+        ("I have arthritis and my knee is red, hot and swollen", "urgent.infection_signs"),
+        ("my arthritic knee has swollen up since the massage", "urgent.infection_signs"),
+        ("hives on my arms, I use a new soap but I think it's the massage oil from yesterday", "urgent.skin_reaction"),
+    ],
+)
+def test_a_known_condition_never_hides_a_new_sign(engine: AnswerEngine, text: str, rule_id: str) -> None:
+    assert engine.answer(text).rule == rule_id
