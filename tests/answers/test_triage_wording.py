@@ -60,14 +60,20 @@ def test_scope_questions_in_clinician_and_everyday_words(engine: AnswerEngine, t
         # "X and Y are fine" denies both
         ("itchy hives on my arms after the oil, my lips and breathing are fine", 3, "urgent"),
         ("itchy hives on my arms after the oil and my lips feel tingly", 3, "emergency"),
-        ("calf swollen and hot, it hurts to stand, I can breathe perfectly well and my heart is calm", 30, "urgent"),
+        (
+            "calf swollen and hot, it hurts to stand, I can breathe perfectly well and my heart is calm",
+            30,
+            "urgent",
+        ),
         ("my calf is swollen and hot and my heart hurts", 30, "emergency"),
         # an infection named elsewhere, asked about, is not an infected treated area
         ("can chiropractic fix my son's ear infections?", None, "routine"),
         ("the spot she massaged is red, hot and swollen, looks infected", 30, "urgent"),
     ],
 )
-def test_passed_denied_and_asked_about_signs(engine: AnswerEngine, text: str, hours: float, urgency: str) -> None:
+def test_passed_denied_and_asked_about_signs(
+    engine: AnswerEngine, text: str, hours: float | None, urgency: str
+) -> None:
     assert engine.answer(text, hours).urgency == urgency
 
 
@@ -79,7 +85,9 @@ def test_passed_denied_and_asked_about_signs(engine: AnswerEngine, text: str, ho
         ("my missus has hives after the oil, lips fine, breathing fine", "her"),
     ],
 )
-def test_a_relative_named_in_everyday_words_is_spoken_about(engine: AnswerEngine, text: str, pronoun: str) -> None:
+def test_a_relative_named_in_everyday_words_is_spoken_about(
+    engine: AnswerEngine, text: str, pronoun: str
+) -> None:
     reply = engine.answer(text).reply
     assert pronoun in reply.split() or f"{pronoun}." in reply or f"{pronoun}," in reply
     assert "Call 911 now" not in reply or "for him" in reply or "for her" in reply
@@ -102,13 +110,19 @@ def test_a_known_condition_asked_about_is_a_scope_question(engine: AnswerEngine,
 @pytest.mark.parametrize(
     ("text", "rule_id"),
     [
-        ("I have carpal tunnel but since the adjustment my whole hand is numb and weak", "urgent.limb_numbness"),
+        (
+            "I have carpal tunnel but since the adjustment my whole hand is numb and weak",
+            "urgent.limb_numbness",
+        ),
         ("I have MS and my arm is newly numb", "urgent.limb_numbness"),
         ("my neuropathy is usually just my feet but now my right arm is tingling", "urgent.limb_numbness"),
         ("I have neuropathy in my feet, but my left hand has gone numb", "urgent.limb_numbness"),
         ("I have arthritis and my knee is red, hot and swollen", "urgent.infection_signs"),
         ("my arthritic knee has swollen up since the massage", "urgent.infection_signs"),
-        ("hives on my arms, I use a new soap but I think it's the massage oil from yesterday", "urgent.skin_reaction"),
+        (
+            "hives on my arms, I use a new soap but I think it's the massage oil from yesterday",
+            "urgent.skin_reaction",
+        ),
     ],
 )
 def test_a_known_condition_never_hides_a_new_sign(engine: AnswerEngine, text: str, rule_id: str) -> None:
