@@ -66,6 +66,15 @@ def test_scope_questions_in_clinician_and_everyday_words(engine: AnswerEngine, t
             "urgent",
         ),
         ("my calf is swollen and hot and my heart hurts", 30, "emergency"),
+        # "very" must qualify the dizziness itself; a brief dizzy spell on standing that passed is usual
+        ("very tired after treatment and a little dizzy when I stood up fast, then it go away", 4, "routine"),
+        (
+            "nearly fainted standing up after the massage but sat down and was fine after a minute",
+            2,
+            "routine",
+        ),
+        ("I'm really dizzy since the massage", 5, "urgent"),
+        ("dizzy since the session and it's really bad", 5, "urgent"),
         # an infection named elsewhere, asked about, is not an infected treated area
         ("can chiropractic fix my son's ear infections?", None, "routine"),
         ("the spot she massaged is red, hot and swollen, looks infected", 30, "urgent"),
