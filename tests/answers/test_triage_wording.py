@@ -136,3 +136,21 @@ def test_a_known_condition_asked_about_is_a_scope_question(engine: AnswerEngine,
 )
 def test_a_known_condition_never_hides_a_new_sign(engine: AnswerEngine, text: str, rule_id: str) -> None:
     assert engine.answer(text).rule == rule_id
+
+
+@pytest.mark.parametrize(
+    ("text", "rule_id"),
+    [
+        (
+            "my pee is brownish and my thighs are swollen and so weak after the deep tissue",
+            "emergency.muscle_breakdown",
+        ),
+        (
+            "reddish urine and my arms are swollen and agony after the massage gun",
+            "emergency.muscle_breakdown",
+        ),
+        ("urine a bit brownish this morning but I feel fine, no muscle problems", "urgent.dark_urine"),
+    ],
+)
+def test_urine_colour_in_approximate_words(engine: AnswerEngine, text: str, rule_id: str) -> None:
+    assert engine.answer(text, 30).rule == rule_id
