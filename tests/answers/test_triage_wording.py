@@ -154,3 +154,18 @@ def test_a_known_condition_never_hides_a_new_sign(engine: AnswerEngine, text: st
 )
 def test_urine_colour_in_approximate_words(engine: AnswerEngine, text: str, rule_id: str) -> None:
     assert engine.answer(text, 30).rule == rule_id
+
+
+@pytest.mark.parametrize(
+    ("text", "rule_id"),
+    [
+        (
+            "red itchy blotches came up on my chest from the oil, no swelling of my lips",
+            "urgent.skin_reaction",
+        ),
+        ("my arms are itchy and bumpy after the lotion", "urgent.skin_reaction"),
+        ("hives and my throat is itchy", "emergency.allergic_reaction"),
+    ],
+)
+def test_a_rash_on_the_chest_is_not_a_tight_chest(engine: AnswerEngine, text: str, rule_id: str) -> None:
+    assert engine.answer(text, 3).rule == rule_id
