@@ -299,13 +299,13 @@ class Gate:
 # subject 12/12, category 4/4. It then became a development set too. Fourth round (by class: history
 # and scope questions in clinician and everyday words, a passing told after "but", "lips and breathing
 # are fine" denying both, a known condition asked about with nothing new): dev 101/103 topic; eval2
-# 0/80 false alarms, 160/160 tier, 79/80 topic, subject 14/14; eval3 0/86, 160/160, 84/86; holdout
-# 2/81, 202/208, 74/81 (was 72/81).
+# 0/80 false alarms, 160/160 tier, 79/80 topic, subject 14/14; eval3 0/86, 160/160, 85/86; holdout
+# 2/81, 203/208, 74/81 (was 2/81, 202/208, 72/81).
 ISSUE11_GATES = {
     "issue11_dev_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 0.98, 1.0, 0.94),
-    "issue11_holdout_messages.jsonl": Gate(1.0, 1.0, 0.025, 0.97, 0.91, 0.95, 1.0),
+    "issue11_holdout_messages.jsonl": Gate(1.0, 1.0, 0.025, 0.975, 0.91, 0.95, 1.0),
     "issue11_eval2_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 0.9875, 1.0, 1.0),
-    "issue11_eval3_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 0.97, 1.0, 1.0),
+    "issue11_eval3_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 0.98, 1.0, 1.0),
 }
 ISSUE11_HELD_OUT = frozenset({"issue11_holdout_messages.jsonl"})
 _PERSON_WORDS = {
