@@ -118,7 +118,8 @@ def negations(c: Clauses, pseudo: Sequence[bool], vocab: Vocabulary, language: L
 def denials_after(c: Clauses, negated: list[bool], vocab: Vocabulary) -> list[bool] | None:
     """ "Breathing easy", "my chest feels totally normal": the word before a denial word (past linking
     words like "feels", "totally") is denied, as "no trouble breathing" is. Only triage reads these
-    ("walking feels good" still says the message is about walking)."""
+    ("walking feels good" still says the message is about walking); so is the word joined to it by
+    "and" / "or" ("lips and tongue fine")."""
     denied: list[bool] | None = None
     for j, tok in enumerate(c.tokens):
         if tok not in vocab.denial_after or negated[j]:
@@ -129,6 +130,8 @@ def denials_after(c: Clauses, negated: list[bool], vocab: Vocabulary) -> list[bo
         if i >= 0 and c.clause[i] == c.clause[j] and not c.comma_before[i + 1]:
             denied = denied if denied is not None else [False] * len(c.tokens)
             denied[i] = True
+            if i >= 2 and c.tokens[i - 1] in ("and", "or") and c.clause[i - 2] == c.clause[j]:
+                denied[i - 2] = True  # "lips and breathing are fine": both are denied
     return denied
 
 

@@ -294,10 +294,18 @@ class Gate:
 # urgent; "all healed now" and a scan that "came back normal" are settled history, not a present sign;
 # "barely drunk anything" is not "can barely pee". Now 80/80 urgent-or-worse, 1/80 false alarms,
 # 158/160 tier, 73/80 topic.
+# eval3 (160 messages, written for this round) was measured once before any change of the fourth
+# round: 36/36 emergencies, 74/74 urgent-or-worse, 3/86 false alarms, 156/160 tier, 67/86 topic,
+# subject 12/12, category 4/4. It then became a development set too. Fourth round (by class: history
+# and scope questions in clinician and everyday words, a passing told after "but", "lips and breathing
+# are fine" denying both, a known condition asked about with nothing new): dev 101/103 topic; eval2
+# 0/80 false alarms, 160/160 tier, 79/80 topic, subject 14/14; eval3 0/86, 160/160, 85/86; holdout
+# 2/81, 203/208, 74/81 (was 2/81, 202/208, 72/81).
 ISSUE11_GATES = {
-    "issue11_dev_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 0.97, 1.0, 0.94),
-    "issue11_holdout_messages.jsonl": Gate(1.0, 1.0, 0.025, 0.97, 0.88, 0.95, 1.0),
-    "issue11_eval2_messages.jsonl": Gate(1.0, 1.0, 0.0125, 0.9875, 0.9125, 0.92, 1.0),
+    "issue11_dev_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 0.98, 1.0, 0.94),
+    "issue11_holdout_messages.jsonl": Gate(1.0, 1.0, 0.025, 0.975, 0.91, 0.95, 1.0),
+    "issue11_eval2_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 0.9875, 1.0, 1.0),
+    "issue11_eval3_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 0.98, 1.0, 1.0),
 }
 ISSUE11_HELD_OUT = frozenset({"issue11_holdout_messages.jsonl"})
 _PERSON_WORDS = {

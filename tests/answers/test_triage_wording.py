@@ -1,0 +1,172 @@
+"""Issue 11 by class: the everyday and clinician wording of history, scope, passed and someone else's
+messages reaches the right answer, and a red flag told the same way is still one."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answers import AnswerEngine
+
+
+@pytest.fixture(scope="module")
+def engine() -> AnswerEngine:
+    return AnswerEngine.load()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I had a blood clot in my lung a while back, treated, now off the thinners. Is a massage alright?",
+        "Previous DVT right leg 2016, fully treated. Does that rule out leg massage?",
+        "I had a vertebral artery dissection a long time ago. Is neck manipulation off the table for me?",
+        "Hx of TIA 2014, full recovery. Cleared for spinal manipulation?",
+        "My mother had a stroke years ago and has recovered. Can she have a gentle massage?",
+        "my MRI last summer came back normal after the numbness scare. fine to keep coming for adjustments?",
+        "had a brain bleed years ago, recovered fully. how do I let the chiropractor know?",
+    ],
+)
+def test_settled_history_gets_the_history_answer(engine: AnswerEngine, text: str) -> None:
+    got = engine.answer(text)
+    assert (got.urgency, got.topic) == ("routine", "history")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "is chiropractic appropriate for someone with lupus?",
+        "Pt with lumbar fusion L5-S1, is HVLA contraindicated or mobilisation only?",
+        "I have a spinal cord stimulator, can I keep coming for adjustments?",
+        "is it ok to get a massage during radiotherapy?",
+        "can I have a massage if I have a metal plate in my ankle?",
+        "my doctor says I have stenosis, is adjusting my neck a good idea?",
+        "do your therapists use gloves? I have a latex allergy",
+        "I'm allergic to arnica, is your massage cream ok for me?",
+        "will massage make my fibromyalgia worse?",
+        "my sister is pregnant, can she still come for her massages?",
+    ],
+)
+def test_scope_questions_in_clinician_and_everyday_words(engine: AnswerEngine, text: str) -> None:
+    got = engine.answer(text)
+    assert (got.urgency, got.topic) == ("routine", "scope")
+
+
+@pytest.mark.parametrize(
+    ("text", "hours", "urgency"),
+    [
+        # passed, told after "but" or "gone by the time ...": usual
+        ("my fingers tingled during the session but stopped right after. normal?", 20, "routine"),
+        ("some tingling in my hand during the session, gone by the time I got home", 6, "routine"),
+        ("pins and needles in my foot since the session, still there this morning", 20, "urgent"),
+        # "X and Y are fine" denies both
+        ("itchy hives on my arms after the oil, my lips and breathing are fine", 3, "urgent"),
+        ("itchy hives on my arms after the oil and my lips feel tingly", 3, "emergency"),
+        (
+            "calf swollen and hot, it hurts to stand, I can breathe perfectly well and my heart is calm",
+            30,
+            "urgent",
+        ),
+        ("my calf is swollen and hot and my heart hurts", 30, "emergency"),
+        # "very" must qualify the dizziness itself; a brief dizzy spell on standing that passed is usual
+        ("very tired after treatment and a little dizzy when I stood up fast, then it go away", 4, "routine"),
+        (
+            "nearly fainted standing up after the massage but sat down and was fine after a minute",
+            2,
+            "routine",
+        ),
+        ("I'm really dizzy since the massage", 5, "urgent"),
+        ("dizzy since the session and it's really bad", 5, "urgent"),
+        # an infection named elsewhere, asked about, is not an infected treated area
+        ("can chiropractic fix my son's ear infections?", None, "routine"),
+        ("the spot she massaged is red, hot and swollen, looks infected", 30, "urgent"),
+    ],
+)
+def test_passed_denied_and_asked_about_signs(
+    engine: AnswerEngine, text: str, hours: float | None, urgency: str
+) -> None:
+    assert engine.answer(text, hours).urgency == urgency
+
+
+@pytest.mark.parametrize(
+    ("text", "pronoun"),
+    [
+        ("mums calf is swollen and warm since her massage, breathing fine", "her"),
+        ("hubby's face has gone droopy on one side and he can't lift his arm", "him"),
+        ("my missus has hives after the oil, lips fine, breathing fine", "her"),
+    ],
+)
+def test_a_relative_named_in_everyday_words_is_spoken_about(
+    engine: AnswerEngine, text: str, pronoun: str
+) -> None:
+    reply = engine.answer(text).reply
+    assert pronoun in reply.split() or f"{pronoun}." in reply or f"{pronoun}," in reply
+    assert "Call 911 now" not in reply or "for him" in reply or "for her" in reply
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can massage help carpal tunnel? my hands go numb at night",
+        "I have diabetic neuropathy, my feet are always numb, is a foot massage safe?",
+        "my arthritis makes my knees swell, can massage help?",
+        "I get hives from some soaps, is your massage oil ok for sensitive skin?",
+    ],
+)
+def test_a_known_condition_asked_about_is_a_scope_question(engine: AnswerEngine, text: str) -> None:
+    got = engine.answer(text)
+    assert (got.urgency, got.topic) == ("routine", "scope")
+
+
+@pytest.mark.parametrize(
+    ("text", "rule_id"),
+    [
+        (
+            "I have carpal tunnel but since the adjustment my whole hand is numb and weak",
+            "urgent.limb_numbness",
+        ),
+        ("I have MS and my arm is newly numb", "urgent.limb_numbness"),
+        ("my neuropathy is usually just my feet but now my right arm is tingling", "urgent.limb_numbness"),
+        ("I have neuropathy in my feet, but my left hand has gone numb", "urgent.limb_numbness"),
+        ("I have arthritis and my knee is red, hot and swollen", "urgent.infection_signs"),
+        ("my arthritic knee has swollen up since the massage", "urgent.infection_signs"),
+        (
+            "hives on my arms, I use a new soap but I think it's the massage oil from yesterday",
+            "urgent.skin_reaction",
+        ),
+    ],
+)
+def test_a_known_condition_never_hides_a_new_sign(engine: AnswerEngine, text: str, rule_id: str) -> None:
+    assert engine.answer(text).rule == rule_id
+
+
+@pytest.mark.parametrize(
+    ("text", "rule_id"),
+    [
+        (
+            "my pee is brownish and my thighs are swollen and so weak after the deep tissue",
+            "emergency.muscle_breakdown",
+        ),
+        (
+            "reddish urine and my arms are swollen and agony after the massage gun",
+            "emergency.muscle_breakdown",
+        ),
+    ],
+)
+def test_dark_urine_in_approximate_words_with_muscle_signs(
+    engine: AnswerEngine, text: str, rule_id: str
+) -> None:
+    assert engine.answer(text, 30).rule == rule_id
+
+
+@pytest.mark.parametrize(
+    ("text", "rule_id"),
+    [
+        (
+            "red itchy blotches came up on my chest from the oil, no swelling of my lips",
+            "urgent.skin_reaction",
+        ),
+        ("my arms are itchy and bumpy after the lotion", "urgent.skin_reaction"),
+        ("hives and my throat is itchy", "emergency.allergic_reaction"),
+    ],
+)
+def test_a_rash_on_the_chest_is_not_a_tight_chest(engine: AnswerEngine, text: str, rule_id: str) -> None:
+    assert engine.answer(text, 3).rule == rule_id
