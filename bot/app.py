@@ -29,6 +29,7 @@ from bot.handlers.broadcasts import progress_job as broadcast_progress_job
 from bot.handlers.commands import check_commands
 from bot.handlers.menus import publish_menus
 from bot.handlers.sending import telegram_alert_poster, telegram_sender
+from bot.multilingual import ENGLISH, build_router
 from bot.outbox import Dispatcher
 from bot.privacy import retention_job
 from bot.ratelimit import ClinicRateLimiter
@@ -110,6 +111,7 @@ def _services(
             db, dispatcher, content.reminders, clock, grace, _armer(app, WAKE_JOB, _wake), plan_chunk
         ),
         engine=engine,
+        languages=build_router({ENGLISH: engine}, content.texts.clinic_fields()["clinic_phone"]),
         flood=FloodGuard(
             clock, settings.flood_max_per_minute, timedelta(seconds=settings.flood_pause_seconds)
         ),

@@ -19,6 +19,7 @@ from bot.staff_notices import StaffNotices
 if TYPE_CHECKING:
     from bot.answers import AnswerEngine
     from bot.handlers.access import Access
+    from bot.multilingual import LanguageRouter
 
 SERVICES_KEY = "services"
 
@@ -32,6 +33,7 @@ class Services:
     access: Access
     scheduler: Scheduler
     engine: AnswerEngine
+    languages: LanguageRouter  # which language a message is in, and which engine reads it
     flood: FloodGuard
     alerts: AlertDesk
     notices: StaffNotices

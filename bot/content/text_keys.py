@@ -202,6 +202,8 @@ TEXT_KEYS: dict[str, frozenset[str]] = {
     "staff.alert_urgency_urgent": frozenset(),
     "staff.alert_advice_emergency": frozenset(),
     "staff.alert_advice_urgent": frozenset(),
+    "staff.alert_urgency_language": frozenset(),
+    "staff.alert_advice_language": frozenset(),
     "staff.session_unknown_areas": frozenset({"unknown", "known"}),
     "staff.session_all_areas": frozenset(),
     "staff.staff_list": frozenset({"admins", "staff"}),

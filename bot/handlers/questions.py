@@ -1,7 +1,8 @@
 """Free-text messages: red flags first, then the answer; staff alerts for anything urgent.
 
-The message text goes to the answer engine and nowhere else: not to the database, not to the logs,
-not into the staff alert (which names the matched category instead).
+The message text goes to the language detector and the answer engine and nowhere else: not to the
+database, not to the logs, not into the staff alert (which names the matched category, or the
+language, instead).
 """
 
 from __future__ import annotations
@@ -11,17 +12,21 @@ from datetime import timedelta
 
 from telegram import Update
 
+from bot.answers import Answer
 from bot.db import Patient
 from bot.handlers.alerts import alert_staff
 from bot.handlers.common import reply
 from bot.handlers.emergency import remind_emergency, send_emergency_reply
 from bot.handlers.reminders import typed_zone
+from bot.multilingual import ENGLISH
 from bot.priority import Priority
 from bot.services import ClinicContext
 
 log = logging.getLogger(__name__)
 
 ESCALATED = frozenset({"emergency", "urgent"})
+# The alert tier of "wrote in a language the bot does not read" (staff.alert_urgency_language).
+LANGUAGE_ALERT = "language"
 
 
 def reply_priority(urgency: str) -> Priority:
@@ -54,7 +59,9 @@ async def on_typed_zone(update: Update, context: ClinicContext) -> None:
 
 
 async def on_text(update: Update, context: ClinicContext) -> None:
-    """Answer a patient's question; strangers get red-flag routing too, then how to join."""
+    """Answer a patient's question in the language it was written in; strangers get red-flag routing
+    too, then how to join. A message in a language the bot does not read gets the notice (and staff an
+    alert), unless the English read of it found a red flag: then that reply goes first, the notice after."""
     services = context.services
     message = update.effective_message
     user = update.effective_user
@@ -62,18 +69,47 @@ async def on_text(update: Update, context: ClinicContext) -> None:
         return
     patient = await services.db.patient_by_user(user.id)
     hours = await hours_since_last_session(context, patient) if patient else None
-    result = services.engine.answer(message.text, hours_since_session=hours)
-    # Ids and rule ids only: never the text, never a name.
-    log.debug("user %s: topic %s, urgency %s, rule %s", user.id, result.topic, result.urgency, result.rule)
+    reading = services.languages.read(message.text, ENGLISH, hours)
+    result = reading.answer
+    # Ids, codes and rule ids only: never the text, never a name.
+    log.debug(
+        "user %s: language %s, topic %s, urgency %s, rule %s",
+        *(user.id, reading.language, result.topic, result.urgency, result.rule),
+    )
+    if reading.needs_notice_only:
+        await notice_foreign_language(update, context, patient, reading.language)
+        return
+    await answer_question(update, context, patient, result)
+    if reading.foreign:
+        notice = services.languages.notice(reading.language)
+        await reply(update, notice, priority=reply_priority(result.urgency))
 
+
+async def notice_foreign_language(
+    update: Update, context: ClinicContext, patient: Patient | None, language: str
+) -> None:
+    """The fixed notice in the patient's language and English; staff hear who wrote in which language
+    (never what). Strangers get the notice alone."""
+    languages = context.services.languages
+    await reply(update, languages.notice(language))
+    if patient is not None:
+        category = f"wrote in {languages.name(language)}"
+        await context.services.alerts.report(patient, LANGUAGE_ALERT, category, f"language.{language}")
+
+
+async def answer_question(
+    update: Update, context: ClinicContext, patient: Patient | None, result: Answer
+) -> None:
+    """Send the engine's answer; record the topic and urgency (never the text); alert staff if urgent."""
+    services = context.services
+    user = update.effective_user
     if patient is None:
         # Not enrolled: safety replies still go out, and staff can preview answers.
-        if result.urgency in ESCALATED or services.access.is_staff(user.id):
+        if result.urgency in ESCALATED or (user is not None and services.access.is_staff(user.id)):
             await reply(update, result.reply, priority=reply_priority(result.urgency))
         else:
             await reply(update, services.content.texts.render("fallback.stranger_text"))
         return
-
     now = services.clock.now()
     category = result.category or result.rule
     if result.urgency == "emergency":
