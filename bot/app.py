@@ -16,7 +16,6 @@ from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
 from bot.alert_desk import AlertDesk
-from bot.answers import AnswerEngine
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.content import Content, load_content
@@ -29,7 +28,7 @@ from bot.handlers.broadcasts import progress_job as broadcast_progress_job
 from bot.handlers.commands import check_commands
 from bot.handlers.menus import publish_menus
 from bot.handlers.sending import telegram_alert_poster, telegram_sender
-from bot.multilingual import ENGLISH, build_router
+from bot.multilingual import ENGLISH, build_router, load_engines
 from bot.outbox import Dispatcher
 from bot.privacy import retention_job
 from bot.ratelimit import ClinicRateLimiter
@@ -80,7 +79,8 @@ def _services(
     app: ClinicApplication, settings: Settings, clock: Clock, content: Content, plan_chunk: int
 ) -> Services:
     """Everything the handlers use, wired once: storage, the scheduler, the answer engine, the desks."""
-    engine = AnswerEngine.load(content.clinic)
+    engines = load_engines(content.clinic)
+    engine = engines[ENGLISH]
     db = Database(settings.database_path, kinds=OUTBOX_KINDS)
     access = Access(settings.admin_ids)
     dispatcher = Dispatcher(db, clock, telegram_sender(app.bot), settings.clinic_timezone)
@@ -111,7 +111,7 @@ def _services(
             db, dispatcher, content.reminders, clock, grace, _armer(app, WAKE_JOB, _wake), plan_chunk
         ),
         engine=engine,
-        languages=build_router({ENGLISH: engine}, content.texts.clinic_fields()["clinic_phone"]),
+        languages=build_router(engines, content.texts.clinic_fields()["clinic_phone"]),
         flood=FloodGuard(
             clock, settings.flood_max_per_minute, timedelta(seconds=settings.flood_pause_seconds)
         ),

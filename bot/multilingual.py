@@ -14,14 +14,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from lingua import IsoCode639_1, Language, LanguageDetector, LanguageDetectorBuilder
+from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
-from bot.content import ContentError, check_template, placeholders, read_toml, require_str
-
-if TYPE_CHECKING:
-    from bot.answers import Answer, AnswerEngine
+from bot.answers import Answer, AnswerEngine
+from bot.content import ClinicProfile, ContentError, check_template, placeholders, read_toml, require_str
 
 ENGLISH = "en"
 SPANISH = "es"
@@ -90,8 +87,8 @@ _LINGUA_LANGUAGES: dict[str, tuple[Language, ...]] = {
 _FULL_MODELS = frozenset({"latin"})
 
 # A Latin-script message is read as another language than the patient's only when lingua is sure:
-# that language has at least this share of lingua's confidence and half as much again as the next one's, and the
-# message has enough letters and words.
+# that language has at least this share of lingua's confidence and MARGIN times the next one's, and
+# the message has enough letters and words.
 SWITCH_CONFIDENCE = 0.4  # to the other supported language (English <-> Spanish)
 FOREIGN_CONFIDENCE = 0.55  # to a language the bot does not read
 MARGIN = 1.5
@@ -100,12 +97,13 @@ MIN_WORDS = 2
 MIN_FOREIGN_WORDS = 3
 # Words only English uses: a message at least this share of them is "mostly English" and stays English.
 ENGLISH_SHARE = 0.34
-_ENGLISH_WORDS = frozenset(
-    """i i'm im you my me we our your he she his her it its is are was were be been am the and of to
-    for with at on in this that what how when why do does did can could should would will have has
-    had not don't dont can't cant after before just still back neck pain hurts hurt sore feel feels
-    feeling better worse today yesterday tonight morning see thanks thank please yes""".split()
-)
+_ENGLISH_WORD_LIST = """
+    i im you my me we our your he she his her it its is are was were be been am the and of to for with
+    at on in this that what how when why do does did can could should would will have has had not dont
+    cant after before just still back neck pain hurts hurt sore feel feels feeling better worse today
+    yesterday tonight morning see thanks thank please yes
+"""
+_ENGLISH_WORDS = frozenset(_ENGLISH_WORD_LIST.split())
 # Letters only Vietnamese uses (a word with one is Vietnamese; "Nguyễn" in an English sentence is one word).
 _VIETNAMESE_LETTERS = re.compile(r"[đơư\u1ea0-\u1ef9]", re.IGNORECASE)
 # Letters only Ukrainian (or only Russian) has among the two.
@@ -131,7 +129,6 @@ def script_weights(text: str) -> dict[str, int]:
         if name is not None:
             weights[name] = weights.get(name, 0) + _SYLLABIC_WEIGHT.get(name, 1)
     return weights
-
 
 
 def _only(text: str, script: str) -> str:
@@ -265,8 +262,8 @@ def _strings(data: Mapping[str, object], key: str, where: str) -> dict[str, str]
     return {code: require_str(table, code, f"{where} [{key}]") for code in table}
 
 
-def _notice_text(table: dict[str, object], key: str, where: str) -> str:
-    text = check_template(require_str(table, key, where), NOTICE_PLACEHOLDERS, f"{where} '{key}'")
+def _notice_text(table: Mapping[str, object], key: str, where: str) -> str:
+    text = check_template(require_str(dict(table), key, where), NOTICE_PLACEHOLDERS, f"{where} '{key}'")
     unknown = sorted(placeholders(text) - NOTICE_PLACEHOLDERS)
     if unknown:
         raise ContentError(f"{where} '{key}': only {{clinic_phone}} may be used, not {', '.join(unknown)}")
@@ -334,9 +331,22 @@ class LanguageRouter:
     def notice(self, code: str) -> str:
         return self.notices.notice(code)
 
+    def replies(self, reading: Reading) -> list[str]:
+        """What the patient is sent, in order: the answer; the notice; or a red-flag answer and the notice."""
+        if reading.needs_notice_only:
+            return [self.notice(reading.language)]
+        if reading.foreign:
+            return [reading.answer.reply, self.notice(reading.language)]
+        return [reading.answer.reply]
+
     def name(self, code: str) -> str:
         """The English name of a language, for staff ("Russian")."""
         return self.notices.name(code)
+
+
+def load_engines(clinic: ClinicProfile) -> dict[str, AnswerEngine]:
+    """One answer engine per language the bot reads, from validated content."""
+    return {ENGLISH: AnswerEngine.load(clinic)}
 
 
 def build_router(engines: Mapping[str, AnswerEngine], clinic_phone: str) -> LanguageRouter:
