@@ -82,6 +82,8 @@ def main() -> int:
     print(f"engine load: {load_seconds * 1000:.0f} ms")
 
     sets = {name: load(DATA / name) for name in DATA_FILES if (DATA / name).exists()}
+    # Triage sets only: a set without urgency labels (languages_holdout.jsonl) measures language detection.
+    sets = {name: items for name, items in sets.items() if items and "urgency" in items[0]}
     if args.quality_only:
         print_quality(engine, sets)
         return 0
