@@ -23,7 +23,8 @@ from bot.content import ClinicProfile, ContentError, check_template, placeholder
 ENGLISH = "en"
 SPANISH = "es"
 NOTICES_FILE = "foreign_notices.toml"
-ESCALATED = frozenset({"emergency", "urgent"})
+EMERGENCY = "emergency"
+ESCALATED = frozenset({EMERGENCY, "urgent"})
 
 # Scripts one language owns here: no model needed. (code point ranges, language)
 _SCRIPT_LANGUAGES: dict[str, str] = {
@@ -89,24 +90,25 @@ _FULL_MODELS = frozenset({"latin"})
 # A Latin-script message is read as another language than the patient's only when lingua is sure:
 # that language has at least this share of lingua's confidence and MARGIN times the next one's, and
 # the message has enough letters and words.
-SWITCH_CONFIDENCE = 0.4  # to the other supported language (English <-> Spanish)
+SWITCH_CONFIDENCE = 0.2  # to the other supported language (English <-> Spanish)
 FOREIGN_CONFIDENCE = 0.55  # to a language the bot does not read
 MARGIN = 1.5
 MIN_LETTERS = 8
 MIN_WORDS = 2
 MIN_FOREIGN_WORDS = 3
-# Words only English uses: a message at least this share of them is "mostly English" and stays English.
+# The share of a message's words that makes it English ("mostly English"), Spanish, or Vietnamese
+# typed without its marks (word lists in bot/content/language_cues.toml).
 ENGLISH_SHARE = 0.34
-_ENGLISH_WORD_LIST = """
-    i im you my me we our your he she his her it its is are was were be been am the and of to for with
-    at on in this that what how when why do does did can could should would will have has had not dont
-    cant after before just still back neck pain hurts hurt sore feel feels feeling better worse today
-    yesterday tonight morning see thanks thank please yes
-"""
-_ENGLISH_WORDS = frozenset(_ENGLISH_WORD_LIST.split())
-# Letters only Vietnamese uses (a word with one is Vietnamese; "Nguyễn" in an English sentence is one word).
+SPANISH_SHARE = 0.5
+VIETNAMESE_SHARE = 0.6
+# A message of one or two words is read as a language the bot does not read only when lingua is this
+# sure and it has this many letters ("Mahadsanid!", "Merci beaucoup": a notice; "idk", "swollen": not).
+SHORT_FOREIGN_CONFIDENCE = 0.85
+CUES_FILE = "language_cues.toml"
 _VIETNAMESE_LETTERS = re.compile(r"[đơư\u1ea0-\u1ef9]", re.IGNORECASE)
 # Letters only Ukrainian (or only Russian) has among the two.
+# Marks only Spanish writes among these languages.
+_SPANISH_MARKS = re.compile(r"[¿¡ñÑ]")
 _UKRAINIAN_LETTERS = re.compile(r"[іїєґ]", re.IGNORECASE)
 _RUSSIAN_LETTERS = re.compile(r"[ыэъё]", re.IGNORECASE)
 
@@ -140,10 +142,36 @@ def _code(language: Language) -> str:
     return str(language.iso_code_639_1.name).lower()
 
 
+@dataclass(frozen=True)
+class LanguageCues:
+    """Words that tell a short or mixed message's language where lingua cannot (language_cues.toml)."""
+
+    english: frozenset[str]
+    spanish: frozenset[str]
+    vietnamese_unmarked: frozenset[str]
+
+    @classmethod
+    def load(cls) -> LanguageCues:
+        data = read_toml(CUES_FILE)
+        where = f"bot/content/{CUES_FILE}"
+        lists = {key: frozenset(require_str(data, key, where).lower().split()) for key in cls.__annotations__}
+        unknown = sorted(set(data) - set(lists))
+        if unknown:
+            raise ContentError(f"{where}: unknown key(s) {', '.join(unknown)}")
+        for key, words in lists.items():
+            if any(not _WORD.fullmatch(word) for word in words):
+                raise ContentError(f"{where}: '{key}' must hold words of letters only")
+        return cls(**lists)
+
+    def share(self, words: list[str], cue_words: frozenset[str]) -> float:
+        return sum(1 for word in words if word in cue_words) / len(words) if words else 0.0
+
+
 class MessageLanguage:
     """Detects the language of one message. Built once at start-up: lingua's models load here."""
 
-    def __init__(self) -> None:
+    def __init__(self, cues: LanguageCues | None = None) -> None:
+        self._cues = cues if cues is not None else LanguageCues.load()
         self._lingua: dict[str, LanguageDetector] = {}
         for script, languages in _LINGUA_LANGUAGES.items():
             builder = LanguageDetectorBuilder.from_languages(*languages).with_preloaded_language_models()
@@ -187,23 +215,42 @@ class MessageLanguage:
 
     def _latin(self, text: str, prior: str) -> str:
         words = [word.lower() for word in _WORD.findall(text)]
-        vietnamese = sum(1 for word in words if _VIETNAMESE_LETTERS.search(word))
-        if vietnamese * 2 >= len(words):
+        cues = self._cues
+        if sum(1 for word in words if _VIETNAMESE_LETTERS.search(word)) * 2 >= len(words):
             return "vi"
-        if sum(map(len, words)) < MIN_LETTERS or len(words) < MIN_WORDS:
-            return prior
-        english = sum(1 for word in words if word in _ENGLISH_WORDS) / len(words)
-        if english >= ENGLISH_SHARE:
+        if cues.share(words, cues.english) >= ENGLISH_SHARE:
             return ENGLISH
-        values = self._lingua["latin"].compute_language_confidence_values(text)
-        top, confidence = _code(values[0].language), values[0].value
-        runner_up = values[1].value if len(values) > 1 else 0.0
-        if top == prior or confidence < MARGIN * runner_up:
+        if cues.share(words, cues.spanish) >= SPANISH_SHARE or _SPANISH_MARKS.search(text):
+            return SPANISH
+        if (
+            len(words) >= MIN_FOREIGN_WORDS
+            and cues.share(words, cues.vietnamese_unmarked) >= VIETNAMESE_SHARE
+        ):
+            return "vi"
+        letters = sum(map(len, words))
+        if letters < MIN_LETTERS:
             return prior
-        if top in (ENGLISH, SPANISH):
-            return top if confidence >= SWITCH_CONFIDENCE else prior
-        if confidence >= FOREIGN_CONFIDENCE and len(words) >= MIN_FOREIGN_WORDS:
-            return top
+        values = {
+            _code(v.language): v.value for v in self._lingua["latin"].compute_language_confidence_values(text)
+        }
+        return self._weigh(values, prior, short=len(words) < MIN_FOREIGN_WORDS)
+
+    @staticmethod
+    def _weigh(values: Mapping[str, float], prior: str, *, short: bool) -> str:
+        """lingua's confidence against the prior: another language must be clearly ahead."""
+        ranked = sorted(values.items(), key=lambda item: -item[1])
+        (top, confidence), runner_up = ranked[0], (ranked[1][1] if len(ranked) > 1 else 0.0)
+        if top == prior:
+            return prior
+        if top not in (ENGLISH, SPANISH):
+            needed = SHORT_FOREIGN_CONFIDENCE if short else FOREIGN_CONFIDENCE
+            if confidence >= needed and confidence >= MARGIN * runner_up:
+                return top
+        # Between the languages the bot reads only they count ("tengo dolor": Portuguese first, Spanish
+        # next). One or two words switch only by the cue words ("suicidal" is Spanish to lingua).
+        other = SPANISH if prior == ENGLISH else ENGLISH
+        if not short and values.get(other, 0.0) >= max(SWITCH_CONFIDENCE, MARGIN * values.get(prior, 0.0)):
+            return other
         return prior
 
 
@@ -321,12 +368,20 @@ class LanguageRouter:
         *,
         language: str | None = None,
     ) -> Reading:
-        """Detect the message's language (or take ``language`` as given) and answer it."""
+        """Detect the message's language (or take ``language`` as given) and answer it.
+
+        The other engines read it too, as a safety net: an emergency one of them finds ("tengo chest
+        pain", a message taken for the wrong language) wins over a calmer answer. Only an emergency:
+        each engine's urgent tier is tuned to its own language, and reads the other's words as noise.
+        """
         code = language or self.detect(text, patient_language)
         engine = self._engines.get(code)
-        if engine is not None:
-            return Reading(code, engine.answer(text, hours_since_session), foreign=False)
-        return Reading(code, self._engines[ENGLISH].answer(text, hours_since_session), foreign=True)
+        first = engine if engine is not None else self._engines[ENGLISH]
+        answer = first.answer(text, hours_since_session)
+        if answer.urgency != EMERGENCY:
+            others = (e.answer(text, hours_since_session) for e in self._engines.values() if e is not first)
+            answer = next((found for found in others if found.urgency == EMERGENCY), answer)
+        return Reading(code, answer, foreign=engine is None)
 
     def notice(self, code: str) -> str:
         return self.notices.notice(code)
