@@ -21,6 +21,7 @@ from bot.answers.context import (
 from bot.answers.loader import AnswerContent
 from bot.answers.matcher import Matcher
 from bot.answers.normalise import Normaliser
+from bot.answers.overlay import merge_answers, merge_red_flags
 from bot.answers.quantities import Quantities
 from bot.answers.replies import Replies
 from bot.answers.routing import SMALLTALK, SORENESS, Router
@@ -28,7 +29,7 @@ from bot.answers.schema import ANSWERS_FILE, MAX_INPUT_CHARS, RED_FLAGS_FILE, RO
 from bot.answers.spelling import Speller
 from bot.answers.topic_model import TopicModel
 from bot.answers.triage import Triage
-from bot.content import ClinicProfile, load_clinic, read_toml
+from bot.content import BASE_LANGUAGE, ClinicProfile, load_clinic, read_toml
 
 
 class AnswerEngine:
@@ -38,12 +39,14 @@ class AnswerEngine:
         self, content: AnswerContent, clinic: ClinicProfile, topic_model: TopicModel | None = None
     ) -> None:
         self._c = content
-        self._model = topic_model if topic_model is not None else packaged_topic_model()
         t = content.thresholds
         self._speller = Speller(content.compiler, content.vocab)
         self._normaliser = Normaliser(
-            content.vocab, content.language, self._speller, t.pain_score_high, t.large_size_cm
+            content.vocab, content.language, self._speller, t.pain_score_high, t.large_size_cm, content.reader
         )
+        if topic_model is None and content.reader is not None:  # a second language adds its own examples
+            topic_model = TopicModel.with_language(ROUTINE_TOPICS, content.language.code, self._concept_text)
+        self._model = topic_model if topic_model is not None else packaged_topic_model()
         self._quantities = Quantities(content.vocab, content.language, content.ranges)
         matcher = self._matcher = Matcher(content.vocab)
         self._triage = Triage(content, Matcher(content.vocab, triage=True))
@@ -52,9 +55,19 @@ class AnswerEngine:
         self._replies.validate()
 
     @classmethod
-    def load(cls, clinic: ClinicProfile | None = None, topic_model: TopicModel | None = None) -> AnswerEngine:
-        """Load and validate all content; a bad file raises ContentError naming the file and key."""
-        content = AnswerContent(read_toml(ANSWERS_FILE), read_toml(RED_FLAGS_FILE))
+    def load(
+        cls,
+        clinic: ClinicProfile | None = None,
+        topic_model: TopicModel | None = None,
+        language: str = BASE_LANGUAGE,
+    ) -> AnswerEngine:
+        """Load and validate all content (of one language: "en", "es"); a bad file raises ContentError
+        naming the file and key."""
+        answers, red_flags = read_toml(ANSWERS_FILE), read_toml(RED_FLAGS_FILE)
+        if language != BASE_LANGUAGE:
+            answers = merge_answers(answers, read_toml(ANSWERS_FILE, language), language)
+            red_flags = merge_red_flags(red_flags, read_toml(RED_FLAGS_FILE, language), language)
+        content = AnswerContent(answers, red_flags)
         return cls(content, clinic if clinic is not None else load_clinic(), topic_model)
 
     @classmethod
@@ -64,8 +77,14 @@ class AnswerEngine:
         red_flags: Mapping[str, Any],
         clinic: ClinicProfile,
         topic_model: TopicModel | None = None,
+        overlay: tuple[Mapping[str, Any], Mapping[str, Any]] | None = None,
     ) -> AnswerEngine:
-        """Build from already-parsed content (for tests of content validation and for overrides)."""
+        """Build from already-parsed content (for tests of content validation and for overrides); a
+        second language's files are given as its overlay over the base files (bot/answers/overlay.py)."""
+        if overlay is not None:
+            language = str(overlay[0].get("language"))
+            answers = merge_answers(answers, overlay[0], language)
+            red_flags = merge_red_flags(red_flags, overlay[1], language)
         return cls(AnswerContent(answers, red_flags), clinic, topic_model)
 
     @property
@@ -138,12 +157,18 @@ class AnswerEngine:
 
     # ------------------------------------------------------------------ reading
 
+    def _concept_text(self, text: str) -> str:
+        """A message as the concept words the classifier reads for a second language."""
+        norm = self._normaliser
+        return " ".join(norm.tokens(norm.expanded(text)))
+
     def read(self, text: str, session_hours: float | None) -> Message | None:
         """The message read once (words, clauses, context, quantities), or None when it has no words."""
         norm = self._normaliser
         vocab, lang = self._c.vocab, self._c.language
         expanded = norm.expanded(text)
-        c = split_clauses(norm.tokens(expanded), vocab, lang)
+        words = norm.tokens(expanded)
+        c = split_clauses(words, vocab, lang)
         if not any(t.isalpha() for t in c.tokens):
             return None
         pseudo = pseudo_negations(c.tokens, vocab)
@@ -163,7 +188,8 @@ class AnswerEngine:
             session_hours=session_hours,
             stated_hours=self._quantities.stated_hours(c.tokens),
             measured_temps=self._quantities.temperatures(c.tokens),
-            text=text[:MAX_INPUT_CHARS],
+            # the classifier reads the concept words when the message was in a second language
+            text=" ".join(words) if self._c.reader is not None else text[:MAX_INPUT_CHARS],
             pain_score=lang.any_pain_score.search(norm.fold(text)) is not None,
             pain_scores=self._c.pain_words.read(expanded, session_hours is not None),
             age=self._c.ages.oldest(expanded),
@@ -244,9 +270,9 @@ def packaged_topic_model() -> TopicModel:
 
 
 @functools.cache
-def default_engine() -> AnswerEngine:
-    """The engine for the packaged content and clinic profile, loaded once per process."""
-    return AnswerEngine.load()
+def default_engine(language: str = BASE_LANGUAGE) -> AnswerEngine:
+    """The engine for the packaged content of a language and the clinic profile, once per process."""
+    return AnswerEngine.load(language=language)
 
 
 def answer(text: str, hours_since_session: float | None = None) -> Answer:

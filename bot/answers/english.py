@@ -139,6 +139,7 @@ def _third_person(text: str, person: str) -> str:
 
 ENGLISH: Final = Language(
     code="en",
+    emergency_lead="Call 911 now",
     contractions=(
         (re.compile(r"\b(?:can|could)n?'t\b"), " cannot "),
         (re.compile(r"\bwon'?t\b"), " will not "),

@@ -21,6 +21,7 @@ class Language:
     """The grammar of one language, as the message reader uses it."""
 
     code: str
+    emergency_lead: str  # "Call 911 now": every emergency reply starts with it
     contractions: tuple[tuple[re.Pattern[str], str], ...]  # "can't" -> " cannot "
     negation_word: str  # "not": what "isnt" (a not_contraction in the content) adds after "is"
     cannot_word: str  # "cannot": what the content's cannot_forms ("unable to") are read as

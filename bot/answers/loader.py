@@ -10,13 +10,23 @@ from bot.answers.english import ENGLISH
 from bot.answers.language import Language
 from bot.answers.patterns import PatternCompiler
 from bot.answers.quantities import AgeWords, PainScoreWords, Ranges, load_ranges
+from bot.answers.reading import Reader
 from bot.answers.routing import POLICIES
 from bot.answers.rule_loader import load_rules
 from bot.answers.schema import ANSWERS_FILE, RED_FLAGS_FILE, ROUTINE_TOPICS, Topic
+from bot.answers.spanish import SPANISH
 from bot.answers.templates import COMMON_FIELDS, PERSON_FIELDS, RED_FLAG_FIELDS, check_reply
 from bot.answers.topic_loader import load_topic
 from bot.answers.vocabulary import Vocabulary
-from bot.content import ContentError, require_positive, require_str, require_table, require_texts
+from bot.content import (
+    BASE_LANGUAGE,
+    ContentError,
+    content_path,
+    require_positive,
+    require_str,
+    require_table,
+    require_texts,
+)
 
 _THRESHOLD_KEYS: Final = (
     "sore_expected",
@@ -28,9 +38,8 @@ _THRESHOLD_KEYS: Final = (
     "older_age",
 )
 _AGO_KEYS: Final = ("under_one_hour", "one_hour", "hours", "one_day", "days", "one_week", "weeks")
-_EMERGENCY_LEAD: Final = "Call 911 now"
 # The languages the engine can read, by the code answers.toml names in `language`.
-LANGUAGES: Final[Mapping[str, Language]] = {language.code: language for language in (ENGLISH,)}
+LANGUAGES: Final[Mapping[str, Language]] = {language.code: language for language in (ENGLISH, SPANISH)}
 
 
 def _probability(table: Mapping[str, Any], key: str, where: str) -> float:
@@ -121,9 +130,16 @@ class AnswerContent:
     """Everything loaded from the two content files, validated."""
 
     def __init__(self, answers: Mapping[str, Any], red_flags: Mapping[str, Any]) -> None:
-        a_where = f"bot/content/{ANSWERS_FILE}"
-        r_where = f"bot/content/{RED_FLAGS_FILE}"
+        code = answers.get("language")
+        code = code if isinstance(code, str) and code in LANGUAGES else BASE_LANGUAGE
+        a_where = f"bot/content/{content_path(ANSWERS_FILE, code)}"
+        r_where = f"bot/content/{content_path(RED_FLAGS_FILE, code)}"
         self.language = _language(answers, a_where)
+        # A language other than the concept words' reads its words onto them first (bot/answers/reading.py).
+        reading = answers.get("reading")
+        self.reader = (
+            Reader.load(reading, f"{a_where} [reading]", self.language) if isinstance(reading, dict) else None
+        )
         sets = require_table(red_flags, "sets", r_where)
         for name, value in sets.items():
             if not isinstance(value, str) or not value.strip():
@@ -185,8 +201,9 @@ class AnswerContent:
             check_reply(text, RED_FLAG_FIELDS, f"{rfw} line {i + 1}")
         for i, text in enumerate(self.emergency_other_lines + self.urgent_other_lines):
             check_reply(text, RED_FLAG_FIELDS | PERSON_FIELDS, f"{rfw} other-person line {i + 1}")
-        if not self.emergency_lines[0].removeprefix("<b>").startswith(_EMERGENCY_LEAD):
-            raise ContentError(f"{rfw}: the emergency reply must lead with '{_EMERGENCY_LEAD}'")
+        lead = self.language.emergency_lead
+        if not self.emergency_lines[0].removeprefix("<b>").startswith(lead):
+            raise ContentError(f"{rfw}: the emergency reply must lead with '{lead}'")
 
     def _load_routing(self, routing: Mapping[str, Any], where: str) -> None:
         order = require_texts(routing, "order", where)

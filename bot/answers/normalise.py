@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Final
 
 from bot.answers.language import Language, fold
+from bot.answers.reading import Reader
 from bot.answers.schema import MAX_INPUT_CHARS
 from bot.answers.spelling import Speller
 from bot.answers.vocabulary import Phrase, Rewrite, Vocabulary
@@ -76,9 +77,16 @@ class Normaliser:
     """Turns a message into words: one instance per engine (its speller caches corrections)."""
 
     def __init__(
-        self, vocab: Vocabulary, language: Language, speller: Speller, pain_score_high: float, large_cm: float
+        self,
+        vocab: Vocabulary,
+        language: Language,
+        speller: Speller,
+        pain_score_high: float,
+        large_cm: float,
+        reader: Reader | None = None,
     ) -> None:
         self._vocab = vocab
+        self._reader = reader
         self._lang = language
         self._speller = speller
         self._pain_score_high = pain_score_high
@@ -120,7 +128,10 @@ class Normaliser:
         """The words of the message, corrected and rewritten, with sentence punctuation kept."""
         vocab = self._vocab
         tokens: list[str] = []
-        for tok in self._lang.token.findall(self._numbers_as_words(expanded)):
+        found = self._lang.token.findall(self._numbers_as_words(expanded))
+        if self._reader is not None:  # a second language's words, read as the concept words first
+            found = self._reader.read(found)
+        for tok in found:
             if tok in vocab.not_contractions:
                 tokens.extend((vocab.not_contractions[tok], self._lang.negation_word))
             elif tok in vocab.rewrites:

@@ -19,12 +19,12 @@ import json
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Final
 
-from bot.content import ContentError
+from bot.content import ContentError, content_path
 
 EXAMPLES_FILE: Final = "topic_examples.jsonl"
 # Only the start of a message is read: real questions are short, and this bounds the time per message.
@@ -163,11 +163,16 @@ class TopicModel:
     @classmethod
     def load(cls, topics: Sequence[str]) -> TopicModel:
         """Train on the packaged examples."""
-        try:
-            raw = resources.files("bot.content").joinpath(EXAMPLES_FILE).read_text(encoding="utf-8")
-        except FileNotFoundError as exc:
-            raise ContentError(f"content file bot/content/{EXAMPLES_FILE} is missing") from exc
-        return cls.from_jsonl(raw, topics)
+        return cls(packaged_examples(topics), topics)
+
+    @classmethod
+    def with_language(cls, topics: Sequence[str], language: str, read: Callable[[str], str]) -> TopicModel:
+        """Train on the packaged examples and a second language's own (bot/content/<code>/), the latter
+        as the engine reads them (``read``: a message to its concept words), so that words of that
+        language the reading leaves as they are still point to a topic."""
+        path = content_path(EXAMPLES_FILE, language)
+        own = parse_examples(_read_examples(path), topics, f"bot/content/{path}")
+        return cls(packaged_examples(topics) + [(read(text), topic) for text, topic in own], topics)
 
     def log_scores(self, text: str, allowed: Iterable[str] | None = None) -> dict[str, float]:
         """Unnormalised log-probability of each topic (only the allowed ones, if given)."""
@@ -220,6 +225,18 @@ def _example(line: str, number: int, known: set[str], where: str) -> tuple[str, 
     if topic not in known:
         raise ContentError(f"{where} line {number}: unknown topic {topic!r}")
     return text, str(topic)
+
+
+def _read_examples(path: str) -> str:
+    try:
+        return resources.files("bot.content").joinpath(path).read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ContentError(f"content file bot/content/{path} is missing") from exc
+
+
+def packaged_examples(topics: Sequence[str]) -> list[tuple[str, str]]:
+    """The base language's examples (bot/content/topic_examples.jsonl)."""
+    return parse_examples(_read_examples(EXAMPLES_FILE), topics, f"bot/content/{EXAMPLES_FILE}")
 
 
 def parse_examples(raw: str, topics: Sequence[str], where: str) -> list[tuple[str, str]]:

@@ -1176,7 +1176,9 @@ def test_bad_ranges_and_routing_weights_are_rejected(
 def test_content_names_a_language_the_engine_reads() -> None:
     answers, red_flags = _content()
     answers["language"] = "xx"
-    with pytest.raises(ContentError, match=r"answers.toml: unknown language 'xx' \(the engine reads en\)"):
+    with pytest.raises(
+        ContentError, match=r"answers.toml: unknown language 'xx' \(the engine reads en, es\)"
+    ):
         AnswerEngine.from_data(answers, red_flags, CLINIC)
     del answers["language"]
     with pytest.raises(ContentError, match=r"'language'"):
