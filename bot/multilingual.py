@@ -370,17 +370,20 @@ class LanguageRouter:
     ) -> Reading:
         """Detect the message's language (or take ``language`` as given) and answer it.
 
-        The other engines read it too, as a safety net: an emergency one of them finds ("tengo chest
-        pain", a message taken for the wrong language) wins over a calmer answer. Only an emergency:
-        each engine's urgent tier is tuned to its own language, and reads the other's words as noise.
+        A message read by another engine is read in English too, as a safety net: an emergency the
+        English engine finds ("tengo chest pain", English words in Russian) wins over a calmer answer.
+        Only an emergency, and only English: each engine's urgent tier is tuned to its own language and
+        reads the other's words as noise (the Spanish engine takes English "fever with chills" for an
+        emergency; the English engine two Spanish routine questions of 227 for urgent).
         """
         code = language or self.detect(text, patient_language)
         engine = self._engines.get(code)
-        first = engine if engine is not None else self._engines[ENGLISH]
-        answer = first.answer(text, hours_since_session)
-        if answer.urgency != EMERGENCY:
-            others = (e.answer(text, hours_since_session) for e in self._engines.values() if e is not first)
-            answer = next((found for found in others if found.urgency == EMERGENCY), answer)
+        english = self._engines[ENGLISH]
+        answer = (engine or english).answer(text, hours_since_session)
+        if engine is not english and answer.urgency != EMERGENCY:
+            safety_net = english.answer(text, hours_since_session)
+            if safety_net.urgency == EMERGENCY:
+                answer = safety_net
         return Reading(code, answer, foreign=engine is None)
 
     def notice(self, code: str) -> str:
@@ -401,7 +404,7 @@ class LanguageRouter:
 
 def load_engines(clinic: ClinicProfile) -> dict[str, AnswerEngine]:
     """One answer engine per language the bot reads, from validated content."""
-    return {ENGLISH: AnswerEngine.load(clinic)}
+    return {language: AnswerEngine.load(clinic, language=language) for language in (ENGLISH, SPANISH)}
 
 
 def build_router(engines: Mapping[str, AnswerEngine], clinic_phone: str) -> LanguageRouter:

@@ -149,3 +149,17 @@ async def test_the_language_alert_shows_in_mydata_and_goes_with_forget(bot: Bot)
     assert "wrote in Russian" in "\n".join(bot.telegram.texts(PATIENT_ID))
     await bot.send("/alerts", STAFF_ID)
     assert "wrote in Russian" in bot.telegram.last_text(STAFF_ID)
+
+
+async def test_spanish_is_answered_in_spanish_and_staff_alerted_in_english(bot: Bot) -> None:
+    number = await bot.enrolled_patient()
+    bot.telegram.clear()
+    await bot.send("es normal sentir dolor después del masaje?", PATIENT_ID)
+    (answer,) = bot.telegram.texts(PATIENT_ID)
+    assert "sesión" in answer and "reads only English and Spanish" not in answer
+    bot.telegram.clear()
+    await bot.send("no puedo orinar y tengo la entrepierna dormida", PATIENT_ID)
+    assert plain(bot.telegram.texts(PATIENT_ID)[0]).startswith("Llame al 911")
+    alert = bot.telegram.last_text(STAFF_CHAT_ID)
+    assert "EMERGENCY" in alert and f"#{number}" in alert and "orinar" not in alert
+    assert [row["urgency"] for row in await bot.rows("alerts")] == ["emergency"]

@@ -87,3 +87,15 @@ def test_an_unknown_language_is_a_usage_error(argv: list[str], capsys: pytest.Ca
     assert code == 2 and out == ""
     err = capsys.readouterr().err.strip()
     assert err.startswith("python -m bot ask: error:") and "\n" not in err
+
+
+def test_spanish_is_answered_in_spanish() -> None:
+    code, out = run(["tengo dolor en el pecho y me falta el aire", "--json"])
+    assert code == 0
+    obj = json.loads(out)
+    assert (obj["language"], obj["urgency"], obj["rule"]) == ("es", "emergency", "emergency.chest_pain")
+    assert obj["reply"].startswith("<b>Llame al 911 ahora.</b>")
+    assert NOTICE not in obj["reply"]
+
+    _, out = run(["is it normal to be sore", "--lang", "es", "--json"])
+    assert json.loads(out)["language"] == "es"
