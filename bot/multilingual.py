@@ -105,6 +105,9 @@ VIETNAMESE_SHARE = 0.6
 # sure and it has this many letters ("Mahadsanid!", "Merci beaucoup": a notice; "idk", "swollen": not).
 SHORT_FOREIGN_CONFIDENCE = 0.85
 CUES_FILE = "language_cues.toml"
+# The start of a message tells its language as well as the whole of it does, and a 4,096-character
+# message costs lingua several milliseconds.
+DETECT_CHARS = 600
 _VIETNAMESE_LETTERS = re.compile(r"[đơư\u1ea0-\u1ef9]", re.IGNORECASE)
 # Letters only Ukrainian (or only Russian) has among the two.
 # Marks only Spanish writes among these languages.
@@ -188,6 +191,7 @@ class MessageLanguage:
     def detect(self, text: str, prior: str = ENGLISH) -> str:
         """The ISO 639-1 code of the language most of the text is in; ``prior`` (the patient's own
         language) when the text is too short or too mixed to tell, or has no letters at all."""
+        text = text[:DETECT_CHARS]
         weights = script_weights(text)
         latin = weights.get("latin", 0)
         others = [(weight, name) for name, weight in weights.items() if name != "latin"]
@@ -216,6 +220,8 @@ class MessageLanguage:
     def _latin(self, text: str, prior: str) -> str:
         words = [word.lower() for word in _WORD.findall(text)]
         cues = self._cues
+        if not words:
+            return prior
         if sum(1 for word in words if _VIETNAMESE_LETTERS.search(word)) * 2 >= len(words):
             return "vi"
         if cues.share(words, cues.english) >= ENGLISH_SHARE:
@@ -239,6 +245,8 @@ class MessageLanguage:
     def _weigh(values: Mapping[str, float], prior: str, *, short: bool) -> str:
         """lingua's confidence against the prior: another language must be clearly ahead."""
         ranked = sorted(values.items(), key=lambda item: -item[1])
+        if not ranked:
+            return prior
         (top, confidence), runner_up = ranked[0], (ranked[1][1] if len(ranked) > 1 else 0.0)
         if top == prior:
             return prior

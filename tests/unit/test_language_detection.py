@@ -193,3 +193,10 @@ def test_an_english_engine_is_required() -> None:
     notices = ForeignNotices.from_data(read_toml(NOTICES_FILE), MessageLanguage.codes(), PHONE)
     with pytest.raises(ValueError, match="English"):
         LanguageRouter(MessageLanguage(), {}, notices)
+
+
+@pytest.mark.parametrize(
+    "text", ["a" * 4096, "🙂" * 1000, "\u202e\u0000\u200b", "<b>bold</b> & <script>", "ǅ", "у" * 4096]
+)
+def test_odd_input_is_read_without_fuss(detector: MessageLanguage, text: str) -> None:
+    assert detector.detect(text, "es") in MessageLanguage.codes()
