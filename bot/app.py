@@ -27,6 +27,7 @@ from bot.handlers.alerts import alert_message
 from bot.handlers.broadcasts import progress_job as broadcast_progress_job
 from bot.handlers.commands import check_commands
 from bot.handlers.menus import publish_menus
+from bot.handlers.pictures import PictureSender
 from bot.handlers.sending import telegram_alert_poster, telegram_sender
 from bot.multilingual import ENGLISH, build_router, load_engines
 from bot.outbox import Dispatcher
@@ -83,8 +84,11 @@ def _services(
     engine = engines[ENGLISH]
     db = Database(settings.database_path, kinds=OUTBOX_KINDS)
     access = Access(settings.admin_ids)
-    dispatcher = Dispatcher(db, clock, telegram_sender(app.bot), settings.clinic_timezone)
-    Renderers(db, content, content.reminders, clock).register(dispatcher)
+    pictures = PictureSender(app.bot, db, clock)
+    dispatcher = Dispatcher(db, clock, telegram_sender(app.bot, pictures), settings.clinic_timezone)
+    Renderers(db, content, content.reminders, clock, default_timezone=settings.clinic_timezone).register(
+        dispatcher
+    )
     grace = Grace.from_settings(settings)
 
     def staff_chats() -> list[int]:
@@ -125,6 +129,7 @@ def _services(
             staff_chats,
             _armer(app, NOTICE_WAKE_JOB, _flush_notices),
         ),
+        pictures=pictures,
     )
 
 

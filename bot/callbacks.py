@@ -60,3 +60,5 @@ EMERGENCY = Callback("sos:", 2)  # alert id, the patient's answer to the 911 rep
 # /session: a question token or a session id, then the action (use / keep / again / no for the
 # questions; fix / undo, or m:<mask> / d:<mask> with the ticked areas, on the confirmation).
 SESSION = Callback("ss:", 2)
+# /program: patient number, programme version, action, an exercise id or an area, a dose preset.
+PROGRAMME = Callback("pg:", 5)

@@ -1,8 +1,10 @@
-"""A message as the bot means to send it: text plus rows of buttons, before Telegram sees it."""
+"""A message as the bot means to send it: text and buttons (or a picture with a caption), before
+Telegram sees it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -12,6 +14,21 @@ class Button:
 
 
 @dataclass(frozen=True)
+class Picture:
+    """A picture the bot ships (an exercise's), by reference: the file is opened only when sent.
+
+    ``sha256`` tells a redrawn picture from the one Telegram already has a copy of.
+    """
+
+    name: str
+    path: Path
+    sha256: str
+    animated: bool = False
+
+
+@dataclass(frozen=True)
 class OutgoingMessage:
+    # With a picture, the text is its caption (at most 1,024 characters).
     text: str
     buttons: tuple[tuple[Button, ...], ...] = field(default_factory=tuple)
+    picture: Picture | None = None

@@ -13,6 +13,7 @@ from bot.clock import from_db
 from bot.content import Content
 from bot.db import Patient, Prefs, PrefsStore, PrivacyStore
 from bot.patient_settings import SettingsScreens, clock_time, window_text
+from bot.programmes import mydata_blocks, patient_language
 from bot.reminder_kinds import REMINDERS
 from bot.reminders import zone_of
 from bot.services import ClinicContext
@@ -202,8 +203,11 @@ class MyDataStore(PrefsStore, PrivacyStore, Protocol):
 async def my_data(db: MyDataStore, content: Content, patient: Patient, default_timezone: str) -> list[str]:
     """The /mydata report, split into messages that each fit Telegram's limit."""
     prefs = await db.prefs(patient.id, default_timezone)
-    export = Export.from_rows(await db.patient_export(patient.id))
-    return pack(MyDataReport(content, zone_of(prefs)).blocks(patient, prefs, export), MESSAGE_LIMIT)
+    rows = await db.patient_export(patient.id)
+    blocks = MyDataReport(content, zone_of(prefs)).blocks(patient, prefs, Export.from_rows(rows))
+    # The home exercise programme and what was marked, before the footer.
+    blocks[-1:-1] = mydata_blocks(content, rows, patient_language(patient))
+    return pack(blocks, MESSAGE_LIMIT)
 
 
 def pack(blocks: list[str], limit: int) -> list[str]:

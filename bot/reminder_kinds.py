@@ -96,11 +96,13 @@ def render_posture(content: ReminderContent, clinic: dict[str, str], item: Outbo
 def plan_exercise_day(
     content: ReminderContent, patient_id: int, prefs: Prefs, day: date, zone: ZoneInfo
 ) -> list[Slot]:
-    """One routine a day at the patient's chosen time; the routines take turns."""
+    """One a day at the patient's chosen time. With a home exercise programme the day's exercise is
+    picked when it is sent (bot/programmes.py: they take turns by ``day``); without one the text
+    routines take turns."""
     return [
         (
             f"exercise:{patient_id}:{day.isoformat()}",
-            {"routine": day.toordinal() % len(content.exercise_routines)},
+            {"routine": day.toordinal() % len(content.exercise_routines), "day": day.isoformat()},
             at_local(day, prefs.exercise_time, zone),
         )
     ]

@@ -14,11 +14,20 @@ from bot.aftercare import AFTERCARE_KIND, compose_aftercare, compose_more_tips
 from bot.clock import Clock
 from bot.content import Content
 from bot.content.reminders import ReminderContent
-from bot.db import BroadcastStore, OutboxItem, OutboxKinds, Patient, SessionStore
+from bot.db import (
+    BroadcastStore,
+    OutboxItem,
+    OutboxKinds,
+    Patient,
+    PrefsStore,
+    ProgrammeStore,
+    SessionStore,
+)
 from bot.kinds import Kind
 from bot.outbox import Button, Dispatcher, OutgoingMessage
+from bot.programmes import exercise_reminder, patient_language, reminder_day, within_gentle_days
 from bot.reminder_kinds import REMINDER_KINDS, REMINDERS, ReminderKind
-from bot.reminders import CHECKIN, elapsed_key
+from bot.reminders import CHECKIN, elapsed_key, zone_of
 
 BROADCAST = Kind.BROADCAST
 # The kinds the storage must tell apart (it receives them here, never writes them into its SQL).
@@ -27,8 +36,9 @@ OUTBOX_KINDS = OutboxKinds(
 )
 
 
-class RenderStore(SessionStore, BroadcastStore, Protocol):
-    """What rendering needs from storage: the session a message is about, a broadcast's text."""
+class RenderStore(SessionStore, BroadcastStore, ProgrammeStore, PrefsStore, Protocol):
+    """What rendering needs from storage: the session a message is about, a broadcast's text, and
+    the home exercise programme (with the patient's time zone) for the daily exercise."""
 
 
 class Renderers:
@@ -39,8 +49,10 @@ class Renderers:
         reminders: ReminderContent,
         clock: Clock,
         kinds: tuple[ReminderKind, ...] = REMINDERS,
+        default_timezone: str = "UTC",
     ) -> None:
         self._kinds = kinds
+        self._default_timezone = default_timezone
         self._db = db
         self._content = content
         self._reminders = reminders
@@ -95,5 +107,22 @@ class Renderers:
     async def reminder(
         self, kind: ReminderKind, item: OutboxItem, patient: Patient
     ) -> OutgoingMessage | None:
-        """A recurring reminder, as its declaration renders it."""
+        """A recurring reminder, as its declaration renders it; the daily exercise shows an exercise
+        of the patient's programme when they have one."""
+        if kind.name == Kind.EXERCISE:
+            message = await self.programme_exercise(item, patient)
+            if message is not None:
+                return message
         return kind.render(self._reminders, self._clinic, item)
+
+    async def programme_exercise(self, item: OutboxItem, patient: Patient) -> OutgoingMessage | None:
+        programme = await self._db.programme(patient.id)
+        if programme is None or not programme.entries:
+            return None
+        prefs = await self._db.prefs(patient.id, self._default_timezone)
+        last = await self._db.last_session(patient.id)
+        gentle = within_gentle_days(
+            last.session_at if last else None, self._clock.now(), self._content.programme
+        )
+        day = reminder_day(item, zone_of(prefs))
+        return exercise_reminder(self._content, programme, item, day, gentle, patient_language(patient))

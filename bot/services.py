@@ -19,6 +19,7 @@ from bot.staff_notices import StaffNotices
 if TYPE_CHECKING:
     from bot.answers import AnswerEngine
     from bot.handlers.access import Access
+    from bot.handlers.pictures import PictureSender
     from bot.multilingual import LanguageRouter
 
 SERVICES_KEY = "services"
@@ -37,6 +38,8 @@ class Services:
     flood: FloodGuard
     alerts: AlertDesk
     notices: StaffNotices
+    # The bot's pictures (exercises), each uploaded to Telegram once and then sent by its file_id.
+    pictures: PictureSender
 
 
 class ClinicContext(CallbackContext[ExtBot[str], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

@@ -20,7 +20,9 @@ from typing import TYPE_CHECKING, Any
 from bot.content.text_keys import TEXT_KEYS as TEXT_KEYS
 
 if TYPE_CHECKING:
+    from bot.content.programme import ProgrammeRules
     from bot.content.reminders import ReminderContent
+    from bot.exercise_library import ExerciseLibrary
 
 
 class ContentError(Exception):
@@ -295,6 +297,10 @@ class Texts:
         template = single_full_stop(self._templates[key], escaped)
         return template.format_map({**self._clinic_values, **escaped, **markup})
 
+    def with_templates(self, overrides: Mapping[str, str]) -> Texts:
+        """The same texts with some templates replaced (another language's, already checked)."""
+        return Texts({**self._templates, **overrides}, self.clinic)
+
     def clinic_fields(self) -> dict[str, str]:
         """Clinic placeholders, already safe for HTML, for other content files to use."""
         return dict(self._clinic_values)
@@ -325,20 +331,40 @@ class Content:
     menus: Menus
     reminders: ReminderContent
     safety: SafetyRules
+    # Home exercises: the library, how programmes are picked, and their patient texts per language.
+    exercises: ExerciseLibrary
+    programme: ProgrammeRules
+    translations: dict[str, Texts]
+
+    def patient_texts(self, language: str = BASE_LANGUAGE) -> Texts:
+        """The texts to show a patient who reads ``language`` (English where there is no translation)."""
+        return self.translations.get(language, self.texts)
 
 
 def load_content(clinic_override: Path | None = None) -> Content:
+    from bot.content.programme import load_programme_rules, load_translations
     from bot.content.reminders import ReminderContent
+    from bot.exercise_library import load_library
+    from bot.programmes import check_captions
 
     clinic = load_clinic(clinic_override)
-    return Content(
+    texts = Texts.load(clinic)
+    aftercare = Aftercare.load()
+    area_keys = [area.key for area in aftercare.areas]
+    exercises = load_library(area_keys)
+    content = Content(
         clinic=clinic,
-        texts=Texts.load(clinic),
-        aftercare=Aftercare.load(),
+        texts=texts,
+        aftercare=aftercare,
         menus=Menus.load(),
         reminders=ReminderContent.load(),
         safety=SafetyRules.load(),
+        exercises=exercises,
+        programme=load_programme_rules(exercises, area_keys),
+        translations=load_translations(texts),
     )
+    check_captions(content)
+    return content
 
 
 # Content kinds with modules of their own, importable from here as before. They use the helpers

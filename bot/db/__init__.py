@@ -21,6 +21,7 @@ from bot.db.patients import PatientQueries
 from bot.db.planning import PlanningQueries
 from bot.db.prefs import PrefsQueries
 from bot.db.privacy import PrivacyQueries
+from bot.db.programmes import Programme, ProgrammeEntry, ProgrammeQueries
 from bot.db.rows import (
     Alert,
     Broadcast,
@@ -45,9 +46,11 @@ from bot.db.stores import (
     BroadcastStore,
     OutboxStore,
     PatientStore,
+    PictureStore,
     PlanningStore,
     PrefsStore,
     PrivacyStore,
+    ProgrammeStore,
     SessionStore,
     StaffStore,
     StatsStore,
@@ -66,6 +69,7 @@ class Database(
     AlertQueries,
     StatsQueries,
     PrivacyQueries,
+    ProgrammeQueries,
     Connection,
 ):
     """One SQLite file, opened in ``post_init`` and closed in ``post_shutdown``; every query, by aggregate."""
@@ -93,12 +97,16 @@ __all__ = [
     "Patient",
     "PatientStore",
     "PatientSummary",
+    "PictureStore",
     "PlannedChunk",
     "PlannedSend",
     "PlanningStore",
     "Prefs",
     "PrefsStore",
     "PrivacyStore",
+    "Programme",
+    "ProgrammeEntry",
+    "ProgrammeStore",
     "Scrub",
     "Session",
     "SessionStore",

@@ -31,6 +31,10 @@ _EXPORT = {
     "WHERE patient_id = ? GROUP BY kind, response",
     "alerts": "SELECT created_at, urgency, category, patient_answer FROM alerts WHERE patient_id = ? "
     "ORDER BY created_at",
+    # The home exercise programme (ids and dose presets) and what was done or skipped, per exercise.
+    "programme": "SELECT exercise, preset FROM programme_exercises WHERE patient_id = ? ORDER BY position",
+    "adherence": "SELECT exercise, response, COUNT(*) AS days, MAX(local_day) AS last "
+    "FROM exercise_adherence WHERE patient_id = ? GROUP BY exercise, response ORDER BY exercise, response",
 }
 
 # What retention deletes; each ``?`` is filled from the cutoffs named beside it in purge_expired.
@@ -57,6 +61,10 @@ TABLES = frozenset(
         "reminder_responses",
         "broadcasts",
         "alert_messages",
+        "programmes",
+        "programme_exercises",
+        "exercise_adherence",
+        "telegram_files",
     }
 )
 

@@ -215,4 +215,39 @@ MIGRATIONS: tuple[Migration, ...] = (
     ALTER TABLE alerts ADD COLUMN patient_answer TEXT CHECK (patient_answer IN ('called', 'mistake'));
     ALTER TABLE alerts ADD COLUMN patient_answered_at TEXT;
     """,
+    # 5: home exercise programmes. A programme is a list of exercise ids from the library with a dose
+    # preset each (no free text); ``version`` lets staff buttons see that it changed meanwhile.
+    # Adherence is one word per exercise and local day. ``telegram_files`` keeps the file_id Telegram
+    # gave each picture (not patient data), with the hash of the file it was uploaded from.
+    """
+    CREATE TABLE programmes (
+        patient_id INTEGER PRIMARY KEY REFERENCES patients(id) ON DELETE CASCADE,
+        version INTEGER NOT NULL DEFAULT 1,
+        updated_at TEXT NOT NULL,
+        updated_by INTEGER
+    );
+    CREATE TABLE programme_exercises (
+        patient_id INTEGER NOT NULL REFERENCES programmes(patient_id) ON DELETE CASCADE,
+        exercise TEXT NOT NULL,
+        preset TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        PRIMARY KEY (patient_id, exercise)
+    );
+    CREATE TABLE exercise_adherence (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        patient_id INTEGER NOT NULL REFERENCES patients(id) ON DELETE CASCADE,
+        exercise TEXT NOT NULL,
+        local_day TEXT NOT NULL,
+        response TEXT NOT NULL CHECK (response IN ('done', 'skip')),
+        at TEXT NOT NULL,
+        UNIQUE (patient_id, exercise, local_day)
+    );
+    CREATE INDEX exercise_adherence_day ON exercise_adherence(local_day);
+    CREATE TABLE telegram_files (
+        picture TEXT PRIMARY KEY,
+        sha256 TEXT NOT NULL,
+        file_id TEXT NOT NULL,
+        uploaded_at TEXT NOT NULL
+    );
+    """,
 )

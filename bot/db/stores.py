@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, Protocol
 
+from bot.db.programmes import Programme, ProgrammeEntry
 from bot.db.rows import (
     Alert,
     Broadcast,
@@ -240,6 +241,50 @@ class PrivacyStore(Protocol):
     async def scrub(self) -> Scrub: ...
 
 
+class ProgrammeStore(Protocol):
+    async def programme(self, patient_id: int) -> Programme | None: ...
+
+    async def start_programme(
+        self, now: datetime, patient_id: int, entries: list[ProgrammeEntry]
+    ) -> bool: ...
+
+    async def replace_default_programme(
+        self, now: datetime, patient_id: int, version: int, entries: list[ProgrammeEntry] | None
+    ) -> bool: ...
+
+    async def save_programme(
+        self,
+        now: datetime,
+        patient_id: int,
+        staff_id: int,
+        expected_version: int,
+        entries: list[ProgrammeEntry],
+        action: str,
+    ) -> bool: ...
+
+    async def record_adherence(
+        self, now: datetime, patient_id: int, exercise: str, local_day: str, response: str
+    ) -> None: ...
+
+    async def exercise_days(self, patient_id: int, since_day: str) -> int: ...
+
+    async def exercise_counts(self, patient_id: int, since_day: str) -> list[tuple[str, str, int]]: ...
+
+    async def programme_stats(self, since_day: str) -> tuple[int, int]: ...
+
+
+class PictureStore(Protocol):
+    """Telegram's file_id for each picture the bot sends, so each is uploaded once."""
+
+    async def telegram_file_id(self, picture: str, sha256: str) -> str | None: ...
+
+    async def telegram_file_ids(self, pictures: list[tuple[str, str]]) -> dict[str, str]: ...
+
+    async def remember_file_id(self, now: datetime, picture: str, sha256: str, file_id: str) -> None: ...
+
+    async def forget_file_id(self, picture: str) -> None: ...
+
+
 class Store(
     PatientStore,
     StaffStore,
@@ -251,6 +296,8 @@ class Store(
     AlertStore,
     StatsStore,
     PrivacyStore,
+    ProgrammeStore,
+    PictureStore,
     Protocol,
 ):
     """Everything the bot asks of its storage."""

@@ -39,7 +39,7 @@ from bot.privacy import retention_job
 from bot.services import SERVICES_KEY, ClinicApplication, ClinicContext, Services
 
 DEMO_TOKEN = "123456:DEMOdemoDEMOdemoDEMOdemoDEMOdemo_x"  # never sent anywhere
-_SENDS = {"sendMessage", "sendPhoto", "sendDocument", "copyMessage", "forwardMessage"}
+_SENDS = {"sendMessage", "sendPhoto", "sendAnimation", "sendDocument", "copyMessage", "forwardMessage"}
 _EDITS = {"editMessageText", "editMessageCaption", "editMessageReplyMarkup"}
 _WAIT = re.compile(r"(\d+)\s*([dhm])")
 _INVITE = re.compile(r"\?start=([A-Za-z0-9_-]+)")
@@ -262,11 +262,19 @@ class Demo:
                 kind = "alert" if params.get("show_alert") else "toast"
                 self.print(f"  ({kind}) {params['text']}")
             return
-        if method not in _SENDS and method not in _EDITS:
+        if method not in _SENDS and method not in _EDITS and method != "sendMediaGroup":
             return
         chat_id = int(params.get("chat_id") or 0)
         audience = self._audience(chat_id)
         self._order += 1
+        if method == "sendMediaGroup":
+            items = [item for item in params.get("media") or [] if isinstance(item, dict)]
+            body = "\n\n".join(
+                f"[photo] {plain_text(str(i.get('caption') or ''), i.get('parse_mode'))}".rstrip()
+                for i in items
+            )
+            self._print_message(audience, f" [album of {len(items)}]", body, [])
+            return
         if method in _SENDS:
             message_id = int(result["message_id"])
             buttons, keyboard = markup_buttons(params.get("reply_markup"))
@@ -301,6 +309,8 @@ class Demo:
         caption = plain_text(str(params.get("caption") or ""), params.get("parse_mode"))
         if method == "sendPhoto":
             return f"[photo] {caption}".rstrip()
+        if method == "sendAnimation":
+            return f"[animation] {caption}".rstrip()
         if method == "sendDocument":
             return f"[document] {caption}".rstrip()
         if method in {"copyMessage", "forwardMessage"}:

@@ -35,7 +35,19 @@ _ALLOWED_TAGS = {
 }
 _TAG = re.compile(r"<(/?)([a-zA-Z-]+)(\s[^<>]*)?>")
 _ENTITY = re.compile(r"&(lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
-_SEND_METHODS = {"sendMessage", "sendPhoto", "sendDocument", "copyMessage", "forwardMessage"}
+_SEND_METHODS = {
+    "sendMessage",
+    "sendPhoto",
+    "sendAnimation",
+    "sendMediaGroup",
+    "sendDocument",
+    "copyMessage",
+    "forwardMessage",
+}
+MAX_CAPTION = 1024
+# Where each picture-sending method carries its file: an upload (multipart) or a file_id string.
+_FILE_PARAM = {"sendPhoto": "photo", "sendAnimation": "animation", "sendDocument": "document"}
+WRONG_FILE_ID = "Bad Request: wrong file identifier/HTTP URL specified"
 
 
 @dataclass(frozen=True)
@@ -104,9 +116,19 @@ class FakeTelegram(BaseRequest):
     missing_chats: set[int] = field(default_factory=set)
     timeouts: int = 0  # the next this many calls time out (the message may or may not have arrived)
     now: int = 1_790_000_000
+    # Pictures: the file_ids this Telegram has given out, ids it now refuses (with its answer), and
+    # the name of every file uploaded to it, in order.
+    file_ids: set[str] = field(default_factory=set)
+    refused_file_ids: dict[str, str] = field(default_factory=dict)
+    uploads: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._message_ids = itertools.count(100)
+        self._file_numbers = itertools.count(1)
+
+    def refuse_file_ids(self, description: str = "Bad Request: file reference expired") -> None:
+        """From now on, every file_id given out so far is refused (as after Telegram moved the file)."""
+        self.refused_file_ids.update(dict.fromkeys(self.file_ids, description))
 
     # -- what tests look at --------------------------------------------------------------------
 
@@ -205,10 +227,79 @@ class FakeTelegram(BaseRequest):
             problem = html_error(call.text)
             if problem:
                 return _error(400, problem)
+        picture_problem = self._picture_error(call)
+        if picture_problem is not None:
+            return _error(400, picture_problem)
         for data in call.button_data:
             if not 1 <= len(data.encode()) <= MAX_CALLBACK_DATA:
                 return _error(400, "Bad Request: BUTTON_DATA_INVALID")
         return None
+
+    def _file_id_error(self, file_id: object) -> str | None:
+        if not isinstance(file_id, str) or file_id.startswith("attach://"):
+            return None
+        if file_id in self.refused_file_ids:
+            return self.refused_file_ids[file_id]
+        return None if file_id in self.file_ids else WRONG_FILE_ID
+
+    def _picture_error(self, call: ApiCall) -> str | None:
+        """Telegram's checks of pictures: known file ids, caption length, album size and captions."""
+        if call.method in _FILE_PARAM:
+            if len(str(call.params.get("caption") or "")) > MAX_CAPTION:
+                return "Bad Request: message caption is too long"
+            return self._file_id_error(call.params.get(_FILE_PARAM[call.method]))
+        if call.method != "sendMediaGroup":
+            return None
+        media = _media(call)
+        if not 2 <= len(media) <= 10:
+            return "Bad Request: wrong number of media in the album (2 to 10)"
+        for item in media:
+            caption = str(item.get("caption") or "")
+            if len(caption) > MAX_CAPTION:
+                return "Bad Request: message caption is too long"
+            problem = html_error(caption) if item.get("parse_mode") == "HTML" else None
+            problem = problem or self._file_id_error(item.get("media"))
+            if problem:
+                return problem
+        return None
+
+    def _file(self, call: ApiCall, given: object, upload: str) -> str:
+        """The file_id of a sent picture: the one it was sent by, or a new one for an upload."""
+        if isinstance(given, str) and not given.startswith("attach://"):
+            return given
+        self.uploads.append(upload)
+        file_id = f"file-{next(self._file_numbers)}"
+        self.file_ids.add(file_id)
+        return file_id
+
+    def _picture(self, call: ApiCall, message: dict[str, Any]) -> None:
+        param = _FILE_PARAM[call.method]
+        given = call.params.get(param)
+        file_id = self._file(call, given, call.files[0] if call.files else param)
+        size = {"file_id": file_id, "file_unique_id": f"u-{file_id}", "width": 480, "height": 480}
+        if call.method == "sendPhoto":
+            message["photo"] = [size]
+        elif call.method == "sendAnimation":
+            message["animation"] = size | {"duration": 2}
+        else:
+            message["document"] = {"file_id": file_id, "file_unique_id": f"u-{file_id}"}
+        if "caption" in call.params:
+            message["caption"] = call.params["caption"]
+
+    def _album(self, call: ApiCall) -> list[dict[str, Any]]:
+        messages = []
+        for item in _media(call):
+            message = self._message(ApiCall("sendMessage", {"chat_id": call.chat_id}))
+            media = item.get("media")
+            upload = str(media).removeprefix("attach://")
+            file_id = self._file(call, media, upload)
+            message["photo"] = [
+                {"file_id": file_id, "file_unique_id": f"u-{file_id}", "width": 480, "height": 480}
+            ]
+            if item.get("caption"):
+                message["caption"] = item["caption"]
+            messages.append(message)
+        return messages
 
     def _message(self, call: ApiCall) -> dict[str, Any]:
         chat_id = call.chat_id or 0
@@ -218,10 +309,8 @@ class FakeTelegram(BaseRequest):
             "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup", "title": "chat"},
             "from": bot_user(),
         }
-        if call.method == "sendPhoto":
-            message["photo"] = [{"file_id": "photo1", "file_unique_id": "p1", "width": 320, "height": 320}]
-            if "caption" in call.params:
-                message["caption"] = call.params["caption"]
+        if call.method in _FILE_PARAM:
+            self._picture(call, message)
         elif "text" in call.params:
             message["text"] = call.params["text"]
         if "reply_markup" in call.params:
@@ -235,6 +324,8 @@ class FakeTelegram(BaseRequest):
                 "can_read_all_group_messages": False,
                 "supports_inline_queries": False,
             }
+        if call.method == "sendMediaGroup":
+            return self._album(call)
         if call.method in _SEND_METHODS or call.method.startswith("editMessage"):
             return self._message(call)
         if call.method == "getUpdates":
@@ -261,3 +352,11 @@ def _error(code: int, description: str, retry_after: int | None = None) -> tuple
     if retry_after is not None:
         body["parameters"] = {"retry_after": retry_after}
     return code, json.dumps(body).encode()
+
+
+def _media(call: ApiCall) -> list[dict[str, Any]]:
+    """The items of an album, however the request carried them (a list, or its JSON)."""
+    media = call.params.get("media") or []
+    if isinstance(media, str):
+        media = json.loads(media)
+    return [item for item in media if isinstance(item, dict)]

@@ -25,6 +25,7 @@ from bot.handlers import (
     emergency,
     flood,
     privacy,
+    programme,
     questions,
     reminders,
     sessions,
@@ -74,6 +75,7 @@ def register_handlers(
     app.add_handler(CallbackQueryHandler(console.card_button, pattern=callbacks.CARD.pattern))
     app.add_handler(CallbackQueryHandler(broadcasts.broadcast_button, pattern=callbacks.BROADCAST.pattern))
     app.add_handler(CallbackQueryHandler(sessions.session_button, pattern=callbacks.SESSION.pattern))
+    app.add_handler(CallbackQueryHandler(programme.programme_button, pattern=callbacks.PROGRAMME.pattern))
     app.add_handler(CallbackQueryHandler(common.stale_button))
 
     # 4. Free text. First what the bot is waiting for (bot/handlers/pending.py): staff's broadcast
@@ -131,5 +133,6 @@ def _register_everyones_commands(
     app.add_handler(CommandHandler("contact", common.contact, filters=private | staff_place))
     app.add_handler(CommandHandler("stop", common.stop, filters=private))
     app.add_handler(CommandHandler("settings", reminders.settings_command, filters=private))
+    app.add_handler(CommandHandler("exercises", programme.exercises_command, filters=private))
     app.add_handler(CommandHandler("mydata", privacy.mydata_command, filters=private))
     app.add_handler(CommandHandler("forget", privacy.forget_command, filters=private))

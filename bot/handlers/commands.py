@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from bot.content import Content, ContentError
-from bot.handlers import broadcasts, console, sessions, staff
+from bot.handlers import broadcasts, console, programme, sessions, staff
 from bot.handlers.pending import Handler
 
 
@@ -36,6 +36,7 @@ COMMANDS: tuple[StaffCommand, ...] = (
     StaffCommand("session", sessions.session_command, Role.STAFF, ("1", "1 neck")),
     StaffCommand("patient", console.patient_command, Role.STAFF, ("1",)),
     StaffCommand("patients", console.patients_command, Role.STAFF, ("", "jan")),
+    StaffCommand("program", programme.program_command, Role.STAFF, ("1", "1 add chin_tuck")),
     StaffCommand("broadcast", broadcasts.broadcast_command, Role.STAFF, ("Hello all", "")),
     StaffCommand("broadcasts", broadcasts.broadcasts_command, Role.STAFF),
     StaffCommand("alerts", console.alerts_command, Role.STAFF),

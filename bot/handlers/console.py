@@ -31,6 +31,8 @@ from bot.handlers.staff import command_text, deliver_invite, patient_number
 from bot.outbox import Button, OutgoingMessage
 from bot.patient_settings import SettingsScreens, clock_time, window_text
 from bot.priority import Priority
+from bot.programmes import card_line as programme_card_line
+from bot.programmes import stats_line as programme_stats_line
 from bot.reminders import zone_of
 from bot.services import ClinicContext, Services
 
@@ -174,6 +176,9 @@ async def patient_card(services: Services, patient: Patient, *, admin: bool) -> 
         done=await db.done_count(patient.id, services.clock.now() - timedelta(days=7)),
         markup=await card_sections(services, patient, zone_of(prefs)),
     )
+    # The home exercise programme and its adherence (bot/programmes.py).
+    today = services.clock.now().astimezone(zone_of(prefs)).date()
+    text += "\n\n" + await programme_card_line(services.db, services.content, patient.id, today)
     return OutgoingMessage(text, card_buttons(services, patient.id, admin=admin))
 
 
@@ -464,5 +469,12 @@ async def stats_command(update: Update, context: ClinicContext) -> None:
             done_rate=percent(figures["reminders_done"], figures["reminders_sent"], empty),
             alerts=await services.db.count_open_alerts(),
             markup={"topics": "\n".join(topics) or empty},
+        )
+        # Home exercises, counted in the clinic's days.
+        + "\n\n"
+        + await programme_stats_line(
+            services.db,
+            services.content,
+            services.clock.now().astimezone(services.settings.clinic_zone).date(),
         ),
     )

@@ -17,8 +17,9 @@ from bot.handlers.common import own_patient, remove_buttons, reply, show
 from bot.handlers.pending import Pending
 from bot.kinds import Kind
 from bot.patient_settings import SettingsScreens, parse_button, valid_zone
+from bot.programmes import record_exercise_answer, reminder_day, split_answer
 from bot.reminder_kinds import REMINDER_KINDS
-from bot.reminders import CHECKIN, answer_checkin, was_sent
+from bot.reminders import CHECKIN, answer_checkin, was_sent, zone_of
 from bot.services import ClinicContext
 
 log = logging.getLogger(__name__)
@@ -145,7 +146,9 @@ async def reminder_button(update: Update, context: ClinicContext) -> None:
     pressed = await pressed_item(update, context, callbacks.REMINDER, REMINDER_KINDS)
     if pressed is None:
         return
-    patient, item, response = pressed
+    patient, item, answer = pressed
+    # Under an exercise of the home programme the answer names it too ("done:chin_tuck").
+    response, exercise = split_answer(answer, services.content)
     if response not in {"done", "snooze", "skip"}:
         await reply(update, rtext(context, "reminder_replies.stale"))
         return
@@ -153,6 +156,10 @@ async def reminder_button(update: Update, context: ClinicContext) -> None:
     if not await services.db.record_reminder_response(now, patient.id, item, response):
         await remove_buttons(update)
         return
+    if exercise is not None and item.kind == Kind.EXERCISE:
+        prefs = await services.db.prefs(patient.id, services.settings.clinic_timezone)
+        day = reminder_day(item, zone_of(prefs))
+        await record_exercise_answer(services.db, now, patient.id, exercise, day, response)
     await remove_buttons(update)
     if response == "snooze":
         later = PlannedSend(item.kind, snooze_key(item), item.payload, now + SNOOZE, now + SNOOZE + SNOOZE)

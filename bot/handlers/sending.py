@@ -9,6 +9,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import ExtBot
 
 from bot.alert_desk import AlertPoster
+from bot.handlers.pictures import PictureSender
 from bot.outbox import OutgoingMessage, RecipientGone, RetryLater, Sender, SendFailed
 from bot.priority import Priority
 from bot.ratelimit import retry_seconds
@@ -29,12 +30,16 @@ def is_chat_gone(exc: BadRequest) -> bool:
     return "chat not found" in text or "user is deactivated" in text or "peer_id_invalid" in text
 
 
-def telegram_sender(bot: ExtBot[str]) -> Sender:
+def telegram_sender(bot: ExtBot[str], pictures: PictureSender | None = None) -> Sender:
     async def send(chat_id: int, message: OutgoingMessage, priority: Priority = Priority.BULK) -> None:
         try:
-            await bot.send_message(
-                chat_id, message.text, reply_markup=keyboard(message), rate_limit_args=priority.value
-            )
+            if message.picture is not None and pictures is not None:
+                # The text is the picture's caption (an exercise reminder).
+                await pictures.send(chat_id, message.picture, message.text, keyboard(message), priority)
+            else:
+                await bot.send_message(
+                    chat_id, message.text, reply_markup=keyboard(message), rate_limit_args=priority.value
+                )
         except Forbidden as exc:
             raise RecipientGone(str(exc)) from exc
         except RetryAfter as exc:

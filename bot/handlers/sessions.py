@@ -27,7 +27,8 @@ from bot.handlers.common import remove_buttons, reply, show
 from bot.handlers.staff import patient_number
 from bot.outbox import Button, OutgoingMessage
 from bot.patient_settings import clock_time
-from bot.services import ClinicContext
+from bot.programmes import follow_session_fix, staff_exercise_names, start_default_programme
+from bot.services import ClinicContext, Services
 
 log = logging.getLogger(__name__)
 
@@ -226,6 +227,7 @@ async def record_now(
         lines.append(
             texts.render("staff.session_unknown_areas", unknown=" ".join(unknown)[:200], known=known)
         )
+    lines.append(await programme_line(services, patient, areas))
     lines.append(texts.render("sessions.fix_hint", minutes=int(CORRECTION_WINDOW.total_seconds() // 60)))
     text = "\n".join(lines)
     buttons = (
@@ -327,7 +329,12 @@ async def correct_or_undo(
         return
     log.info("staff %s undid session %s of patient #%s", staff_id, session_id, patient.id)
     key = "sessions.undone_after_sent" if aftercare_status == "sent" else "sessions.undone"
-    await reply(update, texts.render(key, number=patient.id, name=patient.display_name))
+    lines = [texts.render(key, number=patient.id, name=patient.display_name)]
+    rules = services.content.programme
+    now = services.clock.now()
+    if await follow_session_fix(services.db, rules, now, patient.id, session.session_at, None):
+        lines.append(texts.render("programme_staff.session_undone"))
+    await reply(update, "\n".join(lines))
 
 
 def area_mask(action: str, count: int) -> int | None:
@@ -379,14 +386,29 @@ async def correct_session(
     if sends:
         await services.scheduler.send_now([sends[0].key])
     labels = ", ".join(area_labels(areas, aftercare)) or texts.render("staff.session_all_areas")
+    name = patient.display_name
     if added:
-        return texts.render(
-            "sessions.corrected_more",
-            number=patient.id,
-            name=patient.display_name,
-            areas=labels,
-            added=", ".join(area_labels(added, aftercare)),
-        )
-    return texts.render(
-        "sessions.corrected_nothing_more", number=patient.id, name=patient.display_name, areas=labels
+        more = ", ".join(area_labels(added, aftercare))
+        text = texts.render("sessions.corrected_more", number=patient.id, name=name, areas=labels, added=more)
+    else:
+        text = texts.render("sessions.corrected_nothing_more", number=patient.id, name=name, areas=labels)
+    # A programme this session picked follows the corrected areas.
+    repicked = await follow_session_fix(
+        services.db, services.content.programme, now, patient.id, session.session_at, areas
     )
+    if repicked is None:
+        return text
+    names = staff_exercise_names(services.content, repicked) or texts.render("programme_staff.none")
+    return text + "\n" + texts.render("programme_staff.session_new", names=names, number=patient.id)
+
+
+async def programme_line(services: Services, patient: Patient, areas: tuple[str, ...]) -> str:
+    """A first session gives the patient a home exercise programme for the treated areas; a later one
+    keeps the programme they have. Either way staff read what it holds."""
+    created, programme = await start_default_programme(
+        services.db, services.content.programme, services.clock.now(), patient.id, areas
+    )
+    texts = services.content.texts
+    names = staff_exercise_names(services.content, programme) or texts.render("programme_staff.none")
+    key = "programme_staff.session_new" if created else "programme_staff.session_kept"
+    return texts.render(key, names=names, number=patient.id)

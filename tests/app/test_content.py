@@ -94,6 +94,16 @@ SAMPLE_VALUES = {
     "exercise": "7:00 PM",
     "response": "done",
     "chat_id": -1001234567890,
+    # Home exercise programmes.
+    "steps": "1. Sit tall.\n2. Slide your chin straight back.\n3. Hold, then relax.",
+    "cautions": "Keep it small & pain-free.",
+    "dose": "Hold 5 seconds, 10 times, 3 times a day",
+    "seconds": 5,
+    "position": 2,
+    "preset": "Gentler",
+    "names": "Chin tuck, Doorway chest stretch, Shoulder-blade squeeze, Hip flexor stretch",
+    "possible": 35,
+    "rate": "51%",
 }
 
 
