@@ -1,8 +1,12 @@
-"""Scheduler at scale: 10,000 patients on posture and exercise reminders.
+"""Scheduler at scale: 10,000 patients on posture and exercise reminders, with care plans and visits.
 
 Run from the repository root:  python benchmarks/bench_scheduler.py [--patients N] [--probe-sends N]
+                               [--no-visits]
 
 Measures, against the fake Bot API (no network):
+- how many outbox rows the patients' care plans and booked visits add (every patient has a plan from a
+  session a few days ago; two in three have a visit booked in the next two weeks): they are queued
+  when booked or planned, by the same functions the bot uses, and cost the daily plan nothing,
 - start-up time of the real Application with a fresh plan to make (and again with nothing new to plan):
   the time until it answers updates; the plan itself is made behind it,
 - the longest event-loop stall while that plan is made: a probe task asks to wake every few
@@ -24,8 +28,10 @@ import tempfile
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -36,10 +42,13 @@ from support import RunningClock  # noqa: E402
 from bot.app import build_application  # noqa: E402
 from bot.clock import to_db  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.db import Database  # noqa: E402
+from bot.content import load_content  # noqa: E402
+from bot.db import Database, PlannedSend, PlanStatus, Prefs, StoredPlan  # noqa: E402
+from bot.db.outbox import insert_sends  # noqa: E402
 from bot.demo.telegram import ApiCall, FakeTelegram  # noqa: E402
 from bot.renderers import OUTBOX_KINDS  # noqa: E402
 from bot.services import SERVICES_KEY, Services  # noqa: E402
+from bot.visits import nudge_send, visit_sends  # noqa: E402
 
 # Sunday 1 March 2026, 10:00 UTC: night in the Americas, so no planned reminder falls due during the
 # measurement and only the probe messages are sent.
@@ -99,6 +108,70 @@ async def seed(path: Path, patients: int) -> None:
         await conn.commit()
 
 
+async def seed_visits(path: Path, patients: int) -> tuple[int, int]:
+    """A care plan for everyone and a booked visit for two in three, with the outbox rows the bot queues
+    for them (bot.visits.visit_sends and nudge_send); returns the rows added and how many are pending."""
+    content = load_content()
+    timing = content.visits.timing
+    booked_at = START - timedelta(days=2)
+    rng = random.Random(13)
+    async with aiosqlite.connect(path) as conn:
+        async with conn.execute("SELECT patient_id, timezone FROM prefs ORDER BY patient_id") as cur:
+            zones = {int(pid): str(zone) for pid, zone in await cur.fetchall()}
+        before = await _count(conn)
+        sends: list[tuple[int, PlannedSend]] = []
+        for pid, zone in zones.items():
+            prefs = Prefs(zone, quiet_start=dtime(21), quiet_end=dtime(8))
+            session_at = START - timedelta(days=rng.randint(2, 6))
+            session_day = session_at.date()
+            await conn.execute(
+                "INSERT INTO sessions (patient_id, recorded_by, session_at, clinic_date, areas) "
+                "VALUES (?, 1, ?, ?, '')",
+                (pid, to_db(session_at), session_day.isoformat()),
+            )
+            await conn.execute(
+                "INSERT INTO care_plans (patient_id, interval, visits, then_interval, started_at, set_by) "
+                "VALUES (?, '7d', 6, '1m', ?, 1)",
+                (pid, to_db(START - timedelta(days=8))),
+            )
+            visit_at = None
+            if pid % 3:
+                visit_at = START + timedelta(days=rng.randint(2, 14), hours=rng.randint(0, 8))
+                cur = await conn.execute(
+                    "INSERT INTO visits (patient_id, visit_at, booked_by, booked_at) VALUES (?, ?, 1, ?)",
+                    (pid, to_db(visit_at), to_db(booked_at)),
+                )
+                assert cur.lastrowid is not None
+                sends += [
+                    (pid, send) for send in visit_sends(cur.lastrowid, visit_at, prefs, timing, booked_at)
+                ]
+            stored = StoredPlan(pid, "7d", 6, "1m", START - timedelta(days=8), True)
+            status = PlanStatus(stored, "", "active", session_day.isoformat(), 1, visit_at)
+            nudge = nudge_send(status, prefs, timing, ZoneInfo("America/Los_Angeles"), START)
+            sends += [(pid, nudge)] if nudge else []
+        await insert_sends(conn, booked_at, sends)
+        # Confirmations went out when each visit was booked.
+        await conn.execute("UPDATE outbox SET status = 'sent', sent_at = due_at WHERE kind = 'visit_confirm'")
+        await conn.commit()
+        async with conn.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending'") as cur:
+            row = await cur.fetchone()
+        return await _count(conn) - before, int(row[0]) if row else 0
+
+
+async def report_visits(path: Path, patients: int) -> None:
+    added, pending = await seed_visits(path, patients)
+    print(
+        f"care plans for {patients:,} patients and {patients - patients // 3:,} booked visits: "
+        f"{added:,} outbox rows ({added / patients:.2f} a patient), {pending:,} of them waiting to be sent"
+    )
+
+
+async def _count(conn: aiosqlite.Connection) -> int:
+    async with conn.execute("SELECT COUNT(*) FROM outbox") as cur:
+        row = await cur.fetchone()
+    return int(row[0]) if row else 0
+
+
 async def start(settings: Settings, telegram: FakeTelegram, clock: RunningClock) -> tuple[Any, float]:
     began = time.perf_counter()
     app = build_application(settings, request=telegram, clock=clock)
@@ -142,12 +215,14 @@ async def stop(app: Any) -> None:
     await app.post_shutdown(app)
 
 
-async def run(patients: int, probes: int) -> None:
+async def run(patients: int, probes: int, visits: bool) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench.sqlite3"
         began = time.perf_counter()
         await seed(path, patients)
         print(f"seeded {patients:,} patients in {time.perf_counter() - began:.2f} s")
+        if visits:
+            await report_visits(path, patients)
         settings = Settings(telegram_bot_token=TOKEN, database_path=path)
 
         clock = RunningClock(START)
@@ -222,8 +297,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--patients", type=int, default=10_000)
     parser.add_argument("--probe-sends", type=int, default=300)
+    parser.add_argument("--no-visits", action="store_true", help="without care plans and visits")
     args = parser.parse_args()
-    asyncio.run(run(args.patients, args.probe_sends))
+    asyncio.run(run(args.patients, args.probe_sends, not args.no_visits))
 
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ from bot.scheduler import Scheduler
 from bot.services import SERVICES_KEY, ClinicApplication, ClinicContext, Services
 from bot.staff_notices import StaffNotices
 from bot.startup import running_line
+from bot.visit_messages import VisitRenderers
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,7 @@ def _services(
     Renderers(db, content, content.reminders, clock, default_timezone=settings.clinic_timezone).register(
         dispatcher
     )
+    VisitRenderers(db, content, clock, settings.clinic_zone).register(dispatcher)
     grace = Grace.from_settings(settings)
 
     def staff_chats() -> list[int]:

@@ -62,3 +62,7 @@ EMERGENCY = Callback("sos:", 2)  # alert id, the patient's answer to the 911 rep
 SESSION = Callback("ss:", 2)
 # /program: patient number, programme version, action, an exercise id or an area, a dose preset.
 PROGRAMME = Callback("pg:", 5)
+# Visits: the pre-visit safety check and "I need to reschedule" (visit id, item key or "reschedule"),
+# and the nudge to book (outbox row id, booked / later / stop).
+VISIT = Callback("vs:", 2)
+NUDGE = Callback("vn:", 2)

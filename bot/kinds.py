@@ -16,3 +16,7 @@ class Kind(StrEnum):
     POSTURE = "posture"
     EXERCISE = "exercise"
     BROADCAST = "broadcast"
+    # Visits (bot/visits.py): the booking confirmation, the day-before reminder, the nudge to rebook.
+    VISIT_CONFIRM = "visit_confirm"
+    VISIT_REMINDER = "visit_reminder"
+    VISIT_NUDGE = "visit_nudge"

@@ -1,5 +1,5 @@
-"""A message as the bot means to send it: text and buttons (or a picture with a caption), before
-Telegram sees it."""
+"""A message as the bot means to send it: text, rows of buttons, maybe a picture or a file (the text then
+its caption); before Telegram sees it."""
 
 from __future__ import annotations
 
@@ -27,8 +27,18 @@ class Picture:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A small file sent with the message (the text becomes its caption): a calendar entry, say."""
+
+    filename: str
+    data: bytes
+    mime_type: str = "application/octet-stream"
+
+
+@dataclass(frozen=True)
 class OutgoingMessage:
     # With a picture, the text is its caption (at most 1,024 characters).
     text: str
     buttons: tuple[tuple[Button, ...], ...] = field(default_factory=tuple)
     picture: Picture | None = None
+    document: Attachment | None = None

@@ -11,12 +11,13 @@ from zoneinfo import ZoneInfo
 from bot.aftercare import area_labels
 from bot.clock import from_db
 from bot.content import Content
-from bot.db import Patient, Prefs, PrefsStore, PrivacyStore
+from bot.db import Patient, Prefs, PrefsStore, PrivacyStore, VisitStore
 from bot.patient_settings import SettingsScreens, clock_time, window_text
 from bot.programmes import mydata_blocks, patient_language
 from bot.reminder_kinds import REMINDERS
 from bot.reminders import zone_of
 from bot.services import ClinicContext
+from bot.visit_messages import visit_mydata
 
 MESSAGE_LIMIT = 4000
 
@@ -196,7 +197,7 @@ class MyDataReport:
         return blocks
 
 
-class MyDataStore(PrefsStore, PrivacyStore, Protocol):
+class MyDataStore(PrefsStore, PrivacyStore, VisitStore, Protocol):
     """What /mydata reads: the patient's settings and everything stored about them."""
 
 
@@ -205,8 +206,12 @@ async def my_data(db: MyDataStore, content: Content, patient: Patient, default_t
     prefs = await db.prefs(patient.id, default_timezone)
     rows = await db.patient_export(patient.id)
     blocks = MyDataReport(content, zone_of(prefs)).blocks(patient, prefs, Export.from_rows(rows))
-    # The home exercise programme and what was marked, before the footer.
-    blocks[-1:-1] = mydata_blocks(content, rows, patient_language(patient))
+    # The home exercise programme and what was marked, then visits and the care plan (times in the
+    # clinic's zone, where visits happen), before the footer.
+    blocks[-1:-1] = [
+        *mydata_blocks(content, rows, patient_language(patient)),
+        *await visit_mydata(db, content, patient, ZoneInfo(default_timezone)),
+    ]
     return pack(blocks, MESSAGE_LIMIT)
 
 

@@ -20,7 +20,7 @@ from bot.config import Settings
 from bot.content.reminders import ReminderContent
 from bot.db import OutboxItem, OutboxStore, PlannedChunk, PlannedSend, PlanningStore, Prefs, SessionStore
 from bot.kinds import Kind
-from bot.localtime import at_local, local_date, quiet_until
+from bot.localtime import at_local, in_window, local_date, parse_hhmm, quiet_until
 from bot.reminder_kinds import REMINDER_KINDS, REMINDERS, ReminderKind
 
 CHECKIN = Kind.CHECKIN
@@ -165,12 +165,33 @@ def gate(item: OutboxItem, prefs: Prefs, now: datetime) -> Decision:
         return Decision(False, drop_reason="paused")
     if item.kind == Kind.AFTERCARE and now - item.due_at < FRESH_AFTERCARE:
         return SEND
+    window = outside_send_window(item, prefs, now)
+    if window is not None:
+        return window
     morning = quiet_until(now, zone_of(prefs), prefs.quiet_start, prefs.quiet_end)
     if morning is None:
         return SEND
     if item.expires_at is not None and morning > item.expires_at:
         return Decision(False, drop_reason="too late after quiet hours")
     return Decision(False, wait_until=morning)
+
+
+def outside_send_window(item: OutboxItem, prefs: Prefs, now: datetime) -> Decision | None:
+    """A row may carry its own window of the patient's day (``"window": ["09:00", "17:00"]``, the
+    nudge to book a visit): outside it, wait for the next start, or drop it if that is too late."""
+    window = item.payload.get("window")
+    if not isinstance(window, list) or len(window) != 2:
+        return None
+    zone = zone_of(prefs)
+    start, end = parse_hhmm(str(window[0])), parse_hhmm(str(window[1]))
+    local = now.astimezone(zone)
+    if in_window(local.time().replace(tzinfo=None), start, end):
+        return None
+    day = local.date() if local.time().replace(tzinfo=None) < start else local.date() + timedelta(days=1)
+    opens = at_local(day, start, zone)
+    if item.expires_at is not None and opens > item.expires_at:
+        return Decision(False, drop_reason="too late for its window")
+    return Decision(False, wait_until=opens)
 
 
 def elapsed_key(hours: float) -> tuple[str, dict[str, int]]:

@@ -22,6 +22,7 @@ from bot.content.text_keys import TEXT_KEYS as TEXT_KEYS
 if TYPE_CHECKING:
     from bot.content.programme import ProgrammeRules
     from bot.content.reminders import ReminderContent
+    from bot.content.visits import VisitContent
     from bot.exercise_library import ExerciseLibrary
 
 
@@ -340,10 +341,13 @@ class Content:
         """The texts to show a patient who reads ``language`` (English where there is no translation)."""
         return self.translations.get(language, self.texts)
 
+    visits: VisitContent
+
 
 def load_content(clinic_override: Path | None = None) -> Content:
     from bot.content.programme import load_programme_rules, load_translations
     from bot.content.reminders import ReminderContent
+    from bot.content.visits import VisitContent
     from bot.exercise_library import load_library
     from bot.programmes import check_captions
 
@@ -362,6 +366,7 @@ def load_content(clinic_override: Path | None = None) -> Content:
         exercises=exercises,
         programme=load_programme_rules(exercises, area_keys),
         translations=load_translations(texts),
+        visits=VisitContent.load(),
     )
     check_captions(content)
     return content

@@ -107,6 +107,9 @@ TEXT_KEYS: dict[str, frozenset[str]] = {
             "kind_posture",
             "kind_exercise",
             "kind_broadcast",
+            "kind_visit_confirm",
+            "kind_visit_reminder",
+            "kind_visit_nudge",
         )
     },
     **{
@@ -130,6 +133,7 @@ TEXT_KEYS: dict[str, frozenset[str]] = {
                 "checkins",
                 "alerts",
                 "upcoming",
+                "visit_plan",
             },
             "none": set(),
             "checkin_line": {"date", "step", "answer"},
@@ -204,6 +208,9 @@ TEXT_KEYS: dict[str, frozenset[str]] = {
     "staff.alert_advice_urgent": frozenset(),
     "staff.alert_urgency_language": frozenset(),
     "staff.alert_advice_language": frozenset(),
+    # A pre-visit flag from the safety check before a visit (bot/visits.py): not a red flag.
+    "staff.alert_urgency_previsit": frozenset(),
+    "staff.alert_advice_previsit": frozenset(),
     "staff.session_unknown_areas": frozenset({"unknown", "known"}),
     "staff.session_all_areas": frozenset(),
     "staff.staff_list": frozenset({"admins", "staff"}),

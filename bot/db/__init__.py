@@ -55,7 +55,9 @@ from bot.db.stores import (
     StaffStore,
     StatsStore,
     Store,
+    VisitStore,
 )
+from bot.db.visits import PlanStatus, StoredPlan, Visit, VisitQueries
 
 
 class Database(
@@ -70,6 +72,7 @@ class Database(
     StatsQueries,
     PrivacyQueries,
     ProgrammeQueries,
+    VisitQueries,
     Connection,
 ):
     """One SQLite file, opened in ``post_init`` and closed in ``post_shutdown``; every query, by aggregate."""
@@ -98,6 +101,7 @@ __all__ = [
     "PatientStore",
     "PatientSummary",
     "PictureStore",
+    "PlanStatus",
     "PlannedChunk",
     "PlannedSend",
     "PlanningStore",
@@ -113,4 +117,7 @@ __all__ = [
     "StaffStore",
     "StatsStore",
     "Store",
+    "StoredPlan",
+    "Visit",
+    "VisitStore",
 ]

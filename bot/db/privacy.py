@@ -65,6 +65,9 @@ TABLES = frozenset(
         "programme_exercises",
         "exercise_adherence",
         "telegram_files",
+        "visits",
+        "visit_checks",
+        "care_plans",
     }
 )
 

@@ -250,4 +250,35 @@ MIGRATIONS: tuple[Migration, ...] = (
         uploaded_at TEXT NOT NULL
     );
     """,
+    # 6: visits (the next appointment, its pre-visit safety-check answers: item keys, never free text)
+    # and care plans (the interval staff set, which says when the next visit is due).
+    """
+    CREATE TABLE visits (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        patient_id INTEGER NOT NULL REFERENCES patients(id) ON DELETE CASCADE,
+        visit_at TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'booked' CHECK (status IN ('booked', 'cancelled', 'replaced')),
+        booked_by INTEGER NOT NULL,
+        booked_at TEXT NOT NULL,
+        cancelled_at TEXT,
+        reschedule_asked_at TEXT
+    );
+    CREATE INDEX visits_patient ON visits(patient_id, status, visit_at);
+    CREATE INDEX visits_status_at ON visits(status, visit_at);
+    CREATE TABLE visit_checks (
+        visit_id INTEGER NOT NULL REFERENCES visits(id) ON DELETE CASCADE,
+        item TEXT NOT NULL,
+        answered_at TEXT NOT NULL,
+        PRIMARY KEY (visit_id, item)
+    );
+    CREATE TABLE care_plans (
+        patient_id INTEGER PRIMARY KEY REFERENCES patients(id) ON DELETE CASCADE,
+        interval TEXT NOT NULL,
+        visits INTEGER,
+        then_interval TEXT,
+        started_at TEXT NOT NULL,
+        set_by INTEGER NOT NULL,
+        nudges_on INTEGER NOT NULL DEFAULT 1
+    );
+    """,
 )

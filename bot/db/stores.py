@@ -8,7 +8,7 @@ here commits on its own.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -27,6 +27,7 @@ from bot.db.rows import (
     Scrub,
     Session,
 )
+from bot.db.visits import PlanStatus, StoredPlan, Visit
 
 
 class PatientStore(Protocol):
@@ -285,6 +286,68 @@ class PictureStore(Protocol):
     async def forget_file_id(self, picture: str) -> None: ...
 
 
+class VisitStore(Protocol):
+    """Visits, their safety-check answers, and care plans (bot/db/visits.py)."""
+
+    async def book_visit(
+        self,
+        now: datetime,
+        staff_id: int,
+        patient_id: int,
+        visit_at: datetime,
+        sends: Callable[[int], list[PlannedSend]],
+        replaced_kinds: Collection[str],
+    ) -> tuple[int, list[str], bool]: ...
+
+    async def cancel_visit(
+        self, now: datetime, staff_id: int, patient_id: int, kinds: Collection[str]
+    ) -> int | None: ...
+
+    async def visit(self, visit_id: int) -> Visit | None: ...
+
+    async def next_visit(self, patient_id: int, now: datetime) -> Visit | None: ...
+
+    async def upcoming_visits(
+        self, now: datetime, until: datetime, limit: int
+    ) -> tuple[list[tuple[Visit, str]], int]: ...
+
+    async def patient_visits(self, patient_id: int) -> list[tuple[Visit, list[str]]]: ...
+
+    async def record_visit_check(self, now: datetime, visit_id: int, item: str) -> bool: ...
+
+    async def visit_checks(self, visit_id: int) -> list[str]: ...
+
+    async def ask_reschedule(self, now: datetime, visit_id: int) -> bool: ...
+
+    async def set_care_plan(
+        self,
+        now: datetime,
+        staff_id: int,
+        patient_id: int,
+        plan: tuple[str, int | None, str | None],
+        sends: list[PlannedSend],
+        nudge_kinds: Collection[str],
+    ) -> list[str]: ...
+
+    async def remove_care_plan(
+        self, now: datetime, staff_id: int, patient_id: int, nudge_kinds: Collection[str]
+    ) -> bool: ...
+
+    async def replace_nudges(
+        self, now: datetime, patient_id: int, sends: list[PlannedSend], nudge_kinds: Collection[str]
+    ) -> list[str]: ...
+
+    async def stop_nudges(self, patient_id: int, nudge_kinds: Collection[str]) -> None: ...
+
+    async def care_plan(self, patient_id: int) -> StoredPlan | None: ...
+
+    async def plan_status(self, patient_id: int, now: datetime) -> PlanStatus | None: ...
+
+    async def plan_statuses(self, now: datetime) -> list[PlanStatus]: ...
+
+    async def rebooking_figures(self, now: datetime, nudge_kind: str) -> dict[str, int]: ...
+
+
 class Store(
     PatientStore,
     StaffStore,
@@ -298,6 +361,7 @@ class Store(
     PrivacyStore,
     ProgrammeStore,
     PictureStore,
+    VisitStore,
     Protocol,
 ):
     """Everything the bot asks of its storage."""

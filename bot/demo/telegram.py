@@ -15,6 +15,7 @@ from telegram.request import BaseRequest, RequestData
 BOT_ID = 7_000_000_001
 BOT_USERNAME = "procare_clinic_bot"
 MAX_TEXT = 4096
+MAX_CAPTION = 1024
 MAX_CALLBACK_DATA = 64
 _ALLOWED_TAGS = {
     "b",
@@ -51,10 +52,20 @@ WRONG_FILE_ID = "Bad Request: wrong file identifier/HTTP URL specified"
 
 
 @dataclass(frozen=True)
+class Upload:
+    """A file sent with a call, as Telegram receives it: its part name, file name and bytes."""
+
+    part: str
+    filename: str
+    data: bytes
+
+
+@dataclass(frozen=True)
 class ApiCall:
     method: str
     params: dict[str, Any]
     files: tuple[str, ...] = ()
+    uploads: tuple[Upload, ...] = ()
 
     @property
     def chat_id(self) -> int | None:
@@ -133,7 +144,9 @@ class FakeTelegram(BaseRequest):
     # -- what tests look at --------------------------------------------------------------------
 
     def sent(
-        self, chat_id: int | None = None, methods: Iterable[str] = ("sendMessage", "sendPhoto")
+        self,
+        chat_id: int | None = None,
+        methods: Iterable[str] = ("sendMessage", "sendPhoto", "sendDocument"),
     ) -> list[ApiCall]:
         wanted = set(methods)
         return [c for c in self.calls if c.method in wanted and (chat_id is None or c.chat_id == chat_id)]
@@ -189,8 +202,12 @@ class FakeTelegram(BaseRequest):
             self.timeouts -= 1
             raise TimedOut("fake timeout")
         params = dict(request_data.parameters) if request_data else {}
-        files = tuple(request_data.multipart_data) if request_data and request_data.contains_files else ()
-        return self.handle(ApiCall(api_method, params, files))
+        parts = request_data.multipart_data if request_data and request_data.contains_files else {}
+        uploads = tuple(
+            Upload(name, str(part[0]), part[1] if isinstance(part[1], bytes) else part[1].read())
+            for name, part in parts.items()
+        )
+        return self.handle(ApiCall(api_method, params, tuple(parts), uploads))
 
     def handle(self, call: ApiCall) -> tuple[int, bytes]:
         """Answer one Bot API call as Telegram would (status code and JSON body)."""
@@ -223,6 +240,10 @@ class FakeTelegram(BaseRequest):
                 return _error(400, "Bad Request: message text is empty")
             if len(text) > MAX_TEXT:
                 return _error(400, "Bad Request: message is too long")
+        if len(str(call.params.get("caption") or "")) > MAX_CAPTION:
+            return _error(400, "Bad Request: message caption is too long")
+        if call.method == "sendDocument" and not (call.uploads or call.params.get("document")):
+            return _error(400, "Bad Request: there is no document in the request")
         if call.params.get("parse_mode") == "HTML":
             problem = html_error(call.text)
             if problem:
@@ -282,7 +303,8 @@ class FakeTelegram(BaseRequest):
         elif call.method == "sendAnimation":
             message["animation"] = size | {"duration": 2}
         else:
-            message["document"] = {"file_id": file_id, "file_unique_id": f"u-{file_id}"}
+            name = call.uploads[0].filename if call.uploads else "file"
+            message["document"] = {"file_id": file_id, "file_unique_id": f"u-{file_id}", "file_name": name}
         if "caption" in call.params:
             message["caption"] = call.params["caption"]
 

@@ -30,6 +30,7 @@ from bot.handlers import (
     reminders,
     sessions,
     staff,
+    visits,
 )
 from bot.handlers.commands import Role, commands_for
 from bot.handlers.pending import AwaitingInput, Pending
@@ -63,20 +64,7 @@ def register_handlers(
     _register_everyones_commands(app, private, staff_place)
 
     # 3. Buttons. Anything unrecognised is a stale or forged button and gets a kind answer.
-    app.add_handler(CallbackQueryHandler(common.join_button, pattern=callbacks.JOIN.pattern))
-    app.add_handler(CallbackQueryHandler(alerts.alert_handled_button, pattern=callbacks.ALERT.pattern))
-    app.add_handler(CallbackQueryHandler(emergency.emergency_button, pattern=callbacks.EMERGENCY.pattern))
-    app.add_handler(CallbackQueryHandler(reminders.checkin_button, pattern=callbacks.CHECKIN.pattern))
-    app.add_handler(CallbackQueryHandler(reminders.reminder_button, pattern=callbacks.REMINDER.pattern))
-    app.add_handler(CallbackQueryHandler(reminders.settings_button, pattern=callbacks.SETTINGS.pattern))
-    app.add_handler(CallbackQueryHandler(reminders.offer_button, pattern=callbacks.OFFER.pattern))
-    app.add_handler(CallbackQueryHandler(privacy.forget_button, pattern=callbacks.FORGET.pattern))
-    app.add_handler(CallbackQueryHandler(console.patient_list_button, pattern=callbacks.PATIENT_LIST.pattern))
-    app.add_handler(CallbackQueryHandler(console.card_button, pattern=callbacks.CARD.pattern))
-    app.add_handler(CallbackQueryHandler(broadcasts.broadcast_button, pattern=callbacks.BROADCAST.pattern))
-    app.add_handler(CallbackQueryHandler(sessions.session_button, pattern=callbacks.SESSION.pattern))
-    app.add_handler(CallbackQueryHandler(programme.programme_button, pattern=callbacks.PROGRAMME.pattern))
-    app.add_handler(CallbackQueryHandler(common.stale_button))
+    _register_buttons(app)
 
     # 4. Free text. First what the bot is waiting for (bot/handlers/pending.py): staff's broadcast
     #    text or time, a patient's typed time zone (which still goes through the red-flag check
@@ -102,6 +90,26 @@ def register_handlers(
     app.add_error_handler(common.on_error)
 
 
+def _register_buttons(app: ClinicApplication) -> None:
+    """Every button family, by its callback prefix (bot/callbacks.py); anything else is stale."""
+    app.add_handler(CallbackQueryHandler(common.join_button, pattern=callbacks.JOIN.pattern))
+    app.add_handler(CallbackQueryHandler(alerts.alert_handled_button, pattern=callbacks.ALERT.pattern))
+    app.add_handler(CallbackQueryHandler(emergency.emergency_button, pattern=callbacks.EMERGENCY.pattern))
+    app.add_handler(CallbackQueryHandler(reminders.checkin_button, pattern=callbacks.CHECKIN.pattern))
+    app.add_handler(CallbackQueryHandler(reminders.reminder_button, pattern=callbacks.REMINDER.pattern))
+    app.add_handler(CallbackQueryHandler(reminders.settings_button, pattern=callbacks.SETTINGS.pattern))
+    app.add_handler(CallbackQueryHandler(reminders.offer_button, pattern=callbacks.OFFER.pattern))
+    app.add_handler(CallbackQueryHandler(privacy.forget_button, pattern=callbacks.FORGET.pattern))
+    app.add_handler(CallbackQueryHandler(console.patient_list_button, pattern=callbacks.PATIENT_LIST.pattern))
+    app.add_handler(CallbackQueryHandler(console.card_button, pattern=callbacks.CARD.pattern))
+    app.add_handler(CallbackQueryHandler(broadcasts.broadcast_button, pattern=callbacks.BROADCAST.pattern))
+    app.add_handler(CallbackQueryHandler(sessions.session_button, pattern=callbacks.SESSION.pattern))
+    app.add_handler(CallbackQueryHandler(visits.visit_button, pattern=callbacks.VISIT.pattern))
+    app.add_handler(CallbackQueryHandler(visits.nudge_button, pattern=callbacks.NUDGE.pattern))
+    app.add_handler(CallbackQueryHandler(programme.programme_button, pattern=callbacks.PROGRAMME.pattern))
+    app.add_handler(CallbackQueryHandler(common.stale_button))
+
+
 def _register_staff_commands(
     app: ClinicApplication,
     staff_filter: filters.BaseFilter,
@@ -118,6 +126,8 @@ def _register_staff_commands(
     for name, callback in STAFF_COMMANDS.items():
         app.add_handler(CommandHandler(name, callback, filters=staff_filter & staff_place))
     app.add_handler(CommandHandler("cancel", broadcasts.cancel_command, filters=staff_filter & staff_place))
+    # /visit is both: staff book with it (above); a patient's /visit, with no arguments, shows theirs.
+    app.add_handler(CommandHandler("visit", visits.patient_visit_command, filters=private))
     app.add_handler(
         CommandHandler([*STAFF_COMMANDS, *ADMIN_COMMANDS], staff.refuse_staff_command, filters=private)
     )

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from bot.content import Content, ContentError
-from bot.handlers import broadcasts, console, programme, sessions, staff
+from bot.handlers import broadcasts, console, programme, sessions, staff, visits
 from bot.handlers.pending import Handler
 
 
@@ -37,6 +37,11 @@ COMMANDS: tuple[StaffCommand, ...] = (
     StaffCommand("patient", console.patient_command, Role.STAFF, ("1",)),
     StaffCommand("patients", console.patients_command, Role.STAFF, ("", "jan")),
     StaffCommand("program", programme.program_command, Role.STAFF, ("1", "1 add chin_tuck")),
+    # /visit is also a patient command (their own next visit); with arguments it is staff-only.
+    StaffCommand("visit", visits.visit_command, Role.STAFF, ("1 2030-01-02 10:00", "1 cancel")),
+    StaffCommand("visits", visits.visits_command, Role.STAFF),
+    StaffCommand("plan", visits.plan_command, Role.STAFF, ("1 weekly", "1 off")),
+    StaffCommand("due", visits.due_command, Role.STAFF),
     StaffCommand("broadcast", broadcasts.broadcast_command, Role.STAFF, ("Hello all", "")),
     StaffCommand("broadcasts", broadcasts.broadcasts_command, Role.STAFF),
     StaffCommand("alerts", console.alerts_command, Role.STAFF),

@@ -28,6 +28,7 @@ from bot.handlers.common import reply, show
 from bot.handlers.sending import keyboard
 from bot.handlers.sessions import record_and_report
 from bot.handlers.staff import command_text, deliver_invite, patient_number
+from bot.handlers.visits import rebooking_figures, visit_card_lines
 from bot.outbox import Button, OutgoingMessage
 from bot.patient_settings import SettingsScreens, clock_time, window_text
 from bot.priority import Priority
@@ -229,6 +230,7 @@ async def card_sections(services: Services, patient: Patient, zone: ZoneInfo) ->
         for item in await db.upcoming(patient.id, limit=10)
     ]
     return {
+        "visit_plan": await visit_card_lines(services, patient),
         "sessions": "\n".join(sessions) or none,
         "checkins": "\n".join(checkins) or none,
         "alerts": "\n".join(alerts) or none,
@@ -476,5 +478,7 @@ async def stats_command(update: Update, context: ClinicContext) -> None:
             services.db,
             services.content,
             services.clock.now().astimezone(services.settings.clinic_zone).date(),
-        ),
+        )
+        + "\n"
+        + await rebooking_figures(services),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import ExtBot
 
@@ -36,6 +36,16 @@ def telegram_sender(bot: ExtBot[str], pictures: PictureSender | None = None) -> 
             if message.picture is not None and pictures is not None:
                 # The text is the picture's caption (an exercise reminder).
                 await pictures.send(chat_id, message.picture, message.text, keyboard(message), priority)
+            elif message.document is not None:
+                # The text becomes the file's caption: one message, the file right under its explanation.
+                attachment = message.document
+                await bot.send_document(
+                    chat_id,
+                    InputFile(attachment.data, filename=attachment.filename, attach=True),
+                    caption=message.text,
+                    reply_markup=keyboard(message),
+                    rate_limit_args=priority.value,
+                )
             else:
                 await bot.send_message(
                     chat_id, message.text, reply_markup=keyboard(message), rate_limit_args=priority.value

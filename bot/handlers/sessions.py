@@ -25,6 +25,7 @@ from bot.aftercare import (
 from bot.db import Patient, PlannedSend, Session
 from bot.handlers.common import remove_buttons, reply, show
 from bot.handlers.staff import patient_number
+from bot.handlers.visits import refresh_nudge
 from bot.outbox import Button, OutgoingMessage
 from bot.patient_settings import clock_time
 from bot.programmes import follow_session_fix, staff_exercise_names, start_default_programme
@@ -213,6 +214,7 @@ async def record_now(
     )
     log.info("staff %s recorded session %s for patient #%s", staff_id, recorded.session_id, patient.id)
     await services.scheduler.send_now([recorded.aftercare_key])
+    await refresh_nudge(services, patient.id)  # the care plan's next due day moves with the session
     if recorded.aftercare_queued:
         status = await services.db.outbox_status(recorded.aftercare_key)
         text_key = {
@@ -328,6 +330,7 @@ async def correct_or_undo(
         await reply(update, texts.render("sessions.already_undone"))
         return
     log.info("staff %s undid session %s of patient #%s", staff_id, session_id, patient.id)
+    await refresh_nudge(services, patient.id)
     key = "sessions.undone_after_sent" if aftercare_status == "sent" else "sessions.undone"
     lines = [texts.render(key, number=patient.id, name=patient.display_name)]
     rules = services.content.programme

@@ -18,6 +18,7 @@ from bot.content import (
     read_toml,
 )
 from bot.demo.telegram import MAX_TEXT, html_error
+from bot.visits import ALL_KINDS
 
 SAMPLE_VALUES = {
     "area": "head and jaw",
@@ -58,6 +59,7 @@ SAMPLE_VALUES = {
     "last_session": "Mon Mar 02 (neck, shoulders)",
     "done": 12,
     "upcoming": "\n".join(["• Tue Mar 03, 9:00 AM – soreness check-in"] * 12),
+    "visit_plan": "Next visit: Wednesday, Dec 9 at 3:00 PM\nCare plan: weekly, next due Wed Dec 16",
     "when": "Tue Mar 03, 9:00 AM",
     "what": "posture break",
     "first": 1,
@@ -243,7 +245,14 @@ async def test_every_outbox_kind_has_a_label(tmp_path: Path) -> None:
 
     async with running_bot(make_settings(tmp_path)) as bot:
         kinds = set(bot.services.scheduler.dispatcher._renderers)
-    assert kinds == {"aftercare", "checkin", "posture", "exercise", "broadcast"}
+    assert kinds == {
+        "aftercare",
+        "checkin",
+        "posture",
+        "exercise",
+        "broadcast",
+        *(k.value for k in ALL_KINDS),
+    }
     assert {f"staff.kind_{kind}" for kind in kinds} <= set(TEXT_KEYS)
 
 
