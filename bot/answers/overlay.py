@@ -40,6 +40,7 @@ def merge_answers(base: Mapping[str, Any], overlay: Mapping[str, Any], language:
     vocabulary = require_table(overlay, "vocabulary", where)
     for table in _SURFACE_VOCABULARY:
         merged["vocabulary"][table] = require_table(vocabulary, table, f"{where} [vocabulary]")
+    _add_words(merged["vocabulary"], vocabulary.get("add", {}), f"{where} [vocabulary.add]")
     topics = require_table(overlay, "topics", where)
     for name, topic in merged["topics"].items():
         merged["topics"][name] = _merge_topic(
@@ -49,6 +50,19 @@ def merge_answers(base: Mapping[str, Any], overlay: Mapping[str, Any], language:
     if unknown:
         raise ContentError(f"{where}: unknown topics {unknown}")
     return merged
+
+
+def _add_words(base: dict[str, Any], add: Any, where: str) -> None:
+    """Words a language adds to the base word lists, as concept words: Spanish says "el pecho nada"
+    (the chest: nothing), so "nothing" after a word denies it there, and only there."""
+    if not isinstance(add, dict):
+        raise ContentError(f"{where}: must be a table of word lists")
+    for key, words in add.items():
+        if not isinstance(base.get(key), list):
+            raise ContentError(f"{where}: '{key}' is not a word list of [vocabulary]")
+        if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
+            raise ContentError(f"{where}: '{key}' must be a list of words")
+        base[key] = [*base[key], *words]
 
 
 def _merge_topic(base: dict[str, Any], overlay: Mapping[str, Any], name: str, where: str) -> dict[str, Any]:

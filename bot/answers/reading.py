@@ -21,6 +21,8 @@ from bot.content import ContentError, require_str, require_table
 
 # Words shorter than this are never corrected; longer ones may be two edits off instead of one.
 MIN_CORRECTED: Final = 4
+# What must be left of a word once an ending is taken off ("chi" of "chiquito", read "chico").
+MIN_STEM: Final = 3
 # A word is read as a known word one typing slip away only from this length ("vamos" is not "vasos").
 MIN_ONE_EDIT: Final = 6
 TWO_EDITS_FROM: Final = 9
@@ -114,6 +116,7 @@ class Reader:
     known: frozenset[str]
     endings: tuple[tuple[str, str], ...]
     question: Phrase  # what a yes/no question starts with in the concept words ("does the massage help?")
+    question_words: frozenset[str]  # words that open a question of another kind ("¿cuántas veces ...?")
     ago: Ago
     by_sound: Mapping[str, str]
     by_start: Mapping[tuple[str, int], tuple[str, ...]]
@@ -148,6 +151,7 @@ class Reader:
             known=known,
             endings=_endings(raw, where),
             question=words(require_str(dict(raw), "question", where)),
+            question_words=word_set(raw, "question_words", where),
             ago=ago,
             by_sound={key: next(iter(found)) for key, found in sounds.items() if len(found) == 1},
             by_start={key: tuple(found) for key, found in starts.items()},
@@ -171,11 +175,13 @@ class Reader:
         return cached
 
     def _stems(self, token: str) -> list[str]:
-        return [
+        """The word with each listed ending taken off that leaves enough of it ("chiquito" -> "chico")."""
+        stems = [
             token[: -len(ending)] + replacement
             for ending, replacement in self.endings
-            if token.endswith(ending) and len(token) - len(ending) >= 4
+            if token.endswith(ending) and len(token) - len(ending) >= MIN_STEM
         ]
+        return [stem for stem in stems if len(stem) >= MIN_CORRECTED]
 
     def _spelt(self, token: str) -> str:
         if token in self.known or len(token) < MIN_CORRECTED:
@@ -205,17 +211,19 @@ class Reader:
         corrected = [self.correct(t) for t in tokens]
         out: list[str] = []
         held: list[str] = []
-        start = 0  # where the current sentence starts in `out`
+        start, opening = 0, ""  # where the current sentence starts in `out`, and its first word
         i = 0
         while i < len(corrected):
             tok = corrected[i]
             if tok in self.clause_ends and held:
                 out.extend(held)
                 held = []
-            if tok == "?":  # Spanish asks without a helping verb: "¿el masaje ayuda?" -> "does ... help?"
+            if tok == "?" and opening not in self.question_words:  # "¿el masaje ayuda?" -> "does ..."
                 out[start:start] = self.question
             if tok in _PUNCTUATION:
-                start = len(out) + 1
+                start, opening = len(out) + 1, ""
+            elif not opening:
+                opening = tok
             end = self._phrase_at(corrected, i, self.clause_end)
             found = self._phrase_at(corrected, i, self.phrases)
             unit = self.ago.span(corrected, i)

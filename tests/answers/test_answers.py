@@ -310,6 +310,12 @@ def test_stroke_signs_that_passed_still_need_911(engine: AnswerEngine) -> None:
         ("this soreness is killing me", None, "routine", "soreness"),
         ("dying to know when my next appointment is", None, "routine", "booking"),
         ("I want to die of embarrassment lol", None, "emergency", "red_flag"),
+        # An overdose told in the past tense, and a face going to one side, are emergencies.
+        ("I swallowed all the pills in the bottle", None, "emergency", "red_flag"),
+        ("took the whole bottle of tylenol an hour ago", None, "emergency", "red_flag"),
+        ("my mouth went sideways", None, "emergency", "red_flag"),
+        ("half my face went sideways at lunch", None, "emergency", "red_flag"),
+        ("I took all my pills this morning like the doctor said", None, "routine", "medication"),
     ],
 )
 def test_overlapping_wordings(
@@ -317,6 +323,10 @@ def test_overlapping_wordings(
 ) -> None:
     result = ask(engine, text, hours)
     assert (result.urgency, result.topic) == (urgency, topic), (text, result.rule, result.evidence)
+
+
+def test_a_jaw_shifting_sideways_is_not_a_stroke_sign(engine: AnswerEngine) -> None:
+    assert ask(engine, "my jaw goes sideways when I open wide", None).urgency == "routine"
 
 
 # ----------------------------------------------------------------------------------------- texting and typos

@@ -174,3 +174,15 @@ def test_an_emergency_template_must_lead_with_the_spanish_action() -> None:
     broken["red_flag_replies"]["emergency"][0] = "Por favor, llame al 911. {why}"
     with pytest.raises(ContentError, match=r"must lead with 'Llame al 911 ahora'"):
         _build(broken, red_flags_es)
+
+
+def test_a_language_may_add_words_only_to_existing_word_lists() -> None:
+    answers_es, red_flags_es = _spanish_files()
+    answers_es["vocabulary"]["add"] = {"no_such_list": ["nothing"]}
+    with pytest.raises(ContentError, match=r"\[vocabulary.add\]: 'no_such_list' is not a word list"):
+        _build(answers_es, red_flags_es)
+
+
+def test_a_denial_said_after_the_body_part(spanish: AnswerEngine) -> None:
+    got = spanish.answer("la pantorrilla está hinchada, roja y caliente. Respiro bien, el pecho nada", 30)
+    assert (got.urgency, got.rule) == ("urgent", "urgent.possible_clot")

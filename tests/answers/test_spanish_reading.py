@@ -78,6 +78,40 @@ def test_a_symptom_that_went_away_is_not_a_red_flag(spanish: AnswerEngine) -> No
     assert spanish.answer("se me durmió la pierna", 2).urgency == "urgent"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sin embargo, me duele mucho el pecho",
+        "no más me duele el pecho",
+        "me duele un poquito el pecho desde ayer",
+        "no sé qué tengo, me duele el pecho",
+    ],
+)
+def test_idioms_with_no_or_without_do_not_hide_chest_pain(spanish: AnswerEngine, text: str) -> None:
+    assert _rule(spanish, text, 5) == "emergency.chest_pain"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "me corté el pelo ayer, ¿puedo ir así al masaje?",
+        "me duele el cuello de tanto ver el celular",
+        "me quedé dormida en la camilla jaja",
+        "me corté el dedo cocinando, ¿puedo ir al masaje?",
+    ],
+)
+def test_everyday_words_near_red_flag_words_stay_routine(spanish: AnswerEngine, text: str) -> None:
+    assert spanish.answer(text, 20).urgency == "routine"
+
+
+def test_thinking_of_cutting_oneself_is_self_harm(spanish: AnswerEngine) -> None:
+    assert _rule(spanish, "pienso en cortarme otra vez") == "emergency.self_harm"
+
+
+def test_a_limb_that_went_numb_for_a_moment_on_the_table_is_routine(spanish: AnswerEngine) -> None:
+    assert spanish.answer("se me durmió la mano un segundo en la camilla", 1).urgency == "routine"
+
+
 def test_stroke_signs_count_even_when_they_went_away(spanish: AnswerEngine) -> None:
     assert _rule(spanish, "se me cayó la cara un ratito pero ya se me quitó") == "emergency.stroke_signs"
 
@@ -101,6 +135,16 @@ def test_denials_are_read_as_denials(spanish: AnswerEngine) -> None:
         ("no puedo hacer pipí y no siento cuando me limpio", "emergency.cauda_equina"),
         ("se me salió el popo sin sentirlo", "emergency.cauda_equina"),
         ("devolví dos veces y tengo calentura", "urgent.fever"),
+        ("mi abuelita no puede mover el lado derecho del cuerpo", "emergency.stroke_signs"),
+        ("me tragué todas las pastillas del frasco", "emergency.self_harm"),
+        ("siento que ya no vale la pena seguir", "emergency.self_harm"),
+        ("tengo chest pain y me falta el aire", "emergency.chest_pain"),
+        ("se me puso la boca de lado", "emergency.stroke_signs"),
+        ("hablo como borracho de repente", "emergency.stroke_signs"),
+        ("no me llega el aire", "emergency.breathing"),
+        ("mi hermano dice que ya no quiere vivir", "emergency.self_harm_other"),
+        ("ya no controlo la orina", "emergency.cauda_equina"),
+        ("me siento muy débil, no me puedo ni levantar de la cama", "emergency.extreme_weakness"),
     ],
 )
 def test_misspellings_accents_and_regional_words(spanish: AnswerEngine, text: str, rule: str) -> None:
@@ -125,6 +169,7 @@ def _reader(**changes: Any) -> Reader:
         "clause_end": {"ya se me quitó": "it is gone"},
         "clause_ends": ["pero"],
         "question": "does",
+        "question_words": ["donde"],
         "ago": {"before": ["hace"], "units": {"dias": "days"}, "after": "ago"},
         **changes,
     }
