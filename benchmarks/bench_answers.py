@@ -5,6 +5,8 @@ Run from the repository root:  python benchmarks/bench_answers.py [--rounds N]
 Prints the engine's load time, answers per second and p50/p99 latency of answer() (one core, every
 message of every set, many rounds), and the quality figures for each set (with --quality-only, only
 those): recall, false alarms, routine topic, exact tier, and routine topic per class where labelled.
+Then the language detection: its latency alone and with the answer, and its accuracy on the labelled
+language sets (languages_dev, languages_holdout).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.answers import AnswerEngine  # noqa: E402
+from bot.content import load_clinic  # noqa: E402
+from bot.multilingual import LanguageRouter, build_router, load_engines  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 DATA_FILES = tuple(sorted(path.name for path in DATA.glob("*.jsonl")))  # every labelled set
@@ -108,7 +112,59 @@ def main() -> int:
     print(f"latency max: {latencies[-1] * 1000:.3f} ms")
 
     print_quality(engine, sets)
+    print_languages(messages, args.rounds)
     return 0
+
+
+def percentiles(latencies: list[float]) -> str:
+    latencies = sorted(latencies)
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    return f"p50: {statistics.median(latencies) * 1000:.3f} ms   p99: {p99 * 1000:.3f} ms"
+
+
+def print_languages(messages: list[tuple[str, float | None]], rounds: int) -> None:
+    """Language detection: its load time, its latency alone and with the answer (what the bot does for
+    each message: detect, then the engine of that language, English as a safety net), and its accuracy
+    on the labelled language sets (the English patient's language as the prior where none is given)."""
+    started = time.perf_counter()
+    clinic = load_clinic()
+    router = build_router(load_engines(clinic), clinic.phone)
+    print(f"\nlanguage detector and engines load: {(time.perf_counter() - started) * 1000:.0f} ms")
+    labelled = {name: load(DATA / name) for name in ("languages_dev.jsonl", "languages_holdout.jsonl")}
+    pool = messages + [(item["text"], None) for items in labelled.values() for item in items]
+    for text, hours in pool:  # warm-up, as above
+        router.read(text, hours_since_session=hours)
+    rounds = max(rounds // 4, 3)
+    detect: list[list[float]] = [[] for _ in pool]
+    read: list[list[float]] = [[] for _ in pool]
+    clock = time.perf_counter
+    for _ in range(rounds):
+        for index, (text, hours) in enumerate(pool):
+            t0 = clock()
+            router.detect(text)
+            t1 = clock()
+            router.read(text, hours_since_session=hours)
+            detect[index].append(t1 - t0)
+            read[index].append(clock() - t1)
+    print(f"messages: {len(pool)} x {rounds} rounds (every set and language); on a busy machine the")
+    print("fastest round of each message shows the cost without the operating system's preemption")
+    for label, samples in (("language detection alone", detect), ("detection and answer (read)", read)):
+        print(f"{label:30} all: {percentiles([t for ts in samples for t in ts])}")
+        print(f"{'':30} fastest round: {percentiles([min(ts) for ts in samples])}")
+    for name, items in labelled.items():
+        print_detection(router, name, items)
+
+
+def print_detection(router: LanguageRouter, name: str, items: list[dict[str, Any]]) -> None:
+    right: dict[str, list[int]] = {}
+    for item in items:
+        got = router.detect(item["text"], item.get("patient", "en"))
+        counts = right.setdefault(item["language"], [0, 0])
+        counts[0] += got == item["language"]
+        counts[1] += 1
+    total = sum(r for r, _ in right.values()), sum(n for _, n in right.values())
+    print(f"\n{name}: {total[0]}/{total[1]} languages right ({total[0] / total[1]:.1%})")
+    print("  " + ", ".join(f"{code} {r}/{n}" for code, (r, n) in sorted(right.items())))
 
 
 def print_quality(engine: AnswerEngine, sets: dict[str, list[dict[str, Any]]]) -> None:

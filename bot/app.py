@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 import os
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -30,6 +30,7 @@ from bot.handlers.commands import check_commands
 from bot.handlers.menus import publish_menus
 from bot.handlers.pictures import PictureSender
 from bot.handlers.sending import telegram_alert_poster, telegram_sender
+from bot.multilingual import build_router
 from bot.outbox import Dispatcher
 from bot.privacy import retention_job
 from bot.ratelimit import ClinicRateLimiter
@@ -61,9 +62,11 @@ def build_application(
     clock: Clock | None = None,
     content: Content | None = None,
     plan_chunk: int = PLAN_CHUNK,
+    engines: Mapping[str, AnswerEngine] | None = None,
 ) -> ClinicApplication:
-    """Build the bot. Tests pass a fake ``request`` (Telegram's side) and a fake ``clock``, and may
-    plan in smaller chunks (``plan_chunk`` patients per transaction) to see a pass in steps."""
+    """Build the bot. Tests pass a fake ``request`` (Telegram's side) and a fake ``clock``, may plan
+    in smaller chunks (``plan_chunk`` patients per transaction) to see a pass in steps, and may reuse
+    answer ``engines`` built once for the clinic's content (they take a second to build)."""
     # Opt in to PTB's coming behaviour: durations such as RetryAfter.retry_after are timedeltas.
     # Without it every 429 raises a deprecation warning (see bot.ratelimit.retry_seconds).
     os.environ.setdefault("PTB_TIMEDELTA", "true")
@@ -71,17 +74,21 @@ def build_application(
     content = content or load_content(settings.clinic_profile_path)
     check_commands(content)
     app = _telegram_application(settings, request)
-    services = _services(app, settings, clock, content, plan_chunk)
+    services = _services(app, settings, clock, content, plan_chunk, engines or answer_engines(content))
     app.bot_data[SERVICES_KEY] = services
     register_handlers(app, services.access.staff, services.access.admins, settings.staff_chat_id)
     return app
 
 
 def _services(
-    app: ClinicApplication, settings: Settings, clock: Clock, content: Content, plan_chunk: int
+    app: ClinicApplication,
+    settings: Settings,
+    clock: Clock,
+    content: Content,
+    plan_chunk: int,
+    engines: Mapping[str, AnswerEngine],
 ) -> Services:
-    """Everything the handlers use, wired once: storage, the scheduler, the answer engine, the desks."""
-    engines = answer_engines(content)
+    """Everything the handlers use, wired once: storage, the scheduler, the answer engines, the desks."""
     db = Database(settings.database_path, kinds=OUTBOX_KINDS)
     access = Access(settings.admin_ids)
     pictures = PictureSender(app.bot, db, clock)
@@ -114,6 +121,7 @@ def _services(
             db, dispatcher, content.reminders, clock, grace, _armer(app, WAKE_JOB, _wake), plan_chunk
         ),
         engines=engines,
+        languages=build_router(engines, content.texts.clinic_fields()["clinic_phone"]),
         flood=FloodGuard(
             clock, settings.flood_max_per_minute, timedelta(seconds=settings.flood_pause_seconds)
         ),

@@ -3,7 +3,13 @@
 Examples::
 
     python -m bot ask "is it normal to be sore" --hours-since-session 20 --json
+    python -m bot ask "у меня болит спина"                  # language: ru, and the notice the patient gets
+    python -m bot ask "sore back" --lang ru                 # force a language instead of detecting it
     python -m bot ask --jsonl < messages.jsonl      # {"text": ..., "hours_since_session": ...} per line
+
+The language of each message is detected as the bot does it (bot/multilingual.py); the output names it
+(``language``, ISO 639-1) and the reply is what the patient would get: the answer in English or Spanish,
+otherwise the notice that the assistant reads only English and Spanish. Field names stay English.
 """
 
 from __future__ import annotations
@@ -17,8 +23,9 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn, TextIO
 
-from bot.answers import Answer, AnswerEngine
-from bot.content import ContentError
+from bot.answers import Answer
+from bot.content import ContentError, load_clinic
+from bot.multilingual import LanguageRouter, MessageLanguage, Reading, build_router, load_engines
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -60,7 +67,32 @@ def _parser() -> _Parser:
         action="store_true",
         help='read JSON lines {"text": ..., "hours_since_session": ...} from stdin, write one JSON line each',
     )
+    parser.add_argument(
+        "--lang",
+        metavar="CODE",
+        default=None,
+        help="read every message as this language (ISO 639-1: en, es, ru...) instead of detecting it",
+    )
     return parser
+
+
+def reading_dict(router: LanguageRouter, reading: Reading) -> dict[str, Any]:
+    """The JSON form of a reading: the message's language, then the answer as the patient gets it
+    (a message in a language the bot does not read: the notice, after a red-flag answer if one was found)."""
+    result = reading.answer
+    if reading.needs_notice_only:
+        result = Answer(
+            topic="other_language",
+            urgency="routine",
+            reply="",
+            rule=f"language.{reading.language}",
+            category=f"wrote in {router.name(reading.language)}",
+        )
+    return {
+        "language": reading.language,
+        **answer_dict(result),
+        "reply": "\n\n".join(router.replies(reading)),
+    }
 
 
 def answer_dict(result: Answer) -> dict[str, Any]:
@@ -88,15 +120,17 @@ def plain_text(telegram_html: str) -> str:
     return html.unescape(_TAG.sub("", text))
 
 
-def _readable(result: Answer, *, as_html: bool = False) -> str:
-    reply = result.reply if as_html else plain_text(result.reply)
+def _readable(router: LanguageRouter, reading: Reading, *, as_html: bool = False) -> str:
+    fields = reading_dict(router, reading)
+    reply = fields["reply"] if as_html else plain_text(fields["reply"])
     return (
-        f"urgency:  {result.urgency}\n"
-        f"topic:    {result.topic}\n"
-        f"rule:     {result.rule}\n"
-        f"category: {result.category or '-'}\n"
-        f"evidence: {result.evidence or '-'}\n"
-        f"variant:  {result.variant or '-'}\n"
+        f"urgency:  {fields['urgency']}\n"
+        f"topic:    {fields['topic']}\n"
+        f"rule:     {fields['rule']}\n"
+        f"category: {fields['category'] or '-'}\n"
+        f"evidence: {fields['evidence'] or '-'}\n"
+        f"variant:  {fields['variant'] or '-'}\n"
+        f"language: {reading.language} ({router.name(reading.language)})\n"
         f"\n{reply}\n"
     )
 
@@ -110,7 +144,17 @@ def _hours(value: Any) -> float | None:
     return float(value)
 
 
-def _jsonl_line(engine: AnswerEngine, line: str, number: int) -> dict[str, Any]:
+def _language(value: Any) -> str | None:
+    """A language code given on the command line or in a JSON line: null/absent, or one the bot knows."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or value.strip().lower() not in MessageLanguage.codes():
+        known = ", ".join(sorted(MessageLanguage.codes()))
+        raise ValueError(f"'language' must be one of {known}")
+    return value.strip().lower()
+
+
+def _jsonl_line(router: LanguageRouter, line: str, number: int, forced: str | None) -> dict[str, Any]:
     try:
         item = json.loads(line)
     except json.JSONDecodeError as exc:
@@ -122,9 +166,10 @@ def _jsonl_line(engine: AnswerEngine, line: str, number: int) -> dict[str, Any]:
         return {"error": f"line {number}: 'text' must be a string"}
     try:
         hours = _hours(item.get("hours_since_session"))
+        language = _language(item.get("language")) or forced
     except ValueError as exc:
         return {"error": f"line {number}: {exc}"}
-    return answer_dict(engine.answer(text, hours))
+    return reading_dict(router, router.read(text, hours_since_session=hours, language=language))
 
 
 def _write(stdout: TextIO, obj: dict[str, Any]) -> None:
@@ -143,6 +188,10 @@ def main(argv: Sequence[str], *, stdin: TextIO, stdout: TextIO) -> int:
         hours = args.hours_since_session
         if hours is not None and (not math.isfinite(hours) or hours < 0):
             raise _UsageError("--hours-since-session must be a number >= 0")
+        try:
+            forced = _language(args.lang)
+        except ValueError as exc:
+            raise _UsageError(f"--lang: {exc}".replace("'language' ", "")) from exc
     except _UsageError as exc:
         print(f"{parser.prog}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -150,24 +199,25 @@ def main(argv: Sequence[str], *, stdin: TextIO, stdout: TextIO) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_OK
 
     try:
-        engine = AnswerEngine.load()
+        clinic = load_clinic()
+        router = build_router(load_engines(clinic), html.escape(clinic.phone, quote=False))
     except ContentError as exc:
         print(f"{parser.prog}: content error: {exc}", file=sys.stderr)
         return EXIT_FAILURE
 
     if not args.jsonl:
-        result = engine.answer(args.text, hours)
+        reading = router.read(args.text, hours_since_session=hours, language=forced)
         if args.json:
-            _write(stdout, answer_dict(result))
+            _write(stdout, reading_dict(router, reading))
         else:
-            stdout.write(_readable(result, as_html=args.html))
+            stdout.write(_readable(router, reading, as_html=args.html))
         return EXIT_OK
 
     try:
         for number, line in enumerate(stdin, start=1):
             if not line.strip():
                 continue
-            _write(stdout, _jsonl_line(engine, line, number))
+            _write(stdout, _jsonl_line(router, line, number, forced))
     except (OSError, UnicodeDecodeError) as exc:
         print(f"{parser.prog}: error: cannot read stdin: {exc}", file=sys.stderr)
         return EXIT_FAILURE

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from bot.answers import AnswerEngine
     from bot.handlers.access import Access
     from bot.handlers.pictures import PictureSender
+    from bot.multilingual import LanguageRouter
 
 SERVICES_KEY = "services"
 
@@ -35,6 +36,7 @@ class Services:
     scheduler: Scheduler
     # The answer engine of each language the bot reads, by language code (the base language's always).
     engines: Mapping[str, AnswerEngine]
+    languages: LanguageRouter  # which language a message is in, and which engine reads it
     flood: FloodGuard
     alerts: AlertDesk
     notices: StaffNotices

@@ -214,6 +214,8 @@ TEXT_KEYS: dict[str, frozenset[str]] = {
     "staff.alert_urgency_urgent": frozenset(),
     "staff.alert_advice_emergency": frozenset(),
     "staff.alert_advice_urgent": frozenset(),
+    "staff.alert_urgency_language": frozenset(),
+    "staff.alert_advice_language": frozenset(),
     # A pre-visit flag from the safety check before a visit (bot/visits.py): not a red flag.
     "staff.alert_urgency_previsit": frozenset(),
     "staff.alert_advice_previsit": frozenset(),

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-from bot.app import build_application
+from bot.answers import AnswerEngine
+from bot.app import answer_engines, build_application
 from bot.clock import VirtualClock
 from bot.config import Settings
+from bot.content import load_content
 from bot.db import Database
 from bot.demo.telegram import FakeTelegram
 from bot.reminders import PLAN_CHUNK
@@ -108,6 +112,13 @@ def make_settings(tmp_path: Any, **overrides: Any) -> Settings:
     return Settings(**values)
 
 
+@functools.cache
+def shared_engines(clinic_profile_path: Path | None) -> Mapping[str, AnswerEngine]:
+    """The answer engines, built once per clinic profile for the whole run: they take a second to build
+    and keep nothing a test could change."""
+    return answer_engines(load_content(clinic_profile_path))
+
+
 @asynccontextmanager
 async def running_bot(
     settings: Settings,
@@ -124,7 +135,8 @@ async def running_bot(
     """
     telegram = telegram or FakeTelegram()
     clock = clock or FakeClock()
-    app = build_application(settings, request=telegram, clock=clock, plan_chunk=plan_chunk)
+    engines = shared_engines(settings.clinic_profile_path)
+    app = build_application(settings, request=telegram, clock=clock, plan_chunk=plan_chunk, engines=engines)
     bot = Bot(app, telegram, clock)
 
     async def record_error(update: object, context: Any) -> None:
