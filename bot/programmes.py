@@ -66,7 +66,7 @@ def caption(texts: Texts, exercise: Exercise, preset: DosePreset, language: str 
 def check_captions(content: Content) -> None:
     """Start-up check: every exercise's caption fits Telegram's 1,024 characters, at every dose
     preset and in every language, so no patient ever gets a cut-off caption."""
-    for language, texts in {BASE_LANGUAGE: content.texts, **content.translations}.items():
+    for language, texts in ((code, content.for_language(code).texts) for code in content.languages):
         for exercise in content.exercises.exercises.values():
             for preset in content.programme.presets.values():
                 text = caption(texts, exercise, preset, language)

@@ -359,10 +359,9 @@ class Content:
     menus: Menus
     reminders: ReminderContent
     safety: SafetyRules
-    # Home exercises: the library, how programmes are picked, and their patient texts per language.
+    # Home exercises: the library and how programmes are picked.
     exercises: ExerciseLibrary
     programme: ProgrammeRules
-    translations: dict[str, Texts]
     # Visits: timing, the pre-visit safety check and their patient texts per language.
     visits: VisitContent
     language: str = BASE_LANGUAGE
@@ -376,15 +375,13 @@ class Content:
 
     def patient_texts(self, language: str = BASE_LANGUAGE) -> Texts:
         """The texts to show a patient who reads ``language`` (English where there is no translation)."""
-        if language in self.by_language:
-            return self.by_language[language].texts
-        return self.translations.get(language, self.texts)
+        return self.for_language(language).texts
 
 
 def load_content(clinic_override: Path | None = None) -> Content:
     """Every supported language's content; the base language's is returned, the others through
     ``for_language``. A missing or mismatched translation stops start-up here."""
-    from bot.content.programme import load_programme_rules, load_translations
+    from bot.content.programme import load_programme_rules
     from bot.content.reminders import ReminderContent
     from bot.content.visits import VisitContent
     from bot.exercise_library import load_library
@@ -396,7 +393,6 @@ def load_content(clinic_override: Path | None = None) -> Content:
     area_keys = [area.key for area in aftercare.areas]
     exercises = load_library(area_keys)
     programme = load_programme_rules(exercises, area_keys)
-    programme_texts = load_translations(Texts.load(clinic))
     safety = SafetyRules.load()
     visits = VisitContent.load()
     by_language: dict[str, Content] = {}
@@ -408,15 +404,13 @@ def load_content(clinic_override: Path | None = None) -> Content:
         )
         by_language[code] = Content(
             clinic=clinic,
-            # The language's own texts, with its home-exercise texts where it has them.
-            texts=load_translations(texts).get(code, texts),
+            texts=texts,
             aftercare=Aftercare.from_data(translated_toml("aftercare.toml", code)),
             menus=Menus.from_data(translated_toml("menus.toml", code)),
             reminders=ReminderContent.from_data(translated_toml("reminders.toml", code)),
             safety=safety,
             exercises=exercises,
             programme=programme,
-            translations=programme_texts,
             visits=visits,
             language=code,
             languages=languages,

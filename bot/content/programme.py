@@ -5,25 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from bot.content import (
-    TEXT_KEYS,
     ContentError,
-    Texts,
-    check_template,
     read_toml,
-    read_toml_path,
     require_str,
     require_table,
 )
 from bot.exercise_library import Dose, ExerciseLibrary
 
 WHERE = "bot/content/programme.toml"
-# The patient side's texts in other languages, each language's file in its folder.
-TRANSLATIONS = {"es": "programme_texts.toml"}
-PATIENT_SECTION = "programme"
 MAX_PRESET_NAME = 8  # preset names travel in button data
 
 
@@ -142,27 +134,3 @@ def load_programme_rules(library: ExerciseLibrary, areas: Iterable[str]) -> Prog
     if rules.min_default > rules.max_default or rules.max_default > rules.max_exercises:
         raise ContentError(f"{WHERE}: needs min <= max <= max_exercises")
     return rules
-
-
-def load_translations(english: Texts) -> dict[str, Texts]:
-    """The patient texts of programmes in other languages, with the same keys and placeholders."""
-    expected = {key for key in TEXT_KEYS if key.startswith(f"{PATIENT_SECTION}.")}
-    translated: dict[str, Texts] = {}
-    for language, name in TRANSLATIONS.items():
-        where = f"bot/content/{language}/{name}"
-        table = require_table(read_toml_path(Path(__file__).parent / language / name), PATIENT_SECTION, where)
-        templates = {
-            f"{PATIENT_SECTION}.{key}": check_template(
-                require_str(table, key, where),
-                TEXT_KEYS.get(f"{PATIENT_SECTION}.{key}", ()),
-                f"{where} {key}",
-            )
-            for key in table
-        }
-        if set(templates) != expected:
-            wrong = sorted(set(templates) ^ expected)
-            raise ContentError(
-                f"{where}: keys differ from texts.toml [{PATIENT_SECTION}]: {', '.join(wrong)}"
-            )
-        translated[language] = english.with_templates(templates)
-    return translated

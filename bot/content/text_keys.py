@@ -410,6 +410,7 @@ _PATIENT_SECTIONS = (
     "emergency",
     "language",
     "dates",
+    "programme",
 )
 # Patient-facing texts that live in staff sections: the labels /mydata shows, a refused staff command,
 # the tips staff add after a correction, the frame of a broadcast, /myid.

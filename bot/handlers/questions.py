@@ -147,5 +147,5 @@ async def answer_question(
     await services.db.log_question(now, patient.id, result.topic, result.urgency)
     if result.urgency in ESCALATED:
         await alert_staff(context, patient, result.urgency, category, result.rule)
-    if offer_switch and language != patient.language:
+    if offer_switch:
         await offer_language(update, context, patient, language)
