@@ -991,7 +991,7 @@ def test_classifier_is_the_fallback_when_no_topic_rule_fires(engine: AnswerEngin
 
 def test_confident_rules_keep_the_decision(engine: AnswerEngine) -> None:
     result = ask(engine, "can I take ibuprofen for the soreness", 20)
-    assert (result.topic, result.picked_by) == ("medication", "rules")
+    assert result.topic == "medication" and result.picked_by in ("decisive", "rules")
 
 
 def test_soreness_aware_fallback(engine: AnswerEngine) -> None:
@@ -1075,8 +1075,10 @@ def test_older_age_needs_a_knock_and_new_sharp_pain(
 
 
 def test_severe_dizziness_with_loss_of_balance_is_an_emergency(engine: AnswerEngine) -> None:
-    for text in ("so dizzy I had to lie down on the floor", "the whole room is tilting when I stand"):
+    for text in ("so dizzy I had to lie down on the floor", "the whole room is tilting and I can't stand up"):
         assert ask(engine, text, 4).urgency == "emergency", text
+    # The room tilting with no fall and no other sign is dizziness: checked today, not 911 (issue 11).
+    assert ask(engine, "the whole room is tilting when I stand", 4).urgency == "urgent"
     assert ask(engine, "a bit lightheaded for a second when I stood up", 2).urgency == "routine"
 
 
