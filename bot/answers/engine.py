@@ -11,6 +11,7 @@ from bot.answers.context import (
     Message,
     denials_after,
     history,
+    known_condition,
     hypotheticals,
     negations,
     pseudo_negations,
@@ -195,6 +196,7 @@ class AnswerEngine:
             age=self._c.ages.oldest(expanded),
             denied=denials_after(c, negated, vocab),
             history=history(c, negated, vocab),
+            known=known_condition(c, negated, vocab),
         )
 
     def _slot_positions(self, tokens: list[str]) -> dict[int, list[int]]:
