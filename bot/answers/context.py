@@ -46,6 +46,9 @@ class Message:
     age: float | None = None  # the oldest age stated ("I'm 78", "my mum is 85")
     denied: list[bool] | None = None  # words denied after them ("breathing easy"); None: none
     history: list[bool] | None = None  # words of a clause about the past ("a TIA in 2015"); None: none
+    # words of a question about treatment for a long-standing symptom and of the clause saying it is
+    # long-standing ("does chiro help with vertigo? I get it sometimes"); None: none. Urgent rules only.
+    known: list[bool] | None = None
 
 
 def split_clauses(raw_tokens: Sequence[str], vocab: Vocabulary, language: Language) -> Clauses:
@@ -167,6 +170,29 @@ def history(c: Clauses, negated: list[bool], vocab: Vocabulary) -> list[bool] | 
     if any(c.clause[i] in present - dated for i, t in enumerate(c.tokens) if t in vocab.history_referents):
         return None  # "I had migraines years ago. Now I've had ONE for 2 days": the old words tell what it is
     return [c.clause[i] in past for i in range(n)]
+
+
+def known_condition(c: Clauses, negated: list[bool], vocab: Vocabulary) -> list[bool] | None:
+    """A symptom the patient has long had, named in a question about treatment ("does chiro help with
+    vertigo? I get it sometimes when I roll over", "can massage help my migraines? I get them twice a
+    month", "on and off since my teens"): the clauses of the question and of the habit are a known
+    condition, not a new red flag. Anything said to happen now ("since the adjustment", "today", "this
+    one is different", "getting worse") anywhere in the message keeps every word live, and triage
+    reads this only for urgent rules: an emergency sign is never set aside by it."""
+    habits = find_phrases(c.tokens, vocab.habitual_cues)
+    if not habits:
+        return None
+    inside = {i + k for phrase, i in habits for k in range(len(phrase))}
+    treatment = {c.clause[i] for i, t in enumerate(c.tokens) if t in vocab.scope_treatment_words}
+    asking = {c.clause[i] for i, t in enumerate(c.tokens) if t in vocab.scope_ask_words} & treatment
+    if not asking:
+        return None
+    for phrase, i in find_phrases(c.tokens, (*vocab.present_cues, *vocab.habitual_breakers)):
+        if i in inside or negated[i] or _settled_before(c, negated, i, vocab, i + len(phrase)):
+            continue  # "on and off SINCE my teens" is the habit itself; "nothing new" says nothing
+        return None
+    known = asking | {c.clause[i] for _, i in habits}
+    return [c.clause[i] in known for i in range(len(c.tokens))]
 
 
 def hypotheticals(c: Clauses, vocab: Vocabulary) -> list[bool]:

@@ -12,6 +12,7 @@ from bot.answers.context import (
     denials_after,
     history,
     hypotheticals,
+    known_condition,
     negations,
     pseudo_negations,
     reactivations,
@@ -195,6 +196,7 @@ class AnswerEngine:
             age=self._c.ages.oldest(expanded),
             denied=denials_after(c, negated, vocab),
             history=history(c, negated, vocab),
+            known=known_condition(c, negated, vocab),
         )
 
     def _slot_positions(self, tokens: list[str]) -> dict[int, list[int]]:

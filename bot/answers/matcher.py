@@ -133,7 +133,11 @@ def in_past(msg: Message, i: int) -> bool:
 
 
 def _denied_or_past(msg: Message, i: int) -> bool:
-    return (msg.denied is not None and msg.denied[i]) or (msg.history is not None and msg.history[i])
+    return (
+        (msg.denied is not None and msg.denied[i])
+        or (msg.history is not None and msg.history[i])
+        or (msg.known is not None and msg.known[i])
+    )
 
 
 def _words_in_one_clause(per_part: list[dict[int, tuple[int, int]]], msg: Message) -> str | None:

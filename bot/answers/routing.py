@@ -122,6 +122,8 @@ class Router:
             if self._m.any_live(topic.decisive, msg) or any(
                 all(self._m.any_live(group, msg) for group in groups) for groups in topic.decisive_all
             ):
+                if self._m.any_live(topic.decisive_unless, msg):
+                    continue  # what the message reports now outranks the question's shape
                 return name
         return None
 

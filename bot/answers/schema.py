@@ -104,3 +104,6 @@ class Topic:
     session_line: str | None
     phases: Mapping[str, str]
     variants: Mapping[str, Variant]
+    # A live match of any of these stops the topic's decisive patterns ("can massage help my migraines?"
+    # is scope, "can massage help the headache I've had since my adjustment?" is about that headache).
+    decisive_unless: tuple[Pattern, ...] = ()

@@ -97,4 +97,5 @@ def load_topic(topics: Mapping[str, Any], name: str, where: str, compiler: Patte
         session_line=session_line,
         phases=phases,
         variants=_variants(raw, tw, len(lines), compiler),
+        decisive_unless=compiler.patterns(raw, "decisive_unless", tw, required=False),
     )

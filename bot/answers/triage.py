@@ -7,6 +7,7 @@ live words, and no `unless` pattern matches. Rules are tried in file order, emer
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Final
 
@@ -44,8 +45,11 @@ class Triage:
 
     def first_red_flag(self, msg: Message) -> tuple[Rule, str] | None:
         """The first rule the message meets, with its evidence."""
+        # A known, long-standing condition asked about (Message.known) sets aside urgent rules only:
+        # emergency rules read every word.
+        plain = msg if msg.known is None else dataclasses.replace(msg, known=None)
         for rule in self._c.rules:
-            evidence = self.rule_evidence(rule, msg)
+            evidence = self.rule_evidence(rule, plain if rule.urgency == "emergency" else msg)
             if evidence is not None:
                 return rule, evidence
         return None

@@ -57,6 +57,11 @@ class Vocabulary:
     medicine_words: frozenset[str]
     medicine_now: frozenset[str]
     history_referents: frozenset[str]
+    # A long-standing symptom asked about with treatment (bot/answers/context.py known_condition).
+    habitual_cues: tuple[Phrase, ...]
+    habitual_breakers: tuple[Phrase, ...]
+    scope_treatment_words: frozenset[str]
+    scope_ask_words: frozenset[str]
     subject_he: frozenset[str]
     subject_she: frozenset[str]
     subject_they: frozenset[str]
@@ -121,6 +126,8 @@ _PHRASE_KEYS = (
     "hypothetical_cues",
     "history_cues",
     "present_cues",
+    "habitual_cues",
+    "habitual_breakers",
     "fever_words",
     "simile_cues",
     "duration_not_after",
@@ -135,6 +142,8 @@ _WORD_SET_KEYS = (
     "medicine_words",
     "medicine_now",
     "history_referents",
+    "scope_treatment_words",
+    "scope_ask_words",
     "subject_he",
     "subject_she",
     "subject_they",

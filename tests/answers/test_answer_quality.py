@@ -306,6 +306,12 @@ ISSUE11_GATES = {
     "issue11_holdout_messages.jsonl": Gate(1.0, 1.0, 0.025, 0.975, 0.91, 0.95, 1.0),
     "issue11_eval2_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 0.9875, 1.0, 1.0),
     "issue11_eval3_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 0.98, 1.0, 1.0),
+    # Scope questions (issue item 6), written for this class after the first change for it (whether
+    # treatment helps headaches is scope; a long-standing symptom asked about is a known condition,
+    # urgent rules only; confusion about advice is not the symptom): first measured 59/66 (two typos,
+    # two "confused" about advice, "deep tissue", "fine to have my massage", one label of ours: a bad
+    # headache with blurry vision at 32 weeks is the stroke rule's 911), then fixed by class.
+    "issue11_scope_dev_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0),
 }
 ISSUE11_HELD_OUT = frozenset({"issue11_holdout_messages.jsonl"})
 _PERSON_WORDS = {

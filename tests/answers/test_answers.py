@@ -1093,7 +1093,11 @@ def test_a_recurring_headache_is_not_a_lasting_one(engine: AnswerEngine) -> None
     [
         ("first adjustment on monday - will I be sore after?", None, "soreness"),
         ("please remind me to stretch at 5pm every day", None, "bot_help"),
-        ("could massage help with my migraines?", None, "headache"),
+        # Whether treatment helps headaches is a scope question (issue 11 item 6); a headache after a
+        # session is the headache topic's, even when it asks whether another treatment would help.
+        ("could massage help with my migraines?", None, "scope"),
+        ("I've had a headache since my adjustment, would another massage help it?", 20, "headache"),
+        ("does chiro help with vertigo? I get it sometimes when I roll over in bed", None, "scope"),
         ("tell me a joke", None, "smalltalk"),
         ("best anti-inflammatory smoothie recipe?", None, "out_of_scope"),
         ("which mattress brand is best for a bad back?", None, "out_of_scope"),
@@ -1423,3 +1427,28 @@ def test_urgent_reply_about_someone_else_agrees_past_an_adverb(engine: AnswerEng
     reply = ask(engine, "my wife has a temperature of 38.8 since her massage").reply
     assert "if she also has a stiff neck" in reply
     assert "alsoes" not in reply
+
+
+@pytest.mark.parametrize(
+    ("text", "hours", "urgency"),
+    [
+        # A long-standing symptom named in a question about treatment is a known condition ...
+        ("does chiro help with vertigo? I get it sometimes when I roll over in bed", None, "routine"),
+        ("can chiro help my dizziness? I've had dizzy spells on and off since my teens", None, "routine"),
+        # ... unless anything says it is happening now, or differently ...
+        ("does chiro help vertigo? I get it sometimes but since my adjustment it won't stop", 24, "urgent"),
+        ("can chiro help my vertigo? i get it sometimes, this time the room is spinning", None, "urgent"),
+        ("I get dizzy sometimes, can massage help? This morning I almost fainted", None, "urgent"),
+        # ... and it never sets an emergency aside.
+        ("can chiro help vertigo? i get it sometimes, and my speech is slurred", None, "emergency"),
+        ("Is massage safe? I get chest pain sometimes when I walk up stairs", None, "emergency"),
+        # Confusion about advice is not the symptom; sudden confusion is.
+        ("midwife says chiro is fine, mum says it's risky, I'm so confused. is it safe?", None, "routine"),
+        ("I suddenly feel confused, my doctor told me to rest, is it safe to drive?", None, "emergency"),
+        ("my dad is so confused since his massage, he doesn't know what day it is", 4, "emergency"),
+    ],
+)
+def test_known_conditions_and_confusion_about_advice(
+    engine: AnswerEngine, text: str, hours: float | None, urgency: str
+) -> None:
+    assert ask(engine, text, hours).urgency == urgency, text
