@@ -312,6 +312,14 @@ ISSUE11_GATES = {
     # two "confused" about advice, "deep tissue", "fine to have my massage", one label of ours: a bad
     # headache with blurry vision at 32 weeks is the stroke rule's 911), then fixed by class.
     "issue11_scope_dev_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0),
+    # eval5 (200 messages in careful, anxious, older, non-native and clinical voices, written for the
+    # fifth round) was measured once before any change of it: 48/50 emergencies, 105/108 urgent-or-worse,
+    # 4/92 false alarms, 190/200 tier, 75/92 topic, category 7/7. Then fixed by class (a dated lasting
+    # condition, a relative's fever after their treatment, a whole limb going weak, vomiting with a
+    # headache after neck work, a passing told in more words, a denied face, history asked in more ways,
+    # scope of age, colds and the clinic's own services); one label of ours changed (the price of a
+    # session is out_of_scope, as in every older set). Now a development set.
+    "issue11_eval5_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0),
 }
 ISSUE11_HELD_OUT = frozenset({"issue11_holdout_messages.jsonl"})
 _PERSON_WORDS = {
