@@ -8,9 +8,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.answers.language import Language
-from bot.answers.normalise import find_phrases
+from bot.answers.normalise import YEAR_WORD, find_phrases
 from bot.answers.quantities import PainScore
 from bot.answers.vocabulary import Vocabulary
+
+YEAR_TOKEN = YEAR_WORD.strip()  # a year the normaliser read ("2019")
 
 
 @dataclass
@@ -130,7 +132,8 @@ def denials_after(c: Clauses, negated: list[bool], vocab: Vocabulary) -> list[bo
         i = j - 1
         while i >= 0 and c.clause[i] == c.clause[j] and c.tokens[i] in vocab.denial_links:
             i -= 1
-        if i >= 0 and c.clause[i] == c.clause[j] and not c.comma_before[i + 1]:
+        blocked = i > 0 and c.tokens[i - 1] in vocab.denial_blockers  # "can't BREATHE normally"
+        if i >= 0 and c.clause[i] == c.clause[j] and not c.comma_before[i + 1] and not blocked:
             denied = denied if denied is not None else [False] * len(c.tokens)
             denied[i] = True
             if i >= 2 and c.tokens[i - 1] in ("and", "or") and c.clause[i - 2] == c.clause[j]:
@@ -143,6 +146,8 @@ def _settled_before(c: Clauses, negated: list[bool], i: int, vocab: Vocabulary, 
     settled (or a result was fine), not that it is back."""
     if end < len(c.tokens) and c.clause[end] == c.clause[i] and c.tokens[end] in vocab.denial_after:
         return True
+    if end < len(c.tokens) and c.tokens[end] == YEAR_TOKEN:
+        return True  # "off the meds SINCE 2019": a date long past, not today
     last = i + 1 == len(c.tokens) or c.clause[i + 1] != c.clause[i]
     if last and c.tokens[i] in vocab.settled_at_end:
         return True

@@ -85,8 +85,8 @@ class Matcher:
             return True
         if msg.hypothetical[start] or msg.negated[start]:
             return False
-        if self._triage and _denied_or_past(msg, start):
-            return False
+        if self._triage and (_denied_or_past(msg, start) or _denied(msg, end)):
+            return False  # "the feeling down THERE is totally normal": denied at its last word too
         return count_resolved or not resolved(start, end, msg, self._fillers)
 
     def match(
@@ -130,6 +130,10 @@ class Matcher:
 def in_past(msg: Message, i: int) -> bool:
     """Is word i in a clause about the past ("a TIA years ago", "broke my wrist years back, fine now")?"""
     return msg.history is not None and msg.history[i]
+
+
+def _denied(msg: Message, i: int) -> bool:
+    return msg.denied is not None and msg.denied[i]
 
 
 def _denied_or_past(msg: Message, i: int) -> bool:

@@ -69,6 +69,7 @@ class Vocabulary:
     first_person: frozenset[str]
     first_possessive: frozenset[str]
     denial_links: frozenset[str]
+    denial_blockers: frozenset[str]
     fever_words: tuple[Phrase, ...]
     temperature_context: frozenset[str]
     temperature_not_body: frozenset[str]
@@ -151,6 +152,7 @@ _WORD_SET_KEYS = (
     "first_person",
     "first_possessive",
     "denial_links",
+    "denial_blockers",
     "clause_breakers",
     "resolution_fillers",
     "resolution_not_before",

@@ -302,10 +302,11 @@ class Gate:
 # 0/80 false alarms, 160/160 tier, 79/80 topic, subject 14/14; eval3 0/86, 160/160, 85/86; holdout
 # 2/81, 203/208, 74/81 (was 2/81, 202/208, 72/81).
 ISSUE11_GATES = {
-    "issue11_dev_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 0.98, 1.0, 0.94),
-    "issue11_holdout_messages.jsonl": Gate(1.0, 1.0, 0.025, 0.975, 0.91, 0.95, 1.0),
-    "issue11_eval2_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 0.9875, 1.0, 1.0),
-    "issue11_eval3_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 0.98, 1.0, 1.0),
+    # Fifth round: holdout's misses were read at its start, so it is a development set from here on.
+    "issue11_dev_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 0.99, 1.0, 1.0),
+    "issue11_holdout_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 0.98, 1.0, 1.0),
+    "issue11_eval2_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0),
+    "issue11_eval3_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0),
     # Scope questions (issue item 6), written for this class after the first change for it (whether
     # treatment helps headaches is scope; a long-standing symptom asked about is a known condition,
     # urgent rules only; confusion about advice is not the symptom): first measured 59/66 (two typos,
@@ -320,8 +321,18 @@ ISSUE11_GATES = {
     # scope of age, colds and the clinic's own services); one label of ours changed (the price of a
     # session is out_of_scope, as in every older set). Now a development set.
     "issue11_eval5_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0),
+    # eval4 (200 messages in texting, relatives' and rambling check-in voices, written with eval5) was kept
+    # out of the fifth round and measured once after it: 51/52 emergencies, 108/110 urgent-or-worse,
+    # 4/90 false alarms, 192/200 tier, 77/90 topic, subject 20/20, category 7/7. Then fixed by class
+    # (a dated "since 2019" is not today, "used to" dates a clause, "recurred" brings a symptom back, a
+    # limb that suddenly will not work and vision suddenly going, "can't breathe normally" is no denial,
+    # "breathing normally" and "the same as always" are, a denied "down there", urine colour told of the
+    # toilet water, "doing my head in" is annoyance, heat-or-ice and how-much-water questions, scope of
+    # machines, scar tissue, breastfeeding and a child's massage); one label of ours changed (the price
+    # of a session is out_of_scope). Now a development set.
+    "issue11_eval4_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 0.98, 1.0, 1.0),
 }
-ISSUE11_HELD_OUT = frozenset({"issue11_holdout_messages.jsonl"})
+ISSUE11_HELD_OUT: frozenset[str] = frozenset()
 _PERSON_WORDS = {
     "he": re.compile(r"\b(he|him|his)\b", re.I),
     "she": re.compile(r"\b(she|her|hers)\b", re.I),
