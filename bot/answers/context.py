@@ -174,7 +174,8 @@ def history(c: Clauses, negated: list[bool], vocab: Vocabulary) -> list[bool] | 
         return None
     if any(c.clause[i] in present - dated for i, t in enumerate(c.tokens) if t in vocab.history_referents):
         return None  # "I had migraines years ago. Now I've had ONE for 2 days": the old words tell what it is
-    return [c.clause[i] in past for i in range(n)]
+    # a lasting condition stays present whatever date it was found ("factor V Leiden, found as a kid")
+    return [c.clause[i] in past and c.tokens[i] not in vocab.lasting_conditions for i in range(n)]
 
 
 def known_condition(c: Clauses, negated: list[bool], vocab: Vocabulary) -> list[bool] | None:

@@ -70,6 +70,7 @@ class Vocabulary:
     first_possessive: frozenset[str]
     denial_links: frozenset[str]
     denial_blockers: frozenset[str]
+    lasting_conditions: frozenset[str]
     fever_words: tuple[Phrase, ...]
     temperature_context: frozenset[str]
     temperature_not_body: frozenset[str]
@@ -153,6 +154,7 @@ _WORD_SET_KEYS = (
     "first_possessive",
     "denial_links",
     "denial_blockers",
+    "lasting_conditions",
     "clause_breakers",
     "resolution_fillers",
     "resolution_not_before",

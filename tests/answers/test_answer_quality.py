@@ -331,6 +331,15 @@ ISSUE11_GATES = {
     # machines, scar tissue, breastfeeding and a child's massage); one label of ours changed (the price
     # of a session is out_of_scope). Now a development set.
     "issue11_eval4_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 0.98, 1.0, 1.0),
+    # eval6 (200 messages: short blunt texts, long multi-question ones, check-in replies, carers, sports
+    # people and manual workers, the key sign buried) was kept out of the sixth round and measured once
+    # after it: 49/50 emergencies, 106/108 urgent-or-worse, 2/92 false alarms, 195/200 tier, 80/92 topic,
+    # subject 17/17, category 6/6. Then fixed by class (a lasting condition is never history:
+    # [vocabulary] lasting_conditions; a statin "now" is the medicine's state; severity before "one-sided";
+    # an itchy red patch where a product went on; "where am I" is disorientation; history asked with
+    # "can she massage there", past anaphylaxis, "no symptoms since"; scope of limits, regular care and
+    # teenagers; going back to work or sport is movement). Now a development set.
+    "issue11_eval6_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0),
 }
 ISSUE11_HELD_OUT: frozenset[str] = frozenset()
 _PERSON_WORDS = {
