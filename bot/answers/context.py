@@ -162,6 +162,11 @@ def history(c: Clauses, negated: list[bool], vocab: Vocabulary) -> list[bool] | 
     years ago"), unless the clause also says it is here now ("... and today my arm is weak again")."""
     n = len(c.tokens)
     dated = {c.clause[i] for _, i in find_phrases(c.tokens, vocab.history_cues)}
+    dated |= {
+        c.clause[i]
+        for phrase, i in find_phrases(c.tokens, vocab.history_age_cues)
+        if i + len(phrase) < n and c.tokens[i + len(phrase)].isdigit()  # "when I was 15"
+    }
     if not dated:
         return None
     present = {

@@ -59,6 +59,7 @@ class Vocabulary:
     history_referents: frozenset[str]
     # A long-standing symptom asked about with treatment (bot/answers/context.py known_condition).
     habitual_cues: tuple[Phrase, ...]
+    history_age_cues: tuple[Phrase, ...]
     habitual_breakers: tuple[Phrase, ...]
     scope_treatment_words: frozenset[str]
     scope_ask_words: frozenset[str]
@@ -129,6 +130,7 @@ _PHRASE_KEYS = (
     "history_cues",
     "present_cues",
     "habitual_cues",
+    "history_age_cues",
     "habitual_breakers",
     "fever_words",
     "simile_cues",

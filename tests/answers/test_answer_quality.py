@@ -340,6 +340,15 @@ ISSUE11_GATES = {
     # "can she massage there", past anaphylaxis, "no symptoms since"; scope of limits, regular care and
     # teenagers; going back to work or sport is movement). Now a development set.
     "issue11_eval6_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0),
+    # eval7 (200 messages: regional English, teenagers, understating older men, lists and bullet points,
+    # self-corrections, emoji; weighted to history, scope and allergy) was kept out of the seventh round
+    # and measured once after it: 48/50 emergencies, 107/110 urgent-or-worse, 6/90 false alarms, 190/200
+    # tier, 76/90 topic, subject 16/16, category 5/7. Then fixed by class (a list's numbers are not
+    # amounts, "gone a dark brown" is a change not a passing, water "come out" dark, "lost a stone",
+    # hives after "that" oil, "when I was 15" dates a clause, "resolved by April" and "discharged me"
+    # settle it, "nae" denies, "hard to see" in order, more scope and movement questions). Now a
+    # development set.
+    "issue11_eval7_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0),
 }
 ISSUE11_HELD_OUT: frozenset[str] = frozenset()
 _PERSON_WORDS = {
