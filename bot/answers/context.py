@@ -189,10 +189,9 @@ def known_condition(c: Clauses, negated: list[bool], vocab: Vocabulary) -> list[
     month", "on and off since my teens"): the clauses of the question and of the habit are a known
     condition, not a new red flag. Anything said to happen now ("since the adjustment", "today", "this
     one is different", "getting worse") anywhere in the message keeps every word live, and triage
-    reads this only for urgent rules: an emergency sign is never set aside by it."""
-    habits = find_phrases(c.tokens, vocab.habitual_cues)
-    if not habits:
-        return None
+    reads this only for urgent rules: an emergency sign is never set aside by it. The question's own
+    clause counts even with no habit told ("does adjusting help with vertigo? my GP diagnosed BPPV")."""
+    habits = list(find_phrases(c.tokens, vocab.habitual_cues))
     inside = {i + k for phrase, i in habits for k in range(len(phrase))}
     treatment = {c.clause[i] for i, t in enumerate(c.tokens) if t in vocab.scope_treatment_words}
     asking = {c.clause[i] for i, t in enumerate(c.tokens) if t in vocab.scope_ask_words} & treatment
@@ -201,9 +200,16 @@ def known_condition(c: Clauses, negated: list[bool], vocab: Vocabulary) -> list[
     for phrase, i in find_phrases(c.tokens, (*vocab.present_cues, *vocab.habitual_breakers)):
         if i in inside or negated[i] or _settled_before(c, negated, i, vocab, i + len(phrase)):
             continue  # "on and off SINCE my teens" is the habit itself; "nothing new" says nothing
+        if _years_follow(c.tokens, i + len(phrase)):
+            continue  # "diabetes SINCE 10 years": long-standing
         return None
     known = asking | {c.clause[i] for _, i in habits}
     return [c.clause[i] in known for i in range(len(c.tokens))]
+
+
+def _years_follow(tokens: Sequence[str], j: int) -> bool:
+    """ "... since 10 year(s)": a number of years right after the word."""
+    return j + 1 < len(tokens) and tokens[j].isdigit() and tokens[j + 1] in ("year", "years", "yrs", "yr")
 
 
 def hypotheticals(c: Clauses, vocab: Vocabulary) -> list[bool]:

@@ -349,6 +349,16 @@ ISSUE11_GATES = {
     # settle it, "nae" denies, "hard to see" in order, more scope and movement questions). Now a
     # development set.
     "issue11_eval7_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0),
+    # eval8 (200 messages as a small-town clinic's patients over a year would write) was kept out of the
+    # eighth round and measured once after it: 49/52 emergencies, 107/110 urgent-or-worse, 8/90 false
+    # alarms, 187/200 tier, 74/90 topic, subject 22/22, category 7/7. Then fixed by class (a heart
+    # attack's other signs outweigh "after my stretches" and "probably the muscles"; a context word no
+    # longer ignores a denial ("breathing's easy"); "nothing numb down there" is a denial; "breathing-wise
+    # I'm fine"; an arm gone weak minutes ago; colour said of the urine itself; "barely there" is almost
+    # gone; "they're back today"; a condition asked about in the question's own clause, a long time
+    # or years told as "since 10 year"; "a bleeding disorder" is not a bleed; more scope, medication and
+    # out-of-scope wordings). Now a development set.
+    "issue11_eval8_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0),
 }
 ISSUE11_HELD_OUT: frozenset[str] = frozenset()
 _PERSON_WORDS = {
