@@ -115,7 +115,8 @@ class AnswerEngine:
             rule, evidence = red_flag
             # a rule with its own reply is always about someone else ("my son told me he ..."): the
             # writer's "I" and "me" do not make it about them
-            reply = self._replies.red_flag(rule, self._person(msg, about_other=bool(rule.reply_lines)))
+            person = self._person(msg, about_other=bool(rule.reply_lines))
+            reply = self._replies.red_flag(rule, person, self._triage.named_why(rule, msg))
             return Answer("red_flag", rule.urgency, reply, rule.id, rule.category, evidence=evidence)
         return self._routine(msg)
 

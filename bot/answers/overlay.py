@@ -99,7 +99,7 @@ def merge_red_flags(base: Mapping[str, Any], overlay: Mapping[str, Any], languag
         text = by_id.get(str(rule.get("id")))
         if text is None:
             raise ContentError(f"{where}: missing texts for rule '{rule.get('id')}'")
-        extra = sorted(set(text) - {"id", *_RULE_TEXTS})
+        extra = sorted(set(text) - {"id", "named_why", *_RULE_TEXTS})
         if extra:
             raise ContentError(f"{where}: rule '{rule['id']}' may give only texts, not {extra}")
         for key in _RULE_TEXTS:
@@ -108,4 +108,20 @@ def merge_red_flags(base: Mapping[str, Any], overlay: Mapping[str, Any], languag
                 raise ContentError(f"{where}: rule '{rule['id']}' {state} '{key}'")
             if key in text:
                 rule[key] = text[key]
+        _merge_named(rule, text.get("named_why"), where)
     return merged
+
+
+def _merge_named(rule: dict[str, Any], whys: Any, where: str) -> None:
+    """A rule's named `why`s in the language ("named_why", one per [[rule.named]] in order); without them
+    the rule keeps its general `why` in that language."""
+    named = rule.get("named")
+    if named is None:
+        return
+    if whys is None:
+        del rule["named"]
+        return
+    if not isinstance(whys, list) or len(whys) != len(named) or not all(isinstance(w, str) for w in whys):
+        raise ContentError(f"{where}: rule '{rule['id']}' named_why must give one text per named entry")
+    for entry, why in zip(named, whys, strict=True):
+        entry["why"] = why

@@ -75,10 +75,11 @@ class Replies:
         c = self._c
         return rule.reply_lines or (c.emergency_lines if rule.urgency == "emergency" else c.urgent_lines)
 
-    def red_flag(self, rule: Rule, person: str | None = None) -> str:
-        """The reply for a red flag; about someone else ("he", "she", "they") when the message is."""
+    def red_flag(self, rule: Rule, person: str | None = None, why: str | None = None) -> str:
+        """The reply for a red flag; about someone else ("he", "she", "they") when the message is;
+        `why` names what was reported when the rule can (Triage.named_why)."""
         extra = {
-            "why": rule.why.format_map(self.values),
+            "why": (why or rule.why).format_map(self.values),
             "call_911_if": rule.call_911_if.format_map(self.values),
         }
         lang, c = self._c.language, self._c

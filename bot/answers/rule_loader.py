@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from bot.answers.patterns import PatternCompiler
+from bot.answers.patterns import Pattern, PatternCompiler
 from bot.answers.schema import Rule
 from bot.answers.templates import COMMON_FIELDS, PERSON_FIELDS, RED_FLAG_FIELDS, check_reply
 from bot.answers.triage import REQUIREMENTS
@@ -88,6 +88,19 @@ class _RuleLoader:
             raise ContentError(f"{self.where}: 'worry' must be a short line without placeholders")
         return worry
 
+    def _named(self) -> tuple[tuple[tuple[Pattern, ...], str], ...]:
+        """[[rule.named]] entries: `when` patterns and the `why` that names what was reported."""
+        entries = self.raw.get("named", [])
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            raise ContentError(f"{self.where}: 'named' must be a list of tables with 'when' and 'why'")
+        named: list[tuple[tuple[Pattern, ...], str]] = []
+        for k, entry in enumerate(entries):
+            where = f"{self.where} named[{k}]"
+            why = require_str(entry, "why", where)
+            check_reply(why, COMMON_FIELDS, f"{where} why")
+            named.append((self.compiler.patterns(entry, "when", where, required=True), why))
+        return tuple(named)
+
     def _requires(self) -> tuple[str, ...]:
         requires = self.raw.get("requires", [])
         if not isinstance(requires, list) or any(r not in self.requirements for r in requires):
@@ -152,4 +165,5 @@ class _RuleLoader:
             why=why,
             call_911_if=call_911_if,
             worry=self._worry(),
+            named=self._named(),
         )

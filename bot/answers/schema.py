@@ -80,6 +80,9 @@ class Rule:
     # The worry in the patient's own words ("chest pain"), for reminders after a 911 reply; the staff
     # see ``category`` instead.
     worry: str
+    # A `why` naming what the patient reported ("A drooping face can be a sign of a stroke ..."): the
+    # first entry whose patterns match replaces the rule's general `why` (issue 11: name what was told).
+    named: tuple[tuple[tuple[Pattern, ...], str], ...] = ()
 
 
 @dataclass(frozen=True)

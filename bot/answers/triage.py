@@ -54,6 +54,13 @@ class Triage:
                 return rule, evidence
         return None
 
+    def named_why(self, rule: Rule, msg: Message) -> str | None:
+        """The rule's `why` naming what the message reported, if one of its [[rule.named]] matches."""
+        for patterns, why in rule.named:
+            if any(self._m.match(p, msg, count_resolved=rule.count_resolved) is not None for p in patterns):
+                return why
+        return None
+
     # ------------------------------------------------------------------ named requirements
 
     def fever(self, msg: Message) -> str | None:

@@ -170,3 +170,42 @@ def test_dark_urine_in_approximate_words_with_muscle_signs(
 )
 def test_a_rash_on_the_chest_is_not_a_tight_chest(engine: AnswerEngine, text: str, rule_id: str) -> None:
     assert engine.answer(text, 3).rule == rule_id
+
+
+# Issue 11 item 5: a 911 reply names what the patient reported, never a list of signs they did not tell.
+@pytest.mark.parametrize(
+    ("text", "named", "not_named"),
+    [
+        ("my dad's face is drooping on one side since his massage", "face that droops", "speaking"),
+        ("my words are coming out all wrong since this morning", "Trouble speaking", "face"),
+        ("I suddenly lost the vision in my left eye", "change in sight", "speaking"),
+        ("my right leg suddenly went dead and floppy", "arm or leg", "face"),
+        ("worst headache of my life came on out of nowhere", "severe headache", "face"),
+        ("since my neck adjustment I keep throwing up and my head is pounding", "Vomiting", "sight"),
+        ("hives all over and my lips are swelling up", "Swelling in the face, mouth or throat", "Trouble"),
+        ("I can't feel anything when I wipe since the adjustment", "between the legs", "urine"),
+        ("since the adjustment I can't pee at all", "passing or holding urine", "between the legs"),
+    ],
+)
+def test_an_emergency_reply_names_what_was_reported(
+    engine: AnswerEngine, text: str, named: str, not_named: str
+) -> None:
+    got = engine.answer(text, 4)
+    assert got.urgency == "emergency", (text, got.rule)
+    first = got.reply.split("\n")[0]
+    assert named in first and not_named not in first, first
+
+
+def test_a_named_reply_speaks_of_the_other_person_and_falls_back_when_nothing_is_named(
+    engine: AnswerEngine,
+) -> None:
+    got = engine.answer("my wife's mouth is drooping and she can't find her words", 4)
+    assert "for her now" in got.reply and "face that droops" in got.reply
+    # "I think I'm having a stroke" names no sign: the rule's general reason stays.
+    assert "can be signs of a stroke" in engine.answer("I think I'm having a stroke", 4).reply
+
+
+def test_spanish_named_reasons_are_in_spanish() -> None:
+    spanish = AnswerEngine.load(language="es")
+    reply = spanish.answer("se me cayó la cara de un lado", 4).reply
+    assert "Una cara que se cae" in reply
