@@ -113,9 +113,12 @@ def negations(c: Clauses, pseudo: Sequence[bool], vocab: Vocabulary, language: L
     for i, tok in enumerate(c.tokens):
         if tok not in vocab.negation_cues or pseudo[i]:
             continue
-        for j in range(i + 1, min(n, i + 1 + vocab.negation_window)):
-            if _negation_ends(c, i, j, vocab, language):
+        reach = i  # each item of a negated list gets its own window: "no diplopia, dysarthria or facial numbness"
+        for j in range(i + 1, n):
+            if j - reach > vocab.negation_window or _negation_ends(c, i, j, vocab, language):
                 break
+            if c.comma_before[j] or c.tokens[j - 1] in language.list_joiners:
+                reach = j - 1
             negated[j] = True
     return negated
 
@@ -136,9 +139,23 @@ def denials_after(c: Clauses, negated: list[bool], vocab: Vocabulary) -> list[bo
         if i >= 0 and c.clause[i] == c.clause[j] and not c.comma_before[i + 1] and not blocked:
             denied = denied if denied is not None else [False] * len(c.tokens)
             denied[i] = True
+            head = _head_before(c, i, vocab)
+            if head is not None:
+                denied[head] = True  # "the TINGLING in my feet is normal": the tingling is denied too
             if i >= 2 and c.tokens[i - 1] in ("and", "or") and c.clause[i - 2] == c.clause[j]:
                 denied[i - 2] = True  # "lips and breathing are fine": both are denied
     return denied
+
+
+def _head_before(c: Clauses, i: int, vocab: Vocabulary) -> int | None:
+    """The word a place phrase hangs on: "tingling" in "tingling in my feet", "pain" in "the pain in my
+    chest"."""
+    k = i - 1
+    if k >= 0 and c.tokens[k] in vocab.denial_determiners:
+        k -= 1
+    if k >= 1 and c.tokens[k] in vocab.denial_prepositions and c.clause[k - 1] == c.clause[i]:
+        return k - 1
+    return None
 
 
 def _settled_before(c: Clauses, negated: list[bool], i: int, vocab: Vocabulary, end: int) -> bool:
@@ -192,7 +209,10 @@ def known_condition(c: Clauses, negated: list[bool], vocab: Vocabulary) -> list[
     reads this only for urgent rules: an emergency sign is never set aside by it. The question's own
     clause counts even with no habit told ("does adjusting help with vertigo? my GP diagnosed BPPV")."""
     habits = list(find_phrases(c.tokens, vocab.habitual_cues))
-    inside = {i + k for phrase, i in habits for k in range(len(phrase))}
+    habits += [  # "for 15 years", "for most of 10 years"
+        (("for",), i) for i, t in enumerate(c.tokens) if t == "for" and _years_follow(c.tokens, i + 1)
+    ]
+    inside = {i + k for phrase, i in habits for k in range(len(phrase) + (2 if phrase == ("for",) else 0))}
     treatment = {c.clause[i] for i, t in enumerate(c.tokens) if t in vocab.scope_treatment_words}
     asking = {c.clause[i] for i, t in enumerate(c.tokens) if t in vocab.scope_ask_words} & treatment
     if not asking:
@@ -251,6 +271,9 @@ def reactivations(
     """(clause, position, strong) of each "came back" or "still"; "still" is weak (its clause only)."""
     found: list[tuple[int, int, bool]] = []
     for phrase, i in find_phrases(c.tokens, vocab.reactivation_cues):
+        after = i + len(phrase)
+        if after < len(c.tokens) and c.tokens[after] in vocab.denial_after:
+            continue  # "the scan CAME BACK normal": a result, not the symptom back
         if not negated[i]:
             found.append((c.clause[i], i, tuple(phrase) not in language.weak_reactivations))
     return found

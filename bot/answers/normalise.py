@@ -22,7 +22,7 @@ CLOCK_TIME: Final = " clocktime "
 # A calendar year ("a TIA in 2015"): history cues in the content name it as this word.
 YEAR_WORD: Final = " yearnumber "
 # "1. sore neck\n2. desk job\n3. ...": a list's numbers and bullets end a sentence, they are not amounts
-# ("8 hrs a day\n3." is not "day 3").
+# ("8 hrs a day\n3." is not "day 3"), when two or more lines start so.
 _LIST_MARKER: Final = re.compile(r"(?m)^[ \t]*(?:\d{1,2}[.)]|[-*\u2022\u00b7\u2013])[ \t]+")
 _YEAR: Final = re.compile(r"(?<![\d.,:/])(?:19[4-9]\d|20[0-4]\d)(?![\d.,:/]\d)")
 SIZE_LARGE: Final = " sizelarge "
@@ -101,7 +101,9 @@ class Normaliser:
 
     def expanded(self, text: str) -> str:
         """Folded text with contractions spelt out and celebration emoji read as words ("🎉" -> "yay")."""
-        folded = self.fold(_LIST_MARKER.sub(" . ", text))
+        if len(_LIST_MARKER.findall(text)) >= 2:  # a list; "7. it was a 4 yesterday" is a score
+            text = _LIST_MARKER.sub(" . ", text)
+        folded = self.fold(text)
         for emoji, word in self._vocab.emoji_words.items():
             if emoji in folded:
                 folded = folded.replace(emoji, f" . {word} . ")  # an emoji ends its sentence

@@ -18,6 +18,8 @@ from bot.answers.vocabulary import Vocabulary, number_table
 from bot.content import ContentError, require_positive, require_table, require_texts
 
 _NUMBER: Final = re.compile(r"\d+(?:\.\d+)?")
+# A reply that starts with the score the check-in asked for ("7. it was a 4 yesterday", "6 - better").
+_LEADING_SCORE: Final = re.compile(r"^\s*(10|\d(?:\.5)?)\s*(?=[.,!:;-]|$)")
 # "38 degrees": words before and after a number looked at for a temperature word.
 _TEMPERATURE_BEFORE: Final = 8
 _TEMPERATURE_AFTER: Final = 5
@@ -167,6 +169,10 @@ class PainScoreWords:
         """Every score with its span, pairs first; and whether one was written "n/10"."""
         found, taken = self._pairs(text)
         slash_seen = False
+        lead = _LEADING_SCORE.match(text)
+        if lead and not any(a < lead.end() and lead.start() < b for a, b in taken):
+            found.append((lead.start(1), lead.end(1), self._value(lead.group(1)), None))
+            taken.append(lead.span(1))
         for regex in (self.slash, self.single):
             for m in regex.finditer(text):
                 if any(a < m.end() and m.start() < b for a, b in taken):

@@ -72,6 +72,8 @@ class Vocabulary:
     denial_links: frozenset[str]
     denial_blockers: frozenset[str]
     lasting_conditions: frozenset[str]
+    denial_determiners: frozenset[str]
+    denial_prepositions: frozenset[str]
     fever_words: tuple[Phrase, ...]
     temperature_context: frozenset[str]
     temperature_not_body: frozenset[str]
@@ -157,6 +159,8 @@ _WORD_SET_KEYS = (
     "denial_links",
     "denial_blockers",
     "lasting_conditions",
+    "denial_determiners",
+    "denial_prepositions",
     "clause_breakers",
     "resolution_fillers",
     "resolution_not_before",

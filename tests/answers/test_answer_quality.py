@@ -359,6 +359,19 @@ ISSUE11_GATES = {
     # or years told as "since 10 year"; "a bleeding disorder" is not a bleed; more scope, medication and
     # out-of-scope wordings). Now a development set.
     "issue11_eval8_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0),
+    # eval9, eval10 and eval11 (600 messages: check-in replies, voice-to-text, chronic conditions, plain
+    # short texts, every red-flag kind twice, a clinical reviewer's fair set) were kept out of the ninth
+    # round and measured once after it: emergencies 50/52, 52/52, 47/50; urgent-or-worse 107/110,
+    # 108/109, 109/110; false alarms 8/90, 5/91, 0/90; tier 187, 193, 195 of 200; topic 68/90, 77/91,
+    # 82/90; subject 17/18, 14/16, 15/15; category 7/7, 4/4, 6/8. Then fixed by class (a score the reply
+    # starts with, a list only when two lines start so, dragging a leg, a tongue or face puffing up,
+    # denials reaching "the tingling in my feet", a negated list's every item, "came back normal" is a
+    # result, "cannot see me until", "not wake up" in order, a relative's past stroke, a pressure with
+    # a jaw ache and sweating, old fractures asked about, chronic numbness "for 15 years", a red hot
+    # spreading patch, more history, scope, movement and fatigue wordings). Now development sets.
+    "issue11_eval9_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 0.91, 0.94, 1.0),
+    "issue11_eval10_messages.jsonl": Gate(1.0, 1.0, 0.011, 0.99, 0.96, 0.87, 1.0),
+    "issue11_eval11_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0),
 }
 ISSUE11_HELD_OUT: frozenset[str] = frozenset()
 _PERSON_WORDS = {
