@@ -113,13 +113,26 @@ def negations(c: Clauses, pseudo: Sequence[bool], vocab: Vocabulary, language: L
     for i, tok in enumerate(c.tokens):
         if tok not in vocab.negation_cues or pseudo[i]:
             continue
-        reach = i  # each item of a negated list gets its own window: "no diplopia, dysarthria or facial numbness"
-        for j in range(i + 1, n):
-            if j - reach > vocab.negation_window or _negation_ends(c, i, j, vocab, language):
+        last = i
+        for j in range(i + 1, min(n, i + 1 + vocab.negation_window)):
+            if _negation_ends(c, i, j, vocab, language):
                 break
-            if c.comma_before[j] or c.tokens[j - 1] in language.list_joiners:
-                reach = j - 1
             negated[j] = True
+            last = j
+        # "no diplopia, dysarthria, dysphagia OR FACIAL NUMBNESS": a list that goes on past the window is
+        # negated up to its last item, two words past its "or" / "nor"
+        joiner = None
+        for k in range(i + 1, min(n, last + 9)):
+            if k > last and _negation_ends(c, i, k, vocab, language):
+                break
+            if c.tokens[k] in ("or", "nor"):
+                joiner = k
+                break
+        if joiner is not None:
+            for j in range(last + 1, min(n, joiner + 3)):
+                if _negation_ends(c, i, j, vocab, language):
+                    break
+                negated[j] = True
     return negated
 
 

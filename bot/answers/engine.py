@@ -128,15 +128,23 @@ class AnswerEngine:
         he = sum(1 for t in msg.tokens if t in v.subject_he)
         she = sum(1 for t in msg.tokens if t in v.subject_she)
         they = sum(1 for t in msg.tokens if t in v.subject_they)
-        # the named person, not a pronoun: "my dad", "wife's"
-        named = they + sum(
-            1 for t in msg.tokens if t in v.subject_he | v.subject_she and t not in v.subject_pronouns
+        # the named person, not a pronoun: "my dad", "wife's", "my 8 year old"
+        named = (
+            they
+            + _aged_child(msg.tokens)
+            + sum(1 for t in msg.tokens if t in v.subject_he | v.subject_she and t not in v.subject_pronouns)
         )
         others = v.subject_he | v.subject_she | v.subject_they
         tokens = msg.tokens
-        first = sum(1 for t in tokens if t in v.first_person) + sum(
-            1 for i, t in enumerate(tokens[:-1]) if t in v.first_possessive and tokens[i + 1] not in others
-        )
+        first = (
+            sum(1 for t in tokens if t in v.first_person)
+            + sum(
+                1
+                for i, t in enumerate(tokens[:-1])
+                if t in v.first_possessive and tokens[i + 1] not in others
+            )
+            - _aged_child(tokens)
+        )  # the "my" of "my 8 year old" is not the writer
         if not named or (he + she + they <= first and not about_other):
             return None
         if he != she:
@@ -251,6 +259,18 @@ class AnswerEngine:
         if hours < t.not_easing:
             return "mid"
         return "late_improving" if self._triage.improving(msg) else "late"
+
+
+def _aged_child(tokens: list[str]) -> int:
+    """ "my 8 year old", "our 14 yr old": someone named by their age."""
+    return sum(
+        1
+        for i in range(len(tokens) - 3)
+        if tokens[i] in ("my", "our")
+        and tokens[i + 1].isdigit()
+        and tokens[i + 2] in ("year", "years", "yr", "yrs")
+        and tokens[i + 3] == "old"
+    )
 
 
 def _clean_hours(value: object) -> float | None:

@@ -169,10 +169,10 @@ class PainScoreWords:
         """Every score with its span, pairs first; and whether one was written "n/10"."""
         found, taken = self._pairs(text)
         slash_seen = False
-        lead = _LEADING_SCORE.match(text)
-        if lead and not any(a < lead.end() and lead.start() < b for a, b in taken):
-            found.append((lead.start(1), lead.end(1), self._value(lead.group(1)), None))
-            taken.append(lead.span(1))
+        first = _LEADING_SCORE.match(text)
+        if first and not any(a < first.end() and first.start() < b for a, b in taken):
+            found.append((first.start(1), first.end(1), self._value(first.group(1)), None))
+            taken.append(first.span(1))
         for regex in (self.slash, self.single):
             for m in regex.finditer(text):
                 if any(a < m.end() and m.start() < b for a, b in taken):

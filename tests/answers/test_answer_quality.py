@@ -369,9 +369,19 @@ ISSUE11_GATES = {
     # result, "cannot see me until", "not wake up" in order, a relative's past stroke, a pressure with
     # a jaw ache and sweating, old fractures asked about, chronic numbness "for 15 years", a red hot
     # spreading patch, more history, scope, movement and fatigue wordings). Now development sets.
-    "issue11_eval9_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 0.91, 0.94, 1.0),
-    "issue11_eval10_messages.jsonl": Gate(1.0, 1.0, 0.011, 0.99, 0.96, 0.87, 1.0),
+    "issue11_eval9_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 0.91, 1.0, 1.0),
+    "issue11_eval10_messages.jsonl": Gate(1.0, 1.0, 0.011, 0.99, 0.96, 1.0, 1.0),
     "issue11_eval11_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0),
+    # eval12 (200 fair everyday messages, check-in replies, relatives, questions before a first visit) was
+    # kept out of the tenth round and measured once after it: 49/50 emergencies, 106/110 urgent-or-worse,
+    # 6/90 false alarms, 190/200 tier, 80/90 topic, subject 16/16, category 6/6. Then fixed by class
+    # ("has gone on" is lasting, "lasting longer this time", a heavy tight feeling going down the left
+    # arm, a bare "worse actually", a crack heard or felt with fragile bones, a therapist's hand, a
+    # wobbly moment, "half as bad", a list negated to its last item). Left as they are: a message that
+    # denies thoughts of self-harm still gets the 988 line (by design: a miss there is worse), and
+    # "quite dark" urine beside "just the normal soreness" is still read as muscle breakdown (the words
+    # that would tell them apart also appear in real emergencies). Now a development set.
+    "issue11_eval12_messages.jsonl": Gate(1.0, 1.0, 0.023, 0.985, 0.96, 1.0, 1.0),
 }
 ISSUE11_HELD_OUT: frozenset[str] = frozenset()
 _PERSON_WORDS = {
