@@ -381,7 +381,15 @@ ISSUE11_GATES = {
     # denies thoughts of self-harm still gets the 988 line (by design: a miss there is worse), and
     # "quite dark" urine beside "just the normal soreness" is still read as muscle breakdown (the words
     # that would tell them apart also appear in real emergencies). Now a development set.
-    "issue11_eval12_messages.jsonl": Gate(1.0, 1.0, 0.023, 0.985, 0.96, 1.0, 1.0),
+    "issue11_eval12_messages.jsonl": Gate(1.0, 1.0, 0.023, 0.99, 0.96, 1.0, 1.0),
+    # eval13 (200 messages as from a clinic's inbox over a busy month) was kept out of the eleventh round
+    # and measured once after it: 48/50 emergencies, 105/110 urgent-or-worse, 2/90 false alarms, 192/200
+    # tier, 80/90 topic, subject 17/17, category 6/6. Then fixed by class (a worst-ever headache told over
+    # two clauses, "can't feel herself when she wipes", "hasn't peed all day", "that 'brief' dizziness
+    # ... hasn't" passed, an old headache "this time" back, a relative's rash "with the oil", redness
+    # already going, "bladder and everything else normal", more history and scope wordings). Now a
+    # development set.
+    "issue11_eval13_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0),
 }
 ISSUE11_HELD_OUT: frozenset[str] = frozenset()
 _PERSON_WORDS = {
