@@ -24,6 +24,8 @@ YEAR_WORD: Final = " yearnumber "
 # "1. sore neck\n2. desk job\n3. ...": a list's numbers and bullets end a sentence, they are not amounts
 # ("8 hrs a day\n3." is not "day 3"), when two or more lines start so.
 _LIST_MARKER: Final = re.compile(r"(?m)^[ \t]*(?:\d{1,2}[.)]|[-*\u2022\u00b7\u2013])[ \t]+")
+# "before 3 years I had an operation": how many writers of another first language say "3 years ago".
+_BEFORE_YEARS: Final = re.compile(r"\bbefore (\d{1,2}) (?:years?|yrs?)\b", re.IGNORECASE)
 _YEAR: Final = re.compile(r"(?<![\d.,:/])(?:19[4-9]\d|20[0-4]\d)(?![\d.,:/]\d)")
 SIZE_LARGE: Final = " sizelarge "
 SIZE_SMALL: Final = " sizesmall "
@@ -101,6 +103,7 @@ class Normaliser:
 
     def expanded(self, text: str) -> str:
         """Folded text with contractions spelt out and celebration emoji read as words ("🎉" -> "yay")."""
+        text = _BEFORE_YEARS.sub(r"\1 years ago", text)
         if len(_LIST_MARKER.findall(text)) >= 2:  # a list; "7. it was a 4 yesterday" is a score
             text = _LIST_MARKER.sub(" . ", text)
         folded = self.fold(text)

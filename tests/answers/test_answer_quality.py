@@ -390,6 +390,13 @@ ISSUE11_GATES = {
     # already going, "bladder and everything else normal", more history and scope wordings). Now a
     # development set.
     "issue11_eval13_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0),
+    # eval14 (200 fair messages, every emergency and urgent sign of the guidance in two wordings) was
+    # the last set kept out: measured once after the twelfth round, 49/50 emergencies, 110/110
+    # urgent-or-worse, 3/90 false alarms, 196/200 tier, 79/90 topic, subject 14/14, category 5/6. Then
+    # fixed by class (urine "gone the colour of tea", "hay fever" is no fever, "been totally fine since",
+    # "before 3 years", a passed head rush told at length, scoliosis asked of "a chiropractor",
+    # chemo "till it's finished", "get me back running", pillows to sleep on). Now a development set.
+    "issue11_eval14_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 0.96, 1.0, 1.0),
 }
 ISSUE11_HELD_OUT: frozenset[str] = frozenset()
 _PERSON_WORDS = {
