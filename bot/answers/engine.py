@@ -139,9 +139,9 @@ class AnswerEngine:
         first = (
             sum(1 for t in tokens if t in v.first_person)
             + sum(
-                1
+                1  # "my teenage son": not the writer
                 for i, t in enumerate(tokens[:-1])
-                if t in v.first_possessive and tokens[i + 1] not in others
+                if t in v.first_possessive and not others.intersection(tokens[i + 1 : i + 3])
             )
             - _aged_child(tokens)
         )  # the "my" of "my 8 year old" is not the writer

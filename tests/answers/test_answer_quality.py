@@ -397,6 +397,12 @@ ISSUE11_GATES = {
     # "before 3 years", a passed head rush told at length, scoliosis asked of "a chiropractor",
     # chemo "till it's finished", "get me back running", pillows to sleep on). Now a development set.
     "issue11_eval14_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 0.96, 1.0, 1.0),
+    # eval15 (200 messages that soften or bury things, with time words and two topics) was measured once
+    # after the thirteenth round: 50/51 emergencies, 111/112 urgent-or-worse, 1/88 false alarms, 197/200
+    # tier, 82/88 topic, subject 16/17, category 6/6. Then fixed by class (a racing heart with feeling
+    # about to pass out, an old infection "seems to be back", redness "already going down", "my teenage
+    # son", more scope and history wordings). Now a development set.
+    "issue11_eval15_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0),
 }
 ISSUE11_HELD_OUT: frozenset[str] = frozenset()
 _PERSON_WORDS = {
