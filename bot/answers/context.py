@@ -171,6 +171,17 @@ def _head_before(c: Clauses, i: int, vocab: Vocabulary) -> int | None:
     return None
 
 
+def _points_back(c: Clauses, i: int) -> bool:
+    """ "That was in 2020", "it was years ago": a clause that starts by pointing back and gives a date."""
+    starts = i == 0 or c.clause[i - 1] != c.clause[i]
+    return (
+        starts
+        and c.tokens[i] in ("that", "this", "it")
+        and c.tokens[i + 1] == "was"
+        and any(t == YEAR_TOKEN or t == "ago" for t in c.tokens[i + 2 : i + 6])
+    )
+
+
 def _settled_before(c: Clauses, negated: list[bool], i: int, vocab: Vocabulary, end: int) -> bool:
     """ "No problems NOW", "all fine NOW", "the MRI CAME BACK normal": the present cue says it is
     settled (or a result was fine), not that it is back."""
@@ -182,6 +193,8 @@ def _settled_before(c: Clauses, negated: list[bool], i: int, vocab: Vocabulary, 
     if last and c.tokens[i] in vocab.settled_at_end:
         return True
     before = c.tokens[i - 1] if i > 0 else ""
+    if before.isdigit() and i > 1 and c.tokens[i - 2] in ("am", "is", "im"):
+        return True  # "I'm 54 NOW": an age, not the problem back
     if before in vocab.medicine_words and c.tokens[i] in vocab.medicine_now:
         return True  # "off blood thinners NOW": the medicine's state today, not the problem back
     return i > 0 and (negated[i - 1] or before in vocab.denial_after or before in vocab.settled_before)
@@ -192,6 +205,8 @@ def history(c: Clauses, negated: list[bool], vocab: Vocabulary) -> list[bool] | 
     years ago"), unless the clause also says it is here now ("... and today my arm is weak again")."""
     n = len(c.tokens)
     dated = {c.clause[i] for _, i in find_phrases(c.tokens, vocab.history_cues)}
+    # "I reacted to an oil once. THAT WAS IN 2020.": a dated clause that points back dates the one before
+    dated |= {c.clause[i] - 1 for i in range(n - 1) if _points_back(c, i) and c.clause[i] - 1 >= 0}
     dated |= {
         c.clause[i]
         for phrase, i in find_phrases(c.tokens, vocab.history_age_cues)

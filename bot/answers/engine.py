@@ -129,10 +129,10 @@ class AnswerEngine:
         she = sum(1 for t in msg.tokens if t in v.subject_she)
         they = sum(1 for t in msg.tokens if t in v.subject_they)
         # the named person, not a pronoun: "my dad", "wife's", "my 8 year old"
-        named = (
-            they
-            + _aged_child(msg.tokens)
-            + sum(1 for t in msg.tokens if t in v.subject_he | v.subject_she and t not in v.subject_pronouns)
+        named = _aged_child(msg.tokens) + sum(
+            1
+            for t in msg.tokens
+            if t in v.subject_he | v.subject_she | v.subject_they and t not in v.subject_pronouns
         )
         others = v.subject_he | v.subject_she | v.subject_they
         tokens = msg.tokens

@@ -403,6 +403,15 @@ ISSUE11_GATES = {
     # about to pass out, an old infection "seems to be back", redness "already going down", "my teenage
     # son", more scope and history wordings). Now a development set.
     "issue11_eval15_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0),
+    # eval16 (200 fair messages, every emergency and urgent sign in two everyday wordings) was the last
+    # set kept out: measured once after the fourteenth round, 52/52 emergencies, 109/111 urgent-or-worse,
+    # 6/89 false alarms, 191/200 tier, 77/89 topic, subject 15/16, category 6/6. Then fixed by class
+    # ("come back ... stronger", an injury that cannot take weight or is twice the size, "that was in
+    # 2020" dating the clause before, "I'm 54 now" is an age, "as a teenager", "can't stand up straight"
+    # with back pain is not a stroke sign, "is massage ok now" is a question, their own lotion, a
+    # partner spoken of as "they"). Left: falling slash scores ("7/10 tuesday, now 3/10") still count as
+    # high (see the closing note). Now a development set.
+    "issue11_eval16_messages.jsonl": Gate(1.0, 1.0, 0.023, 0.99, 0.94, 1.0, 1.0),
 }
 ISSUE11_HELD_OUT: frozenset[str] = frozenset()
 _PERSON_WORDS = {
