@@ -31,6 +31,27 @@ SIZE_LARGE: Final = " sizelarge "
 SIZE_SMALL: Final = " sizesmall "
 
 
+# "7/10 tuesday, now its more like 3/10": a high score followed by a lower one told as now is the past.
+_NOW_BEFORE: Final = re.compile(
+    r"\b(?:now|today|currently|down to|more like|only)\b(?:\W+(?!was\b|were\b|had\b|yesterday\b)\w+){0,3}\W*$"
+)
+_NOW_AFTER: Final = re.compile(r"^\W*(?:right\s+)?(?:now|today|currently|tonight)\b")
+
+
+def _eased(score: re.Match[str], scores: list[re.Match[str]]) -> bool:
+    """A high slash score that a later, lower one told as "now" has replaced (English words; another
+    language keeps every high score, the safe side)."""
+    text = score.string
+    if _NOW_AFTER.search(text[score.end() : score.end() + 20]):
+        return False  # "9/10 now, was 3/10 yesterday": this one is now
+    return any(
+        later.start() > score.end()
+        and float(later.group(1)) < float(score.group(1))
+        and _NOW_BEFORE.search(text[max(score.end(), later.start() - 30) : later.start()])
+        for later in scores
+    )
+
+
 def find_phrase(tokens: Sequence[str], phrase: Sequence[str], start: int = 0) -> Iterable[int]:
     """Where the phrase starts in the words; the first word is found by `index` (the hot path: every
     cue list is scanned over every message)."""
@@ -122,8 +143,11 @@ class Normaliser:
         folded = lang.decimal_comma.sub(r"\1.\2", folded)
         for symbol, replacement in lang.symbols.items():
             folded = folded.replace(symbol, replacement)
-        high = self._pain_score_high
-        folded = lang.slash_score.sub(lambda m: PAIN_SCORE_HIGH if float(m.group(1)) >= high else " ", folded)
+        scores = list(lang.slash_score.finditer(folded))
+        high = {
+            m.start() for m in scores if float(m.group(1)) >= self._pain_score_high and not _eased(m, scores)
+        }
+        folded = lang.slash_score.sub(lambda m: PAIN_SCORE_HIGH if m.start() in high else " ", folded)
         folded = lang.clock_time.sub(CLOCK_TIME, folded)
         folded = _YEAR.sub(YEAR_WORD, folded)
         return lang.size.sub(self._size_word, folded)

@@ -409,9 +409,9 @@ ISSUE11_GATES = {
     # ("come back ... stronger", an injury that cannot take weight or is twice the size, "that was in
     # 2020" dating the clause before, "I'm 54 now" is an age, "as a teenager", "can't stand up straight"
     # with back pain is not a stroke sign, "is massage ok now" is a question, their own lotion, a
-    # partner spoken of as "they"). Left: falling slash scores ("7/10 tuesday, now 3/10") still count as
-    # high (see the closing note). Now a development set.
-    "issue11_eval16_messages.jsonl": Gate(1.0, 1.0, 0.023, 0.99, 0.94, 1.0, 1.0),
+    # partner spoken of as "they", a high slash score since eased: "7/10 tuesday, now more like 3/10").
+    # Now a development set.
+    "issue11_eval16_messages.jsonl": Gate(1.0, 1.0, 0.012, 0.995, 0.94, 1.0, 1.0),
 }
 ISSUE11_HELD_OUT: frozenset[str] = frozenset()
 _PERSON_WORDS = {

@@ -209,3 +209,22 @@ def test_spanish_named_reasons_are_in_spanish() -> None:
     spanish = AnswerEngine.load(language="es")
     reply = spanish.answer("se me cayó la cara de un lado", 4).reply
     assert "Una cara que se cae" in reply
+
+
+@pytest.mark.parametrize(
+    ("text", "urgency"),
+    [
+        # a high slash score that a later, lower one told as now has replaced is the past
+        (
+            "the soreness from monday was 7/10 tuesday, now its more like 3/10. guess thats it better?",
+            "routine",
+        ),
+        ("it was 8/10 last night, down to 3/10 today", "routine"),
+        # ... but not when the high one is the one told as now, or nothing lower came after
+        ("9/10 now, was 3/10 yesterday", "urgent"),
+        ("pain is 9/10", "urgent"),
+        ("it was 9/10, now 8/10", "urgent"),
+    ],
+)
+def test_a_high_score_since_eased_is_the_past(engine: AnswerEngine, text: str, urgency: str) -> None:
+    assert engine.answer(text, 50).urgency == urgency
