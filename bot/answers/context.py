@@ -237,10 +237,12 @@ def known_condition(c: Clauses, negated: list[bool], vocab: Vocabulary) -> list[
     reads this only for urgent rules: an emergency sign is never set aside by it. The question's own
     clause counts even with no habit told ("does adjusting help with vertigo? my GP diagnosed BPPV")."""
     habits = list(find_phrases(c.tokens, vocab.habitual_cues))
-    habits += [  # "for 15 years", "for most of 10 years"
-        (("for",), i) for i, t in enumerate(c.tokens) if t == "for" and _years_follow(c.tokens, i + 1)
+    habits += [  # "for 15 years": the phrase is the three words themselves
+        (tuple(c.tokens[i : i + 3]), i)
+        for i, t in enumerate(c.tokens)
+        if t == "for" and _years_follow(c.tokens, i + 1)
     ]
-    inside = {i + k for phrase, i in habits for k in range(len(phrase) + (2 if phrase == ("for",) else 0))}
+    inside = {i + k for phrase, i in habits for k in range(len(phrase))}
     treatment = {c.clause[i] for i, t in enumerate(c.tokens) if t in vocab.scope_treatment_words}
     asking = {c.clause[i] for i, t in enumerate(c.tokens) if t in vocab.scope_ask_words} & treatment
     if not asking:

@@ -129,13 +129,10 @@ class AnswerEngine:
         she = sum(1 for t in msg.tokens if t in v.subject_she)
         they = sum(1 for t in msg.tokens if t in v.subject_they)
         # the named person, not a pronoun: "my dad", "wife's", "my 8 year old"
-        named = _aged_child(msg.tokens) + sum(
-            1
-            for t in msg.tokens
-            if t in v.subject_he | v.subject_she | v.subject_they and t not in v.subject_pronouns
-        )
-        others = v.subject_he | v.subject_she | v.subject_they
         tokens = msg.tokens
+        others = v.subject_he | v.subject_she | v.subject_they
+        aged = _aged_child(tokens)  # "my 8 year old": someone named, and not the writer's "my"
+        named = aged + sum(1 for t in tokens if t in others and t not in v.subject_pronouns)
         first = (
             sum(1 for t in tokens if t in v.first_person)
             + sum(
@@ -143,8 +140,8 @@ class AnswerEngine:
                 for i, t in enumerate(tokens[:-1])
                 if t in v.first_possessive and not others.intersection(tokens[i + 1 : i + 3])
             )
-            - _aged_child(tokens)
-        )  # the "my" of "my 8 year old" is not the writer
+            - aged
+        )
         if not named or (he + she + they <= first and not about_other):
             return None
         if he != she:
