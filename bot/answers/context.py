@@ -51,6 +51,9 @@ class Message:
     # words of a question about treatment for a long-standing symptom and of the clause saying it is
     # long-standing ("does chiro help with vertigo? I get it sometimes"); None: none. Urgent rules only.
     known: list[bool] | None = None
+    # the known condition is told as lasting for years and unchanged, or known to a doctor ("numbness in
+    # both feet for years, it hasn't changed, my doctor checks it"): it sets aside emergency rules too
+    stable: bool = False
 
 
 def split_clauses(raw_tokens: Sequence[str], vocab: Vocabulary, language: Language) -> Clauses:
@@ -143,7 +146,10 @@ def denials_after(c: Clauses, negated: list[bool], vocab: Vocabulary) -> list[bo
     "and" / "or" ("lips and tongue fine")."""
     denied: list[bool] | None = None
     for j, tok in enumerate(c.tokens):
-        if tok not in vocab.denial_after or negated[j]:
+        # "his lips AREN'T SWOLLEN": a state said not to be there denies what it is said of
+        state = c.tokens[j + 1] if j + 1 < len(c.tokens) else ""
+        not_state = tok in vocab.negation_cues and state in vocab.denied_states
+        if (tok not in vocab.denial_after and not not_state) or negated[j]:
             continue
         i = j - 1
         while i >= 0 and c.clause[i] == c.clause[j] and c.tokens[i] in vocab.denial_links:
@@ -250,11 +256,32 @@ def known_condition(c: Clauses, negated: list[bool], vocab: Vocabulary) -> list[
     for phrase, i in find_phrases(c.tokens, (*vocab.present_cues, *vocab.habitual_breakers)):
         if i in inside or negated[i] or _settled_before(c, negated, i, vocab, i + len(phrase)):
             continue  # "on and off SINCE my teens" is the habit itself; "nothing new" says nothing
+        after = i + len(phrase)
+        if phrase == ("still",) and after < len(c.tokens) and c.tokens[after] in vocab.treatment_verbs:
+            continue  # "can you STILL massage my legs?" asks about treatment, not the symptom
         if _years_follow(c.tokens, i + len(phrase)):
             continue  # "diabetes SINCE 10 years": long-standing
         return None
     known = asking | {c.clause[i] for _, i in habits}
     return [c.clause[i] in known for i in range(len(c.tokens))]
+
+
+def stable_condition(
+    c: Clauses, negated: list[bool], vocab: Vocabulary, known: list[bool] | None
+) -> list[bool] | None:
+    """A known condition told as lasting for years and as unchanged or known to a doctor ("numbness in
+    both feet for years now, it hasn't changed, my doctor checks it every year"): the known words and
+    those of the clauses saying it is stable; None when it is not told so."""
+    if known is None:
+        return None
+    years = any(
+        any(w in vocab.long_habit_words for w in phrase)
+        for phrase, _ in find_phrases(c.tokens, vocab.habitual_cues)
+    ) or any(t == "for" and _years_follow(c.tokens, i + 1) for i, t in enumerate(c.tokens))
+    stable = {c.clause[i] for _, i in find_phrases(c.tokens, vocab.stable_cues) if not negated[i]}
+    if not years or not stable:
+        return None
+    return [k or c.clause[i] in stable for i, k in enumerate(known)]
 
 
 def _years_follow(tokens: Sequence[str], j: int) -> bool:
@@ -276,6 +303,8 @@ def hypotheticals(c: Clauses, vocab: Vocabulary) -> list[bool]:
 
 def _is_resolution(c: Clauses, i: int, after: int, vocab: Vocabulary) -> bool:
     n = len(c.tokens)
+    while after + 1 < n and c.tokens[after] in vocab.degree_words:
+        after += 1  # "my wee has gone REALLY dark", "gone a BIT numb"
     if after < n and c.clause[after] == c.clause[i] and c.tokens[after] in vocab.resolution_not_before:
         return False  # "all my muscles stopped WORKING", "the bruise has gone ALL the way down"
     # "asleep from yesterday UNTIL now, normal?"

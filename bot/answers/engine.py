@@ -18,6 +18,7 @@ from bot.answers.context import (
     reactivations,
     resolutions,
     split_clauses,
+    stable_condition,
 )
 from bot.answers.loader import AnswerContent
 from bot.answers.matcher import Matcher
@@ -181,6 +182,8 @@ class AnswerEngine:
         pseudo = pseudo_negations(c.tokens, vocab)
         negated = negations(c, pseudo, vocab, lang)
         hypothetical = hypotheticals(c, vocab)
+        known = known_condition(c, negated, vocab)
+        stable = stable_condition(c, negated, vocab, known)
         return Message(
             tokens=c.tokens,
             clause=c.clause,
@@ -193,7 +196,7 @@ class AnswerEngine:
             resolution_cues=resolutions(c, negated, pseudo, hypothetical, vocab),
             reactivations=reactivations(c, negated, vocab, lang),
             session_hours=session_hours,
-            stated_hours=self._quantities.stated_hours(c.tokens),
+            stated_hours=self._quantities.stated_hours(c.tokens, session_hours),
             measured_temps=self._quantities.temperatures(c.tokens),
             # the classifier reads the concept words when the message was in a second language
             text=" ".join(words) if self._c.reader is not None else text[:MAX_INPUT_CHARS],
@@ -202,7 +205,8 @@ class AnswerEngine:
             age=self._c.ages.oldest(expanded),
             denied=denials_after(c, negated, vocab),
             history=history(c, negated, vocab),
-            known=known_condition(c, negated, vocab),
+            known=stable if stable is not None else known,
+            stable=stable is not None,
         )
 
     def _slot_positions(self, tokens: list[str]) -> dict[int, list[int]]:

@@ -32,6 +32,7 @@ _THRESHOLD_KEYS: Final = (
     "sore_expected",
     "not_easing",
     "headache_dizziness",
+    "long_standing",
     "fever",
     "pain_score",
     "large_bruise",
@@ -103,6 +104,7 @@ class Thresholds:
         self.sore_high = self._get("sore_expected", "high_hours")
         self.not_easing = self._get("not_easing", "hours")
         self.headache_hours = self._get("headache_dizziness", "hours")
+        self.long_standing = self._get("long_standing", "hours")
         self.fever_f = self._get("fever", "fahrenheit")
         self.fever_c = self._get("fever", "celsius")
         self.pain_score_high = self._get("pain_score", "high")
@@ -118,9 +120,10 @@ class Thresholds:
         return value
 
     def by_name(self) -> dict[str, float]:
-        """The thresholds a red-flag rule may name in `min_elapsed` / `max_session_hours`."""
+        """The thresholds a red-flag rule may name in `min_elapsed` / `max_session_hours` / `max_stated`."""
         return {
             "not_easing": self.not_easing,
+            "long_standing": self.long_standing,
             "headache_dizziness": self.headache_hours,
             "sore_expected": self.sore_high,
         }

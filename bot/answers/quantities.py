@@ -26,6 +26,9 @@ _TEMPERATURE_AFTER: Final = 5
 _NOT_BODY_REACH: Final = 6
 # "elderly": an age word with no number is old enough for any threshold.
 OLDER_THAN_ANY: Final = 200.0
+# Two weekdays named ("Monday ... today is Friday") may run this much past the session's recorded time
+# (the session was in the morning, the message is sent at night) and still be the time since it.
+_WEEKDAY_SLACK_HOURS: Final = 24.0
 
 
 def phrase_regex(table: Mapping[str, Any], key: str, where: str) -> re.Pattern[str]:
@@ -351,11 +354,19 @@ class Quantities:
             return []
         return [((distinct[1] - distinct[0]) % len(weekdays)) * 24.0]
 
-    def stated_hours(self, tokens: Sequence[str]) -> float | None:
-        """The longest duration the message states ("4 days later", "been a week", "since yesterday")."""
+    def stated_hours(self, tokens: Sequence[str], session_hours: float | None = None) -> float | None:
+        """The longest duration the message states ("4 days later", "been a week", "since yesterday").
+
+        Two weekdays named tell a duration only when it fits the session's time, if known: "after
+        Tuesday's session ... a tournament on Saturday" (a session 40 hours ago) names a day ahead.
+        """
         found = [h for i in range(len(tokens)) if (h := self._counted(tokens, i)) is not None]
         found += self._day_numbers(tokens)
-        found += self._weekday_gap(tokens)
+        found += [
+            gap
+            for gap in self._weekday_gap(tokens)
+            if session_hours is None or gap <= session_hours + _WEEKDAY_SLACK_HOURS
+        ]
         if not found:  # "since yesterday", "days later": only when no number was given
             found = [hours for phrase, hours in self._vocab.duration_phrases if _contains(tokens, phrase)]
         return max(found) if found else None

@@ -159,6 +159,7 @@ class _RuleLoader:
             persistence=self._persistence(),
             unless_improving=bool(raw.get("unless_improving", False)),
             max_session_hours=self._threshold("max_session_hours"),
+            max_stated=self._threshold("max_stated"),
             ignore_negation=bool(raw.get("ignore_negation", False)),
             count_resolved=bool(raw.get("count_resolved", False)),
             reply_lines=self._reply_lines(),

@@ -72,6 +72,9 @@ class Rule:
     persistence: str | None
     unless_improving: bool
     max_session_hours: float | None
+    # A stated duration this much longer than the time since the session is a long-standing problem
+    # that predates the treatment ("tennis elbow for three months, not going away"), not soreness after it.
+    max_stated: float | None
     ignore_negation: bool
     count_resolved: bool
     reply_lines: tuple[str, ...]

@@ -46,9 +46,11 @@ class Triage:
     def first_red_flag(self, msg: Message) -> tuple[Rule, str] | None:
         """The first rule the message meets, with its evidence."""
         # A known, long-standing condition asked about (Message.known) sets aside urgent rules only:
-        # emergency rules read every word.
-        plain = msg if msg.known is None else dataclasses.replace(msg, known=None)
+        # emergency rules read every word, unless it is told as lasting for years and stable.
+        plain = msg if msg.known is None or msg.stable else dataclasses.replace(msg, known=None)
         for rule in self._c.rules:
+            if msg.known is not None and _scores_only(rule):
+                continue  # "fibromyalgia for 15 years, on good days a 3/10": the known condition's score
             evidence = self.rule_evidence(rule, plain if rule.urgency == "emergency" else msg)
             if evidence is not None:
                 return rule, evidence
@@ -163,11 +165,20 @@ class Triage:
         latest, hours = rule.max_session_hours, msg.session_hours
         return latest is None or hours is None or hours >= latest
 
+    def _since_treatment(self, rule: Rule, msg: Message) -> bool:
+        """`max_stated`: not a problem told as lasting that much longer than the time since the session
+        (an unknown session counts as just now)."""
+        limit, stated = rule.max_stated, msg.stated_hours
+        if limit is None or stated is None:
+            return True
+        return stated <= (msg.session_hours or 0.0) + limit
+
     def _timing_holds(self, rule: Rule, msg: Message) -> bool:
         return (
             self._long_enough(rule, msg)
             and self._lasting(rule, msg)
             and self._not_too_late(rule, msg)
+            and self._since_treatment(rule, msg)
             and not (rule.unless_improving and self.improving(msg))
         )
 
@@ -224,6 +235,15 @@ class Triage:
         if evidence is None or self._excluded(rule, msg):
             return None
         return evidence
+
+
+def _scores_only(rule: Rule) -> bool:
+    """An urgent rule that fires on pain scores alone (no words of its own)."""
+    return (
+        rule.urgency != "emergency"
+        and not (rule.any or rule.all)
+        and all(name.startswith("pain_score") for name in rule.requires)
+    )
 
 
 def _came_back(msg: Message, clause: int, pos: int) -> bool:

@@ -45,6 +45,7 @@ class Vocabulary:
     resolution_fillers: frozenset[str]
     resolution_not_before: frozenset[str]
     resolution_not_after: frozenset[str]
+    degree_words: frozenset[str]
     reactivation_cues: tuple[Phrase, ...]
     persistence_cues: tuple[Phrase, ...]
     improvement_cues: tuple[Phrase, ...]
@@ -61,6 +62,9 @@ class Vocabulary:
     habitual_cues: tuple[Phrase, ...]
     history_age_cues: tuple[Phrase, ...]
     habitual_breakers: tuple[Phrase, ...]
+    stable_cues: tuple[Phrase, ...]
+    long_habit_words: frozenset[str]
+    treatment_verbs: frozenset[str]
     scope_treatment_words: frozenset[str]
     scope_ask_words: frozenset[str]
     subject_he: frozenset[str]
@@ -71,6 +75,7 @@ class Vocabulary:
     first_possessive: frozenset[str]
     denial_links: frozenset[str]
     denial_blockers: frozenset[str]
+    denied_states: frozenset[str]
     lasting_conditions: frozenset[str]
     denial_determiners: frozenset[str]
     denial_prepositions: frozenset[str]
@@ -134,6 +139,7 @@ _PHRASE_KEYS = (
     "habitual_cues",
     "history_age_cues",
     "habitual_breakers",
+    "stable_cues",
     "fever_words",
     "simile_cues",
     "duration_not_after",
@@ -150,6 +156,8 @@ _WORD_SET_KEYS = (
     "history_referents",
     "scope_treatment_words",
     "scope_ask_words",
+    "long_habit_words",
+    "treatment_verbs",
     "subject_he",
     "subject_she",
     "subject_they",
@@ -158,6 +166,7 @@ _WORD_SET_KEYS = (
     "first_possessive",
     "denial_links",
     "denial_blockers",
+    "denied_states",
     "lasting_conditions",
     "denial_determiners",
     "denial_prepositions",
@@ -165,6 +174,7 @@ _WORD_SET_KEYS = (
     "resolution_fillers",
     "resolution_not_before",
     "resolution_not_after",
+    "degree_words",
     "temperature_context",
     "temperature_not_body",
     "temperature_not_after",

@@ -412,6 +412,26 @@ ISSUE11_GATES = {
     # partner spoken of as "they", a high slash score since eased: "7/10 tuesday, now more like 3/10").
     # Now a development set.
     "issue11_eval16_messages.jsonl": Gate(1.0, 1.0, 0.012, 0.995, 0.94, 1.0, 1.0),
+    # eval17, eval18 and eval19 (600 messages: a busy city clinic's texters and relatives; older patients,
+    # carers and second-language writers; a set weighted to hard routine messages and hypotheticals) were
+    # written for the fifteenth round and measured once before any change: emergencies 49/50, 49/50,
+    # 33/35; urgent-or-worse 106/110, 107/110, 73/75; false alarms 1/90, 2/90, 7/125; tier 194, 192,
+    # 188 of 200; topic 76/90, 73/90, 98/125; subject 26/26, 18/18, 17/17; category 9/9, 9/9, 7/8. Then
+    # fixed by class ("gone really dark" is a change; hives "hive-like", a rash told at all, red spots
+    # where the oil went, this afternoon's rash on a relative; a state denied of its subject: "lips
+    # aren't swollen"; "nothing like my usual" is unlike, not a denial; one-sided neck pain with a
+    # headache after neck work named as such before the general stroke rule; bumping into a door once is
+    # a knock; a leg that "won't go where I want" with vertigo; "say I felt", "worried she'll be";
+    # "haven't had it since", "just that once"; "no less sore"; "thought it would have worn off"; a
+    # weekday ahead is not the time since the session; a pain lasting far longer than the time since
+    # the session predates it (`max_stated`); a condition for years, stable and known to a doctor sets
+    # emergencies aside too; waking up stiff is not pain that wakes; more history, scope, posture,
+    # insurance and medicine wordings). Left: a husband's heart attack "5 years back" in a clause that
+    # also says "he runs 3x a week now" still reads as present (911 reply: the safe side). Now
+    # development sets.
+    "issue11_eval17_messages.jsonl": Gate(1.0, 1.0, 0.012, 0.995, 0.9, 1.0, 1.0),
+    "issue11_eval18_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 0.95, 1.0, 1.0),
+    "issue11_eval19_messages.jsonl": Gate(1.0, 1.0, 0.008, 0.995, 0.91, 1.0, 1.0),
 }
 ISSUE11_HELD_OUT: frozenset[str] = frozenset()
 _PERSON_WORDS = {

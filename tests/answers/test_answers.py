@@ -1452,3 +1452,93 @@ def test_known_conditions_and_confusion_about_advice(
     engine: AnswerEngine, text: str, hours: float | None, urgency: str
 ) -> None:
     assert ask(engine, text, hours).urgency == urgency, text
+
+
+@pytest.mark.parametrize(
+    ("text", "hours", "expected"),
+    [
+        # A known condition told as lasting for years AND stable sets an emergency rule aside ...
+        (
+            "I've had numb hands for years now, it hasn't changed and my doctor knows. "
+            "Can you still massage my arms, or should the therapist be careful?",
+            None,
+            "routine",
+        ),
+        # ... but not without the years, nor with anything new.
+        ("Is massage safe? I get chest pain sometimes, my doctor knows", None, "emergency"),
+        ("numb hands for years, unchanged, doctor knows, but today my face is drooping", None, "emergency"),
+        # A pain told as lasting far longer than the time since the session predates the treatment.
+        (
+            "my knee has ached for four months, it is not getting any better, would massage help?",
+            None,
+            "routine",
+        ),
+        ("my back still hurts and it is not getting any better since my massage", 100, "urgent"),
+        # A weekday ahead is not the time since the session ("a match on Saturday").
+        (
+            "after Monday's session my calf is a bit stiff, I have a match on Saturday, ok to play?",
+            30,
+            "routine",
+        ),
+        (
+            "had the massage on monday, today is friday and my back is still sore, no better at all",
+            100,
+            "urgent",
+        ),
+        # A state said not to be there denies what it is said of; hives alone are urgent.
+        (
+            "itchy hives on my arms since the massage this morning, my lips aren't swollen, breathing fine",
+            3,
+            "urgent",
+        ),
+        # "gone really dark" is a change, not a passing.
+        (
+            "my pee has gone really dark and my thighs are swollen and agony since the deep tissue",
+            40,
+            "emergency",
+        ),
+        # Hypothetical and future: "say I felt...", "worried she'll be sore".
+        ("Say I felt my chest go tight during a massage, what would the therapist do?", None, "routine"),
+        (
+            "my sister is worried she'll be in agony after her first massage, what should she expect?",
+            None,
+            "routine",
+        ),
+        # "nothing like my usual": the pain is unlike the usual, not denied.
+        (
+            "since the neck adjustment a sharp pain on the left side of my neck, nothing like my usual",
+            20,
+            "emergency",
+        ),
+        # Bumping into a door once is a knock; bumping into things again and again is clumsiness.
+        ("my mum is 82 and has a new sharp pain in her back after bumping into a door", 72, "urgent"),
+        ("my dad keeps bumping into things and his speech is off since this morning", None, "emergency"),
+        # A dizziness that has not come back since is over.
+        ("one wave of dizziness getting off the table, just that once, haven't had it since", 50, "routine"),
+        ("still no less sore on day 4", 96, "urgent"),
+    ],
+)
+def test_fifteenth_round_reading(engine: AnswerEngine, text: str, hours: float | None, expected: str) -> None:
+    assert ask(engine, text, hours).urgency == expected, text
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("Is it better to sleep on my back or my side after an adjustment?", "posture"),
+        ("Does my health plan cover chiropractic?", "out_of_scope"),
+        ("do you take aetna", "out_of_scope"),
+        ("where can I buy the oil you use?", "out_of_scope"),
+        ("can my elderly aunt have chiro, or is it too rough at 88?", "scope"),
+        ("I had a slipped disc in 2012, healed, is deep work on my back ok?", "history"),
+        ("a broken rib last season, fully cleared, ok to massage my back?", "history"),
+        ("diagnosed with osteopenia last year after a bone scan, is cracking my back still safe?", "scope"),
+        ("can I keep taking my cetirizine before my massage?", "medication"),
+        ("how do I change my reminder time in this chat?", "bot_help"),
+        ("does massage help sciatica? never mind. what time do you open on saturday", "booking"),
+        ("my neck is a little stiff, is it ok to go to my dance class or should I rest it?", "movement"),
+    ],
+)
+def test_fifteenth_round_topics(engine: AnswerEngine, text: str, topic: str) -> None:
+    answer = ask(engine, text, None)
+    assert (answer.urgency, answer.topic) == ("routine", topic), text
