@@ -13,6 +13,8 @@ from bot.answers.quantities import PainScore
 from bot.answers.vocabulary import Vocabulary
 
 YEAR_TOKEN = YEAR_WORD.strip()  # a year the normaliser read ("2019")
+# "after my c-section 3 years ago": a date this many words after a present cue belongs to the event.
+_DATE_REACH = 5
 
 
 @dataclass
@@ -188,6 +190,17 @@ def _points_back(c: Clauses, i: int) -> bool:
     )
 
 
+def _dated_event(c: Clauses, i: int, length: int, dates: list[int]) -> bool:
+    """ "after my c-section 3 YEARS AGO": the date that follows closely belongs to the event named."""
+    return any(i < d <= i + length + _DATE_REACH and c.clause[d] == c.clause[i] for d in dates)
+
+
+def _asks_treatment(c: Clauses, phrase: Sequence[str], i: int, vocab: Vocabulary) -> bool:
+    """ "can I STILL get the hot stone massage?" asks about treatment; it says nothing of the symptom."""
+    after = i + len(phrase)
+    return tuple(phrase) == ("still",) and after < len(c.tokens) and c.tokens[after] in vocab.treatment_verbs
+
+
 def _settled_before(c: Clauses, negated: list[bool], i: int, vocab: Vocabulary, end: int) -> bool:
     """ "No problems NOW", "all fine NOW", "the MRI CAME BACK normal": the present cue says it is
     settled (or a result was fine), not that it is back."""
@@ -220,15 +233,22 @@ def history(c: Clauses, negated: list[bool], vocab: Vocabulary) -> list[bool] | 
     }
     if not dated:
         return None
+    # "3 years ago", "in 2017": a date that can belong to an event named just before it
+    dates = [i for p, i in find_phrases(c.tokens, vocab.history_cues) if "ago" in p] + [
+        i for i, t in enumerate(c.tokens) if t == YEAR_TOKEN
+    ]
     present = {
         c.clause[i]
         for phrase, i in find_phrases(c.tokens, vocab.present_cues)
-        if not negated[i] and not _settled_before(c, negated, i, vocab, i + len(phrase))
+        if not negated[i]
+        and not _settled_before(c, negated, i, vocab, i + len(phrase))
+        and not (len(phrase) > 1 and _dated_event(c, i, len(phrase), dates))
+        and not _asks_treatment(c, phrase, i, vocab)
     }
     past = dated - present
     if not past:
         return None
-    if any(c.clause[i] in present - dated for i, t in enumerate(c.tokens) if t in vocab.history_referents):
+    if any(c.clause[i] in present - dated for _, i in find_phrases(c.tokens, vocab.history_referents)):
         return None  # "I had migraines years ago. Now I've had ONE for 2 days": the old words tell what it is
     # a lasting condition stays present whatever date it was found ("factor V Leiden, found as a kid")
     return [c.clause[i] in past and c.tokens[i] not in vocab.lasting_conditions for i in range(n)]
@@ -250,14 +270,18 @@ def known_condition(c: Clauses, negated: list[bool], vocab: Vocabulary) -> list[
     ]
     inside = {i + k for phrase, i in habits for k in range(len(phrase))}
     treatment = {c.clause[i] for i, t in enumerate(c.tokens) if t in vocab.scope_treatment_words}
-    asking = {c.clause[i] for i, t in enumerate(c.tokens) if t in vocab.scope_ask_words} & treatment
+    filler = {i + k for phrase, i in find_phrases(c.tokens, vocab.ask_fillers) for k in range(len(phrase))}
+    asking = {
+        c.clause[i]
+        for i, t in enumerate(c.tokens)
+        if t in vocab.scope_ask_words and i not in filler and not _opener(c, i, vocab)
+    } & treatment
     if not asking:
         return None
     for phrase, i in find_phrases(c.tokens, (*vocab.present_cues, *vocab.habitual_breakers)):
         if i in inside or negated[i] or _settled_before(c, negated, i, vocab, i + len(phrase)):
             continue  # "on and off SINCE my teens" is the habit itself; "nothing new" says nothing
-        after = i + len(phrase)
-        if phrase == ("still",) and after < len(c.tokens) and c.tokens[after] in vocab.treatment_verbs:
+        if _asks_treatment(c, phrase, i, vocab):
             continue  # "can you STILL massage my legs?" asks about treatment, not the symptom
         if _years_follow(c.tokens, i + len(phrase)):
             continue  # "diabetes SINCE 10 years": long-standing
@@ -282,6 +306,16 @@ def stable_condition(
     if not years or not stable:
         return None
     return [k or c.clause[i] in stable for i, k in enumerate(known)]
+
+
+def _opener(c: Clauses, i: int, vocab: Vocabulary) -> bool:
+    """ "OK so I have these welts", "good, thanks": a word that opens the message, not one that asks."""
+    nxt = i + 1
+    return (
+        c.clause_start[i]
+        and nxt < len(c.tokens)
+        and (c.comma_before[nxt] or c.tokens[nxt] in vocab.opener_next)
+    )
 
 
 def _years_follow(tokens: Sequence[str], j: int) -> bool:

@@ -57,7 +57,7 @@ class Vocabulary:
     settled_at_end: frozenset[str]
     medicine_words: frozenset[str]
     medicine_now: frozenset[str]
-    history_referents: frozenset[str]
+    history_referents: tuple[Phrase, ...]
     # A long-standing symptom asked about with treatment (bot/answers/context.py known_condition).
     habitual_cues: tuple[Phrase, ...]
     history_age_cues: tuple[Phrase, ...]
@@ -65,6 +65,8 @@ class Vocabulary:
     stable_cues: tuple[Phrase, ...]
     long_habit_words: frozenset[str]
     treatment_verbs: frozenset[str]
+    opener_next: frozenset[str]
+    ask_fillers: tuple[Phrase, ...]
     scope_treatment_words: frozenset[str]
     scope_ask_words: frozenset[str]
     subject_he: frozenset[str]
@@ -138,8 +140,10 @@ _PHRASE_KEYS = (
     "present_cues",
     "habitual_cues",
     "history_age_cues",
+    "history_referents",
     "habitual_breakers",
     "stable_cues",
+    "ask_fillers",
     "fever_words",
     "simile_cues",
     "duration_not_after",
@@ -153,11 +157,11 @@ _WORD_SET_KEYS = (
     "settled_at_end",
     "medicine_words",
     "medicine_now",
-    "history_referents",
     "scope_treatment_words",
     "scope_ask_words",
     "long_habit_words",
     "treatment_verbs",
+    "opener_next",
     "subject_he",
     "subject_she",
     "subject_they",

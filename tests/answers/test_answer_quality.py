@@ -432,6 +432,25 @@ ISSUE11_GATES = {
     "issue11_eval17_messages.jsonl": Gate(1.0, 1.0, 0.012, 0.995, 0.9, 1.0, 1.0),
     "issue11_eval18_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 0.95, 1.0, 1.0),
     "issue11_eval19_messages.jsonl": Gate(1.0, 1.0, 0.008, 0.995, 0.91, 1.0, 1.0),
+    # eval20, eval21 and eval22 (600 messages: a regional clinic's understating farmers and drivers in
+    # UK, Irish and Australian English; parents, pregnant patients and long check-in replies with
+    # scores; one-handed short texts and voice-to-text run-ons with homophones) were written for the
+    # sixteenth round and measured once, after the fifteenth: emergencies 50/50, 50/50, 50/51;
+    # urgent-or-worse 108/110, 108/110, 106/110; false alarms 2/90, 4/90, 1/90; tier 195, 194, 194 of
+    # 200; topic 72/90, 67/90, 76/90; subject 17/19, 18/19, 22/23; category 9/9, 3/4, 10/10. Then
+    # fixed by class (a relative's hives count; hives "where the oil was" despite "like nettle rash";
+    # "or anything" and an opening "ok so" ask nothing; "can't go up on tiptoe" is not "can't go on";
+    # "hopeless with phones"; "really bad" is severe; "can't sea"; "swimmy"; scores "going the wrong
+    # way"; an ache "turned into" a burning pain; "back in" needs a date; "after my c-section 3 years
+    # ago" dates the event; "can I still get" asks about treatment; "fit as a fiddle now"; stiffness
+    # that loosens once moving; muscle breakdown past "not just dark yellow" and told of as "it"; "me
+    # da", "my fella", "my boys"; history told as a statement; short scope questions ("good for tennis
+    # elbow?"); heat packs and saunas asked; insurance, purchases and "book me"). Left: fingers "asleep
+    # and won't wake up" still gets the 988 line (the self-harm rule reads every wording, by design);
+    # "check for saddle numbness ... so: none of that" (a denial told after a colon). Now development sets.
+    "issue11_eval20_messages.jsonl": Gate(1.0, 1.0, 0.0, 0.995, 0.88, 1.0, 1.0),
+    "issue11_eval21_messages.jsonl": Gate(1.0, 1.0, 0.012, 0.995, 0.83, 1.0, 1.0),
+    "issue11_eval22_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 0.96, 1.0, 1.0),
 }
 ISSUE11_HELD_OUT: frozenset[str] = frozenset()
 _PERSON_WORDS = {

@@ -1542,3 +1542,58 @@ def test_fifteenth_round_reading(engine: AnswerEngine, text: str, hours: float |
 def test_fifteenth_round_topics(engine: AnswerEngine, text: str, topic: str) -> None:
     answer = ask(engine, text, None)
     assert (answer.urgency, answer.topic) == ("routine", topic), text
+
+
+@pytest.mark.parametrize(
+    ("text", "hours", "expected"),
+    [
+        # A relative's hives are checked the same day, like the writer's own.
+        ("my mum has hives all over her legs, lips fine", 5, "urgent"),
+        # "like nettle rash" is a simile: the rash came where the oil was.
+        ("lumpy itchy skin where the oil was, like nettle rash, throat normal", 4, "urgent"),
+        # "or anything" and an opening "ok so" ask nothing about treatment.
+        (
+            "ok so I have itchy welts where she put the cream, no swelling or anything, is this an allergy",
+            4,
+            "urgent",
+        ),
+        # "can't go up on tiptoe" is not "can't go on"; "hopeless with phones" is about a skill.
+        ("my pee is cola coloured and my calves are so sore I can't go up on tiptoe", 48, "emergency"),
+        ("I'm hopeless with phones, how do I change my reminder time?", None, "routine"),
+        # A bad pain on one side of the neck after neck work, with a vision change: 911.
+        ("she had her neck adjusted this morning, really bad pain on one side of her neck", 6, "emergency"),
+        ("36 hours on and my head is still swimmy since the neck adjustment", 36, "urgent"),
+        ("3/10 mon, 5 tue, 7 today. going the wrong way", 72, "urgent"),
+        # "back in" needs a date; a date right after "after my ..." belongs to that event.
+        ("pins and needles back in my left hand, not going away", 36, "urgent"),
+        (
+            "I had a clot after my knee operation 4 years ago, treated and cleared, is leg massage ok now?",
+            None,
+            "routine",
+        ),
+        (
+            "had a heart attack in 2015, got stents, doing great, can I still get a hot stone massage?",
+            None,
+            "routine",
+        ),
+    ],
+)
+def test_sixteenth_round_reading(engine: AnswerEngine, text: str, hours: float | None, expected: str) -> None:
+    assert ask(engine, text, hours).urgency == expected, text
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("good for frozen shoulder?", "scope"),
+        ("can you see a 7 year old?", "scope"),
+        ("stroke in 2016, all clear since.", "history"),
+        ("is a heat pack ok tonight?", "heat_ice"),
+        ("is a sauna alright after a massage?", "heat_ice"),
+        ("do you sell the oil you use?", "out_of_scope"),
+        ("book me tues am?", "booking"),
+    ],
+)
+def test_sixteenth_round_topics(engine: AnswerEngine, text: str, topic: str) -> None:
+    answer = ask(engine, text, None)
+    assert (answer.urgency, answer.topic) == ("routine", topic), text
