@@ -451,6 +451,18 @@ ISSUE11_GATES = {
     "issue11_eval20_messages.jsonl": Gate(1.0, 1.0, 0.0, 0.995, 0.88, 1.0, 1.0),
     "issue11_eval21_messages.jsonl": Gate(1.0, 1.0, 0.012, 0.995, 0.83, 1.0, 1.0),
     "issue11_eval22_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 0.96, 1.0, 1.0),
+    # eval23 and eval24 (400 messages: a fair everyday week with every sign of the guidance in two
+    # plain wordings; anxious writers listing what they do not have, past and present mixed, check-in
+    # replies, relatives) were written for the seventeenth round and measured once, after the
+    # sixteenth: emergencies 48/50, 49/50; urgent-or-worse 109/110, 108/110; false alarms 2/90, 1/90;
+    # tier 195, 197 of 200; topic 78/90, 75/90; subject 20/20, 15/15; category 4/4, 9/9. Then fixed by
+    # class ("my voice has gone hoarse" is a change, so the throat closing before it stays live; hives
+    # with breathing "getting harder"; blurred sight in one eye that has lasted; a bare "worse today";
+    # "then normal"; a known allergy asked with their own oil; a sister's birthday is not a relative's
+    # fever; pregnancy aches already checked; more history statements, scope and hydration wordings).
+    # Now development sets.
+    "issue11_eval23_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 0.9, 1.0, 1.0),
+    "issue11_eval24_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 0.9, 1.0, 1.0),
 }
 ISSUE11_HELD_OUT: frozenset[str] = frozenset()
 _PERSON_WORDS = {

@@ -1597,3 +1597,26 @@ def test_sixteenth_round_reading(engine: AnswerEngine, text: str, hours: float |
 def test_sixteenth_round_topics(engine: AnswerEngine, text: str, topic: str) -> None:
     answer = ask(engine, text, None)
     assert (answer.urgency, answer.topic) == ("routine", topic), text
+
+
+@pytest.mark.parametrize(
+    ("text", "hours", "expected"),
+    [
+        # A change told with "gone" ("my voice has gone hoarse") leaves the throat before it live.
+        (
+            "my throat feels tight like it's closing and my voice has gone croaky since the massage",
+            1,
+            "emergency",
+        ),
+        ("itchy hives on my back and my breathing is getting harder", 2, "emergency"),
+        ("my right eye has been blurry for an hour now, had my neck adjusted this morning", 4, "emergency"),
+        ("worse today", 48, "urgent"),
+        ("my hand tingled for a minute after, then normal", 3, "routine"),
+        ("I'm allergic to lanolin, can I bring my own oil?", None, "routine"),
+        ("temp is 38.6 since yesterday, I feel awful. my brother's wedding is this weekend", 40, "urgent"),
+    ],
+)
+def test_seventeenth_round_reading(
+    engine: AnswerEngine, text: str, hours: float | None, expected: str
+) -> None:
+    assert ask(engine, text, hours).urgency == expected, text
