@@ -190,15 +190,21 @@ def _points_back(c: Clauses, i: int) -> bool:
     )
 
 
-def _dated_event(c: Clauses, i: int, length: int, dates: list[int]) -> bool:
-    """ "after my c-section 3 YEARS AGO": the date that follows closely belongs to the event named."""
-    return any(i < d <= i + length + _DATE_REACH and c.clause[d] == c.clause[i] for d in dates)
+def _dated_event(c: Clauses, i: int, phrase: Sequence[str], dates: list[int]) -> bool:
+    """ "AFTER MY c-section 3 YEARS AGO": a date that closely follows a cue naming an event ("after my",
+    "since the") belongs to that event; a one-word cue ("again", "today") is never dated so."""
+    end = i + len(phrase) + _DATE_REACH
+    return len(phrase) > 1 and any(i < d <= end and c.clause[d] == c.clause[i] for d in dates)
 
 
 def _asks_treatment(c: Clauses, phrase: Sequence[str], i: int, vocab: Vocabulary) -> bool:
     """ "can I STILL get the hot stone massage?" asks about treatment; it says nothing of the symptom."""
     after = i + len(phrase)
-    return tuple(phrase) == ("still",) and after < len(c.tokens) and c.tokens[after] in vocab.treatment_verbs
+    return (
+        tuple(phrase) in vocab.treatment_question_cues
+        and after < len(c.tokens)
+        and c.tokens[after] in vocab.treatment_verbs
+    )
 
 
 def _settled_before(c: Clauses, negated: list[bool], i: int, vocab: Vocabulary, end: int) -> bool:
@@ -234,7 +240,7 @@ def history(c: Clauses, negated: list[bool], vocab: Vocabulary) -> list[bool] | 
     if not dated:
         return None
     # "3 years ago", "in 2017": a date that can belong to an event named just before it
-    dates = [i for p, i in find_phrases(c.tokens, vocab.history_cues) if "ago" in p] + [
+    dates = [i for p, i in find_phrases(c.tokens, vocab.history_cues) if vocab.date_words.intersection(p)] + [
         i for i, t in enumerate(c.tokens) if t == YEAR_TOKEN
     ]
     present = {
@@ -242,7 +248,7 @@ def history(c: Clauses, negated: list[bool], vocab: Vocabulary) -> list[bool] | 
         for phrase, i in find_phrases(c.tokens, vocab.present_cues)
         if not negated[i]
         and not _settled_before(c, negated, i, vocab, i + len(phrase))
-        and not (len(phrase) > 1 and _dated_event(c, i, len(phrase), dates))
+        and not _dated_event(c, i, phrase, dates)
         and not _asks_treatment(c, phrase, i, vocab)
     }
     past = dated - present
@@ -260,14 +266,10 @@ def known_condition(c: Clauses, negated: list[bool], vocab: Vocabulary) -> list[
     month", "on and off since my teens"): the clauses of the question and of the habit are a known
     condition, not a new red flag. Anything said to happen now ("since the adjustment", "today", "this
     one is different", "getting worse") anywhere in the message keeps every word live, and triage
-    reads this only for urgent rules: an emergency sign is never set aside by it. The question's own
-    clause counts even with no habit told ("does adjusting help with vertigo? my GP diagnosed BPPV")."""
-    habits = list(find_phrases(c.tokens, vocab.habitual_cues))
-    habits += [  # "for 15 years": the phrase is the three words themselves
-        (tuple(c.tokens[i : i + 3]), i)
-        for i, t in enumerate(c.tokens)
-        if t == "for" and _years_follow(c.tokens, i + 1)
-    ]
+    reads this only for urgent rules: an emergency sign is set aside only when the condition is also
+    told as lasting for years and stable (stable_condition). The question's own clause counts even with
+    no habit told ("does adjusting help with vertigo? my GP diagnosed BPPV")."""
+    habits = _habits(c, vocab)
     inside = {i + k for phrase, i in habits for k in range(len(phrase))}
     treatment = {c.clause[i] for i, t in enumerate(c.tokens) if t in vocab.scope_treatment_words}
     filler = {i + k for phrase, i in find_phrases(c.tokens, vocab.ask_fillers) for k in range(len(phrase))}
@@ -299,13 +301,25 @@ def stable_condition(
     if known is None:
         return None
     years = any(
-        any(w in vocab.long_habit_words for w in phrase)
-        for phrase, _ in find_phrases(c.tokens, vocab.habitual_cues)
-    ) or any(t == "for" and _years_follow(c.tokens, i + 1) for i, t in enumerate(c.tokens))
+        _years_follow(phrase, 1) or any(w in vocab.long_habit_words for w in phrase)
+        for phrase, _ in _habits(c, vocab)
+    )
     stable = {c.clause[i] for _, i in find_phrases(c.tokens, vocab.stable_cues) if not negated[i]}
     if not years or not stable:
         return None
     return [k or c.clause[i] in stable for i, k in enumerate(known)]
+
+
+def _habits(c: Clauses, vocab: Vocabulary) -> list[tuple[Sequence[str], int]]:
+    """The phrases telling a symptom is a habit, with where each starts; "for 15 years" is the three
+    words themselves."""
+    habits = list(find_phrases(c.tokens, vocab.habitual_cues))
+    habits += [
+        (tuple(c.tokens[i : i + 3]), i)
+        for i, t in enumerate(c.tokens)
+        if t == "for" and _years_follow(c.tokens, i + 1)
+    ]
+    return habits
 
 
 def _opener(c: Clauses, i: int, vocab: Vocabulary) -> bool:

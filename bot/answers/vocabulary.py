@@ -65,6 +65,8 @@ class Vocabulary:
     stable_cues: tuple[Phrase, ...]
     long_habit_words: frozenset[str]
     treatment_verbs: frozenset[str]
+    treatment_question_cues: tuple[Phrase, ...]
+    date_words: frozenset[str]
     opener_next: frozenset[str]
     ask_fillers: tuple[Phrase, ...]
     scope_treatment_words: frozenset[str]
@@ -144,6 +146,7 @@ _PHRASE_KEYS = (
     "habitual_breakers",
     "stable_cues",
     "ask_fillers",
+    "treatment_question_cues",
     "fever_words",
     "simile_cues",
     "duration_not_after",
@@ -161,6 +164,7 @@ _WORD_SET_KEYS = (
     "scope_ask_words",
     "long_habit_words",
     "treatment_verbs",
+    "date_words",
     "opener_next",
     "subject_he",
     "subject_she",
