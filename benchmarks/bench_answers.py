@@ -168,11 +168,14 @@ def print_detection(router: LanguageRouter, name: str, items: list[dict[str, Any
 
 
 def print_quality(engine: AnswerEngine, sets: dict[str, list[dict[str, Any]]]) -> None:
+    """The figures of each set, a Spanish set (es_*) with the Spanish engine."""
+    spanish = AnswerEngine.load(language="es") if any(n.startswith("es_") for n in sets) else engine
     for name, items in sets.items():
+        own = spanish if name.startswith("es_") else engine
         print(f"\n{name} ({len(items)} messages)")
-        for label, value in quality(engine, items).items():
+        for label, value in quality(own, items).items():
             print(f"  {label:32} {value:7.1%}")
-        for label, (right, total) in by_class(engine, items).items():
+        for label, (right, total) in by_class(own, items).items():
             print(f"  topic, class {label:20} {right:3}/{total:<3} {right / total:7.1%}")
 
 

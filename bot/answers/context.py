@@ -4,7 +4,8 @@ something that has passed ("the tingling went away"). Each is one pass over the 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from bot.answers.language import Language
@@ -56,6 +57,12 @@ class Message:
     # the known condition is told as lasting for years and unchanged, or known to a doctor ("numbness in
     # both feet for years, it hasn't changed, my doctor checks it"): it sets aside emergency rules too
     stable: bool = False
+
+    def without_clauses(self, clauses: set[int]) -> Message:
+        """The same message with the words of these clauses out of every pattern's reach."""
+        clause = self.clause
+        kept = {sid: [i for i in at if clause[i] not in clauses] for sid, at in self.slot_positions.items()}
+        return dataclasses.replace(self, slot_positions={sid: w for sid, w in kept.items() if w})
 
 
 def split_clauses(raw_tokens: Sequence[str], vocab: Vocabulary, language: Language) -> Clauses:
@@ -147,6 +154,19 @@ def denials_after(c: Clauses, negated: list[bool], vocab: Vocabulary) -> list[bo
     ("walking feels good" still says the message is about walking); so is the word joined to it by
     "and" / "or" ("lips and tongue fine")."""
     denied: list[bool] | None = None
+    for _, i in _denial_pairs(c, negated, vocab):
+        denied = denied if denied is not None else [False] * len(c.tokens)
+        denied[i] = True
+        head = _head_before(c, i, vocab)
+        if head is not None:
+            denied[head] = True  # "the TINGLING in my feet is normal": the tingling is denied too
+        if i >= 2 and c.tokens[i - 1] in ("and", "or") and c.clause[i - 2] == c.clause[i]:
+            denied[i - 2] = True  # "lips and breathing are fine": both are denied
+    return denied
+
+
+def _denial_pairs(c: Clauses, negated: list[bool], vocab: Vocabulary) -> Iterator[tuple[int, int]]:
+    """(denial word, the word it denies): ("ok", "breathing") in "breathing ok"."""
     for j, tok in enumerate(c.tokens):
         # "his lips AREN'T SWOLLEN": a state said not to be there denies what it is said of
         state = c.tokens[j + 1] if j + 1 < len(c.tokens) else ""
@@ -158,14 +178,17 @@ def denials_after(c: Clauses, negated: list[bool], vocab: Vocabulary) -> list[bo
             i -= 1
         blocked = i > 0 and c.tokens[i - 1] in vocab.denial_blockers  # "can't BREATHE normally"
         if i >= 0 and c.clause[i] == c.clause[j] and not c.comma_before[i + 1] and not blocked:
-            denied = denied if denied is not None else [False] * len(c.tokens)
-            denied[i] = True
-            head = _head_before(c, i, vocab)
-            if head is not None:
-                denied[head] = True  # "the TINGLING in my feet is normal": the tingling is denied too
-            if i >= 2 and c.tokens[i - 1] in ("and", "or") and c.clause[i - 2] == c.clause[j]:
-                denied[i - 2] = True  # "lips and breathing are fine": both are denied
-    return denied
+            yield j, i
+
+
+def _state_words(c: Clauses, negated: list[bool], vocab: Vocabulary) -> set[int]:
+    """Where "ok", "fine", "good" tell how something is ("breathing ok", "her face fine"), not whether
+    treatment is ok ("is massage ok", "would it be ok")."""
+    return {
+        j
+        for j, i in _denial_pairs(c, negated, vocab)
+        if c.tokens[i] not in vocab.scope_treatment_words and c.tokens[i] not in vocab.ask_subjects
+    }
 
 
 def _head_before(c: Clauses, i: int, vocab: Vocabulary) -> int | None:
@@ -273,6 +296,7 @@ def known_condition(c: Clauses, negated: list[bool], vocab: Vocabulary) -> list[
     inside = {i + k for phrase, i in habits for k in range(len(phrase))}
     treatment = {c.clause[i] for i, t in enumerate(c.tokens) if t in vocab.scope_treatment_words}
     filler = {i + k for phrase, i in find_phrases(c.tokens, vocab.ask_fillers) for k in range(len(phrase))}
+    filler |= _state_words(c, negated, vocab)
     asking = {
         c.clause[i]
         for i, t in enumerate(c.tokens)
@@ -395,8 +419,9 @@ def _over_later_in_clause(msg: Message, c: int, start: int, pos: int) -> bool:
 
 
 def _over_in_next_clause(msg: Message, c: int, pos: int, fillers: frozenset[str]) -> bool:
-    """ "The tingling. It went away": the next clause says it is over, with only filler words before."""
-    if any(rc in (c, c + 1) and strong for rc, _, strong in msg.reactivations):
+    """ "The tingling. It went away": the next clause says it is over, with only filler words before
+    (unless it "came back" there or in the clause after: "it went away, but it came back this morning")."""
+    if any(rc in (c, c + 1, c + 2) and strong for rc, _, strong in msg.reactivations):
         return False
     first = next(i for i, cl in enumerate(msg.clause) if cl == c + 1)
     return all(msg.tokens[k] in fillers for k in range(first, pos))

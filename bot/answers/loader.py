@@ -11,7 +11,7 @@ from bot.answers.language import Language
 from bot.answers.patterns import PatternCompiler
 from bot.answers.quantities import AgeWords, PainScoreWords, Ranges, load_ranges
 from bot.answers.reading import Reader
-from bot.answers.routing import POLICIES
+from bot.answers.routing import DECIDERS, POLICIES
 from bot.answers.rule_loader import load_rules
 from bot.answers.schema import ANSWERS_FILE, RED_FLAGS_FILE, ROUTINE_TOPICS, Topic
 from bot.answers.spanish import SPANISH
@@ -224,6 +224,9 @@ class AnswerContent:
         self.general_topic_strong_hits = _count(routing, "general_topic_strong_hits", where)
         self.short_message_words = _count(routing, "short_message_words", where)
         self.weights = Weights.load(routing, where)
+        self.decided_by = routing.get("decided_by", "rules")
+        if self.decided_by not in DECIDERS:
+            raise ContentError(f"{where}: 'decided_by' must be one of {', '.join(DECIDERS)}")
         self.policies = require_texts(routing, "policies", where)
         unknown_policies = [p for p in self.policies if p not in POLICIES]
         if unknown_policies or len(set(self.policies)) != len(self.policies):

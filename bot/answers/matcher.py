@@ -99,29 +99,48 @@ class Matcher:
         active_only: bool = True,
     ) -> str | None:
         """The matched words if every part occurs (actively) in one clause, else None."""
+        per_part = self._places(pattern, msg, ignore_negation, count_resolved, active_only)
+        return _words_in_one_clause(per_part, msg) if per_part else None
+
+    def clauses(self, pattern: Pattern, msg: Message, *, active_only: bool = True) -> set[int]:
+        """Every clause in which all parts of the pattern occur (actively)."""
+        per_part = self._places(pattern, msg, False, False, active_only)
+        return set(per_part[0]).intersection(*per_part[1:]) if per_part else set()
+
+    def _places(
+        self, pattern: Pattern, msg: Message, ignore_negation: bool, count_resolved: bool, active_only: bool
+    ) -> list[dict[int, tuple[int, int]]]:
+        """Per part, the first (live) place it occurs in each clause; empty when a part occurs nowhere."""
         per_part: list[dict[int, tuple[int, int]]] = []
         for part in pattern.parts:
-            by_clause: dict[int, tuple[int, int]] = {}  # the first (live) place the part occurs, per clause
+            by_clause: dict[int, tuple[int, int]] = {}
             for hit in self.occurrences(part, msg):
                 if not active_only or self._live(part, hit, msg, ignore_negation, count_resolved):
                     by_clause.setdefault(msg.clause[hit[0]], (hit[0], hit[1]))
             if not by_clause:
-                return None
+                return []
             per_part.append(by_clause)
-        return _words_in_one_clause(per_part, msg)
+        return per_part
 
     def any_live(self, patterns: Iterable[Pattern], msg: Message) -> bool:
         return any(self.match(p, msg) is not None for p in patterns)
 
     def any_phrase(
-        self, phrases: Iterable[Sequence[str]], msg: Message, *, skip_pseudo: bool, skip_past: bool = False
+        self,
+        phrases: Iterable[Sequence[str]],
+        msg: Message,
+        *,
+        skip_pseudo: bool,
+        skip_past: bool = False,
+        from_clause: int = 0,
     ) -> str | None:
         """The first phrase that occurs neither negated nor hypothetical (nor, if asked, in a set phrase
-        or in a clause about the past: "broke my wrist years back, fine now" says nothing of today)."""
+        or in a clause about the past: "broke my wrist years back, fine now" says nothing of today), in
+        a clause from `from_clause` on."""
         for phrase, i in find_phrases(msg.tokens, phrases):
             if msg.negated[i] or msg.hypothetical[i] or (skip_pseudo and msg.pseudo[i]):
                 continue
-            if skip_past and in_past(msg, i):
+            if (skip_past and in_past(msg, i)) or msg.clause[i] < from_clause:
                 continue
             return " ".join(phrase)
         return None

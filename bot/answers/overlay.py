@@ -4,7 +4,9 @@ A language's answers.toml holds its [reading] (its words read onto the concept w
 of its pain scores and ages, and every reply text; its red_flags.toml holds, for every rule id of the
 base file, the texts the patient sees (worry, why, call_911_if, reply). Everything that decides
 (patterns, sets, thresholds, urgencies, categories, rule order, routing) comes from the base files, so
-both languages triage by the same rules and staff alerts and stats group them under the same ids.
+both languages triage by the same rules and staff alerts and stats group them under the same ids. One
+exception: [routing] decided_by, since the topic classifier learns from the base language's labelled
+messages and a language with few examples of its own may do better with the keyword rules.
 A missing or unknown text stops start-up with one line naming the file and key.
 """
 
@@ -34,6 +36,7 @@ def merge_answers(base: Mapping[str, Any], overlay: Mapping[str, Any], language:
     where = _where("answers.toml", language)
     merged = copy.deepcopy(dict(base))
     merged["language"] = overlay.get("language")
+    _merge_routing(merged["routing"], overlay.get("routing", {}), where)
     merged["reading"] = require_table(overlay, "reading", where)
     for table in _TEXT_TABLES:
         merged[table] = require_table(overlay, table, where)
@@ -50,6 +53,14 @@ def merge_answers(base: Mapping[str, Any], overlay: Mapping[str, Any], language:
     if unknown:
         raise ContentError(f"{where}: unknown topics {unknown}")
     return merged
+
+
+def _merge_routing(base: dict[str, Any], routing: Any, where: str) -> None:
+    """The one routing setting a language may give: what picks its routine topics."""
+    if not isinstance(routing, dict) or set(routing) - {"decided_by"}:
+        raise ContentError(f"{where} [routing]: only 'decided_by' may be given here")
+    if "decided_by" in routing:
+        base["decided_by"] = routing["decided_by"]
 
 
 def _add_words(base: dict[str, Any], add: Any, where: str) -> None:

@@ -81,6 +81,15 @@ class PainScore:
 _Found = tuple[int, int, float, int | None]
 
 
+def _followed_score(table: Mapping[str, Any], where: str, language: Language) -> re.Pattern[str]:
+    """A bare number right before a time word ("5 today", "it was 4 yesterday"), not after a word that
+    makes it a clock time, a count or a day ("see you at 4 today", "in 2 days from now", "day 2 now")."""
+    before = require_texts(table, "bare_follow_not_after", where)
+    not_after = "".join(rf"(?<!\b{re.escape(w)} )" for w in before)
+    follow = alternation(require_texts(table, "bare_follow", where))
+    return re.compile(rf"(?<![\w.,:/-]){not_after}{language.score_number}(?=\s+(?:{follow})\b(?!\s*\d))")
+
+
 @dataclass(frozen=True)
 class PainScoreWords:
     """How pain scores and their change over time are read ([vocabulary.pain_scores] in answers.toml).
@@ -96,6 +105,7 @@ class PainScoreWords:
     rating: re.Pattern[str]
     slash: re.Pattern[str]
     single: re.Pattern[str]
+    followed: re.Pattern[str]  # a bare number right before a time word ("5 today", "it was 4 yesterday")
     pair: re.Pattern[str]
     boundary: re.Pattern[str]
     ranks: tuple[tuple[re.Pattern[str], int], ...]  # explicit time words, by rank
@@ -119,6 +129,7 @@ class PainScoreWords:
             rating=phrase_regex(table, "rating", where),
             slash=slash,
             single=single,
+            followed=_followed_score(table, where, language),
             pair=pair,
             boundary=re.compile(rf"[,.;!?\n]|\b(?:{boundaries})\b"),
             ranks=(
@@ -176,7 +187,7 @@ class PainScoreWords:
         if first and not any(a < first.end() and first.start() < b for a, b in taken):
             found.append((first.start(1), first.end(1), self._value(first.group(1)), None))
             taken.append(first.span(1))
-        for regex in (self.slash, self.single):
+        for regex in (self.slash, self.single, self.followed):
             for m in regex.finditer(text):
                 if any(a < m.end() and m.start() < b for a, b in taken):
                     continue

@@ -1,9 +1,11 @@
 """Which routine topic a message is about, once every red-flag rule has passed it by.
 
-The keyword rules decide when they are confident: a decisive pattern, or a live strong keyword of one
-topic that no other topic ties. Otherwise the topic classifier (trained on the examples in
-bot/content/topic_examples.jsonl) picks among the routine topics. Two policies sit on top: soreness
-in the days after a session, and good news that mentions soreness (see [routing] in answers.toml).
+[routing] decided_by in answers.toml says who decides. "classifier" (English): the topic classifier
+(trained on bot/content/topic_examples.jsonl) picks among all routine topics, except that in the days
+after a session a reply of pain scores alone, or a sore body part the classifier is not clear about,
+is soreness. "rules" (Spanish): the keyword rules decide when they are confident (a decisive pattern,
+or a live strong keyword of one topic that no other topic ties), the classifier otherwise, with the
+`policies` steps on top.
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ if TYPE_CHECKING:
 SORENESS: Final = "soreness"
 SMALLTALK: Final = "smalltalk"
 NO_TOPIC: Final = "out_of_scope"
+CLASSIFIER: Final = "classifier"
+# What picks the routine topic ([routing] decided_by): the classifier alone, or the keyword rules with
+# the classifier as their fallback.
+DECIDERS: Final = (CLASSIFIER, "rules")
 
 Pick = tuple[str, str]  # (topic, how it was picked)
 
@@ -49,6 +55,7 @@ class Router:
         w = content.weights
         self._weights = ((w.strong, w.strong_inactive, True), (w.keyword, w.keyword_inactive, False))
         self._policies = tuple(POLICIES[name] for name in content.policies)
+        self._all_topics = tuple(content.order)
 
     def score(self, topic: Topic, msg: Message) -> tuple[int, int]:
         """(score, how many strong keywords are live). Strong keywords outweigh plain ones; negated or
@@ -130,6 +137,15 @@ class Router:
     def pick(self, msg: Message) -> Pick:
         """(topic, how it was picked). It never sees red flags: this runs only after every red-flag rule
         has passed the message by."""
+        if self._c.decided_by == CLASSIFIER:
+            # a reply to a soreness check-in with only its scores ("5 today, was 7 yesterday") is soreness
+            scores = self._scores_after_visit(msg, self._rule_pick(msg))
+            if scores is not None:
+                return scores
+            topic = self._model.predict(msg.text, self._all_topics).topic
+            if topic != SMALLTALK and self._sore_rather_than(topic, msg):
+                return SORENESS, SORENESS  # "my neck is stiff" the day after a session
+            return topic, CLASSIFIER
         decided = self._decisive(msg)
         if decided is not None:
             return decided, "decisive"
@@ -187,12 +203,17 @@ class Router:
 
     def _sore_after_visit(self, msg: Message, found: RulePick) -> Pick | None:
         """Sore body part in the days after a session: soreness, unless the other topic clearly applies."""
-        if found.name in (SORENESS, SMALLTALK) or not self.soreness_cue(msg):
+        if found.name == SMALLTALK or not self._sore_rather_than(found.name, msg):
             return None
-        guess = self._model.predict(msg.text, (SORENESS, found.name))
-        if guess.topic == SORENESS or guess.probability < self._c.fallback_clear_probability:
-            return SORENESS, SORENESS
-        return None
+        return SORENESS, SORENESS
+
+    def _sore_rather_than(self, topic: str, msg: Message) -> bool:
+        """A sore body part in the days after a session is soreness, unless the classifier, choosing
+        between soreness and the other topic, gives that one at least clear_probability."""
+        if topic == SORENESS or not self.soreness_cue(msg):
+            return False
+        guess = self._model.predict(msg.text, (SORENESS, topic))
+        return guess.topic == SORENESS or guess.probability < self._c.fallback_clear_probability
 
 
 Policy = Callable[[Router, Message, RulePick], "Pick | None"]

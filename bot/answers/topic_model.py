@@ -1,5 +1,5 @@
-"""A small, deterministic topic classifier: the fallback for ROUTINE topics when the keyword rules are
-not confident (no topic rule fired, only weak cues, or a tie).
+"""A small, deterministic topic classifier: it picks the routine topic of an English message, and is
+the keyword rules' fallback where a language keeps them ([routing] decided_by in answers.toml).
 
 It never decides urgency. Red-flag rules in ``bot/answers`` run first and keep all their authority;
 this model only chooses among routine topics for a message that the rules already found routine.
@@ -14,6 +14,7 @@ give the same model and the same answers.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import math
@@ -43,6 +44,7 @@ PRIOR_WEIGHT: Final = 0.5
 MIN_EXAMPLES_PER_TOPIC: Final = 5
 
 _WORD = re.compile(r"[a-z0-9]+")
+CHAR_PREFIX: Final = "c:"
 
 
 def _is_symbol(ch: str) -> bool:
@@ -81,7 +83,7 @@ def features(text: str) -> dict[str, float]:
         for i in range(len(spaced) - n + 1):
             gram = spaced[i : i + n]
             if gram.strip():
-                found["c:" + gram] = CHAR_WEIGHT
+                found[CHAR_PREFIX + gram] = CHAR_WEIGHT
     return found
 
 
@@ -143,12 +145,18 @@ class TopicModel:
         vocab = len(counts)
         denominators = [math.log(totals[i] + ALPHA * vocab) for i in range(k)]
         # Stored per feature as the log-likelihood minus the topic's "unseen feature" value, so that a
-        # message's score sums only over the features it has and that the examples contain.
+        # message's score sums only over the features it has and that the examples contain. The
+        # topic's denominator cancels out: what is left is log((count + alpha) / alpha), one value per
+        # count, and most features share their row of counts with many others.
         unseen = [math.log(ALPHA) - denominators[i] for i in range(k)]
-        self._weights: dict[str, tuple[float, ...]] = {
-            feat: tuple(math.log(row[i] + ALPHA) - denominators[i] - unseen[i] for i in range(k))
-            for feat, row in counts.items()
-        }
+        rows: dict[tuple[int, ...], tuple[float, ...]] = {}
+        self._weights: dict[str, tuple[float, ...]] = {}
+        for feat, row in counts.items():
+            key = tuple(row)
+            weights = rows.get(key)
+            if weights is None:
+                weights = rows[key] = tuple(math.log((n + ALPHA) / ALPHA) for n in key)
+            self._weights[feat] = weights
         n_docs = sum(doc_counts)
         self._prior = tuple(PRIOR_WEIGHT * math.log(doc_counts[i] / n_docs) for i in range(k))
         self._unseen = tuple(unseen)
@@ -172,7 +180,7 @@ class TopicModel:
         language the reading leaves as they are still point to a topic."""
         path = content_path(EXAMPLES_FILE, language)
         own = parse_examples(_read_examples(path), topics, f"bot/content/{path}")
-        return cls(packaged_examples(topics) + [(read(text), topic) for text, topic in own], topics)
+        return _trained_with(tuple(topics), tuple((read(text), topic) for text, topic in own))
 
     def log_scores(self, text: str, allowed: Iterable[str] | None = None) -> dict[str, float]:
         """Unnormalised log-probability of each topic (only the allowed ones, if given)."""
@@ -180,17 +188,22 @@ class TopicModel:
         feats = features(text)
         totals = list(self._prior)
         weights = self._weights
+        counted = 0.0
         for feat, weight in feats.items():
             row = weights.get(feat)
             if row is None:
+                # An unknown word counts the topic's "unseen" value, as multinomial naive Bayes does;
+                # the character n-grams of an unknown word do not: a name or a typo would bring a dozen
+                # of them, each pulling towards the topics with the fewest examples.
+                if not feat.startswith(CHAR_PREFIX):
+                    counted += weight
                 continue
+            counted += weight
             for i in range(k):
                 totals[i] += weight * row[i]
-        # Every feature of the message, seen or not, also counts the topic's "unseen" value.
-        seen_weight = sum(feats.values())
         keep = set(allowed) if allowed is not None else None
         return {
-            t: totals[i] + seen_weight * self._unseen[i]
+            t: totals[i] + counted * self._unseen[i]
             for i, t in enumerate(self.topics)
             if keep is None or t in keep
         }
@@ -210,6 +223,13 @@ class TopicModel:
         p_best = exp[best] / norm
         p_second = exp[second] / norm if second != best else 0.0
         return Prediction(best, p_best, second, p_best - p_second)
+
+
+@functools.cache
+def _trained_with(topics: tuple[str, ...], extra: tuple[tuple[str, str], ...]) -> TopicModel:
+    """The packaged examples and these, trained once per process (every engine of a language reads its
+    examples to the same concept words, so it shares one model)."""
+    return TopicModel(packaged_examples(topics) + list(extra), topics)
 
 
 def _example(line: str, number: int, known: set[str], where: str) -> tuple[str, str]:

@@ -2,7 +2,8 @@
 
 A rule fires when its named requirements hold (a registry of small checks: fever, a rising pain
 score...), its timing gates pass (minimum time elapsed, persistence, improving), its patterns match
-live words, and no `unless` pattern matches. Rules are tried in file order, emergencies first.
+live words, and no `unless` pattern matches (for an emergency rule: none covers every clause its signs
+are told in). Rules are tried in file order, emergencies first.
 """
 
 from __future__ import annotations
@@ -128,14 +129,18 @@ class Triage:
 
     # ------------------------------------------------------------------ timing
 
-    def improving(self, msg: Message) -> bool:
+    def improving(self, msg: Message, from_clause: int = 0) -> bool:
+        """Something in the message is getting better or has passed (from that clause on: "the neck
+        itself is better. The thing is I've had dizzy spells since" says nothing of the dizziness)."""
+        cues = self._c.vocab.improvement_cues
         return (
             # an old, settled problem's "fine now" says nothing of today's symptom
-            self._m.any_phrase(self._c.vocab.improvement_cues, msg, skip_pseudo=True, skip_past=True)
+            self._m.any_phrase(cues, msg, skip_pseudo=True, skip_past=True, from_clause=from_clause)
             is not None
             or any(
                 not _came_back(msg, clause, pos) and not in_past(msg, pos)
                 for clause, pos in msg.resolution_cues
+                if clause >= from_clause
             )
             or self.pain_trend(msg)[0] == FALLING
         )
@@ -179,8 +184,13 @@ class Triage:
             and self._lasting(rule, msg)
             and self._not_too_late(rule, msg)
             and self._since_treatment(rule, msg)
-            and not (rule.unless_improving and self.improving(msg))
+            and not (rule.unless_improving and self.improving(msg, self._first_clause(rule, msg)))
         )
+
+    def _first_clause(self, rule: Rule, msg: Message) -> int:
+        """The first clause that mentions what the rule looks for, even as passed (0 for an `all` rule)."""
+        found = [min(c) for p in rule.any if (c := self._m.clauses(p, msg, active_only=False))]
+        return min(found, default=0)
 
     # ------------------------------------------------------------------ patterns
 
@@ -224,7 +234,16 @@ class Triage:
     def _excluded(self, rule: Rule, msg: Message) -> bool:
         if any(self._m.match(p, msg) is not None for p in rule.unless_except):
             return False  # "my husband's had a fever SINCE HIS MASSAGE": he is a patient too
-        return any(self._m.match(p, msg, active_only=False) is not None for p in rule.unless)
+        covered: set[int] = set()
+        for pattern in rule.unless:
+            covered |= self._m.clauses(pattern, msg, active_only=False)
+        if not covered:
+            return False
+        if rule.urgency != "emergency":
+            return True
+        # An emergency sign told in another clause than what the `unless` explains still counts: "the
+        # doctor can't see me until next week" explains "can't see", not "... Now my face is drooping".
+        return self._pattern_evidence(rule, msg.without_clauses(covered)) is None
 
     def rule_evidence(self, rule: Rule, msg: Message) -> str | None:
         """The words (and checks) that make the rule fire on this message, or None."""

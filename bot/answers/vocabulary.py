@@ -71,6 +71,7 @@ class Vocabulary:
     ask_fillers: tuple[Phrase, ...]
     scope_treatment_words: frozenset[str]
     scope_ask_words: frozenset[str]
+    ask_subjects: frozenset[str]
     subject_he: frozenset[str]
     subject_she: frozenset[str]
     subject_they: frozenset[str]
@@ -161,6 +162,7 @@ _WORD_SET_KEYS = (
     "medicine_words",
     "medicine_now",
     "scope_treatment_words",
+    "ask_subjects",
     "scope_ask_words",
     "long_habit_words",
     "treatment_verbs",

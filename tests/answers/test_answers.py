@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from bot.answers import (
 )
 from bot.answers.topic_model import TopicModel
 from bot.content import ClinicProfile, ContentError, load_clinic, read_toml
+from tests.answers.test_answer_quality import speaks_of
 
 CLINIC = ClinicProfile(
     name="Test & Spine Clinic",
@@ -34,6 +36,17 @@ CLINIC = ClinicProfile(
 @pytest.fixture(scope="module")
 def engine() -> AnswerEngine:
     return AnswerEngine.load(CLINIC)
+
+
+@pytest.fixture(scope="module")
+def keyword_router() -> AnswerEngine:
+    """The English content with its routine topics picked by the keyword rules ([routing] decided_by =
+    "rules", as a language with few labelled messages of its own uses them). English itself lets the
+    classifier pick (bot/content/answers.toml says why); the topic tests written for the keyword rules
+    use this engine, and the labelled sets measure the classifier."""
+    answers = copy.deepcopy(read_toml("answers.toml"))
+    answers["routing"]["decided_by"] = "rules"
+    return AnswerEngine.from_data(answers, copy.deepcopy(read_toml("red_flags.toml")), CLINIC)
 
 
 def ask(engine: AnswerEngine, text: str, hours: float | None = None) -> Answer:
@@ -983,23 +996,38 @@ def test_topic_classifier_never_escalates(engine: AnswerEngine) -> None:
         assert result.picked_by in ("decisive", "rules", "classifier", "tie", "soreness")
 
 
-def test_classifier_is_the_fallback_when_no_topic_rule_fires(engine: AnswerEngine) -> None:
-    result = ask(engine, "💧💧 after a massage?", 2)
+def test_classifier_is_the_fallback_when_no_topic_rule_fires(keyword_router: AnswerEngine) -> None:
+    result = ask(keyword_router, "💧💧 after a massage?", 2)
     assert result.picked_by == "classifier"
     assert result.topic == "hydration"
 
 
-def test_confident_rules_keep_the_decision(engine: AnswerEngine) -> None:
+def test_english_topics_are_picked_by_the_classifier(engine: AnswerEngine) -> None:
     result = ask(engine, "can I take ibuprofen for the soreness", 20)
+    assert (result.topic, result.picked_by) == ("medication", "classifier")
+    # history and scope too: the classifier learnt them from the labelled sets
+    history = "had a mini stroke in 2015, all clear since, is neck work ok for me?"
+    assert ask(engine, history).topic == "history"
+
+
+def test_with_keyword_rules_confident_rules_keep_the_decision(keyword_router: AnswerEngine) -> None:
+    result = ask(keyword_router, "can I take ibuprofen for the soreness", 20)
     assert result.topic == "medication" and result.picked_by in ("decisive", "rules")
 
 
-def test_soreness_aware_fallback(engine: AnswerEngine) -> None:
+def test_what_picks_the_topics_is_content() -> None:
+    answers, red_flags = _content()
+    answers["routing"]["decided_by"] = "a coin"
+    with pytest.raises(ContentError, match=r"routing.*'decided_by' must be one of classifier, rules"):
+        AnswerEngine.from_data(answers, red_flags, CLINIC)
+
+
+def test_soreness_aware_fallback(keyword_router: AnswerEngine) -> None:
     # a body part with a pain score or an ache word, in the days after a session, is soreness ...
-    result = ask(engine, "my shoulders are a 3 today, were a 5 yesterday, walking helps", 30)
+    result = ask(keyword_router, "my shoulders are a 3 today, were a 5 yesterday, walking helps", 30)
     assert (result.urgency, result.topic) == ("routine", "soreness")
     # ... but not when the session time is unknown or long past, nor when another topic clearly applies
-    assert ask(engine, "can I take ibuprofen for my sore back", 20).topic == "medication"
+    assert ask(keyword_router, "can I take ibuprofen for my sore back", 20).topic == "medication"
 
 
 def test_a_bad_examples_file_is_rejected() -> None:
@@ -1107,9 +1135,9 @@ def test_a_recurring_headache_is_not_a_lasting_one(engine: AnswerEngine) -> None
     ],
 )
 def test_decisive_and_precedence_topics(
-    engine: AnswerEngine, text: str, hours: float | None, topic: str
+    keyword_router: AnswerEngine, text: str, hours: float | None, topic: str
 ) -> None:
-    result = ask(engine, text, hours)
+    result = ask(keyword_router, text, hours)
     assert (result.urgency, result.topic) == ("routine", topic), (text, result.picked_by)
 
 
@@ -1213,6 +1241,7 @@ def test_emergency_reply_may_open_in_bold_but_not_with_stray_tag_letters() -> No
 
 def test_routing_policies_are_content_in_their_order() -> None:
     answers, red_flags = _content()
+    answers["routing"]["decided_by"] = "rules"  # the policies steer the keyword rules
     text = "A bit sore around the tailbone area, sitting in the car was meh, walking feels good"
     result = AnswerEngine.from_data(answers, red_flags, CLINIC).answer(text, 24)
     assert (result.topic, result.picked_by) == ("soreness", "soreness")
@@ -1389,9 +1418,9 @@ def test_red_flag_reply_gives_no_list_of_signs_not_reported(
     ],
 )
 def test_second_round_routing_by_class(
-    engine: AnswerEngine, text: str, hours: float | None, topic: str
+    keyword_router: AnswerEngine, text: str, hours: float | None, topic: str
 ) -> None:
-    got = ask(engine, text, hours)
+    got = ask(keyword_router, text, hours)
     assert (got.urgency, got.topic) == ("routine", topic)
 
 
@@ -1539,8 +1568,8 @@ def test_fifteenth_round_reading(engine: AnswerEngine, text: str, hours: float |
         ("my neck is a little stiff, is it ok to go to my dance class or should I rest it?", "movement"),
     ],
 )
-def test_fifteenth_round_topics(engine: AnswerEngine, text: str, topic: str) -> None:
-    answer = ask(engine, text, None)
+def test_fifteenth_round_topics(keyword_router: AnswerEngine, text: str, topic: str) -> None:
+    answer = ask(keyword_router, text, None)
     assert (answer.urgency, answer.topic) == ("routine", topic), text
 
 
@@ -1594,8 +1623,8 @@ def test_sixteenth_round_reading(engine: AnswerEngine, text: str, hours: float |
         ("book me tues am?", "booking"),
     ],
 )
-def test_sixteenth_round_topics(engine: AnswerEngine, text: str, topic: str) -> None:
-    answer = ask(engine, text, None)
+def test_sixteenth_round_topics(keyword_router: AnswerEngine, text: str, topic: str) -> None:
+    answer = ask(keyword_router, text, None)
     assert (answer.urgency, answer.topic) == ("routine", topic), text
 
 
@@ -1617,6 +1646,128 @@ def test_sixteenth_round_topics(engine: AnswerEngine, text: str, topic: str) -> 
     ],
 )
 def test_seventeenth_round_reading(
+    engine: AnswerEngine, text: str, hours: float | None, expected: str
+) -> None:
+    assert ask(engine, text, hours).urgency == expected, text
+
+
+@pytest.mark.parametrize(
+    ("text", "hours", "rule_id"),
+    [
+        ("hives all over n my throats closing up", 1, "emergency.allergic_reaction"),
+        (
+            "my grandad's gone grey and sweaty and keeps saying his left arm aches, says his chest is fine",
+            3,
+            "emergency.chest_pain",
+        ),
+        (
+            "left side of my neck has a sharp pain, way worse than my usual ache, since the adjustment",
+            48,
+            "emergency.neck_artery_warning",
+        ),
+        # an `unless` ("can't see me": an appointment) sets aside only its own clause
+        ("the GP can't see me till friday. Now my face is drooping on the left", 5, "emergency.stroke_signs"),
+        # "breathing ok" tells how it is; it does not ask whether treatment is ok
+        (
+            "my son (12) came out in hives after the oil, breathing ok, no swelling on his face",
+            2,
+            "urgent.skin_reaction",
+        ),
+        (
+            "I'm allergic to peanuts and I think she used an almond oil, now I've got hives on my arms",
+            2,
+            "urgent.skin_reaction",
+        ),
+        # check-in replies: a bare score before a time word, a short "still bad" on day 3
+        ("8 today, it was 5 yesterday", 50, "urgent.pain_score_rising"),
+        ("still bad tbh", 80, "urgent.soreness_not_easing"),
+        (
+            "the pins and needles in my foot went away last night, then came back this morning and won't go",
+            30,
+            "urgent.limb_numbness",
+        ),
+        # the improvement is told of the back, before the dizziness
+        (
+            "my back is better. thing is I've been dizzy since the adjustment 2 days ago, it isn't stopping",
+            50,
+            "urgent.headache_or_dizziness_lasting",
+        ),
+        (
+            "can massage help this bruise? I'm on eliquis and it is huge",
+            30,
+            "urgent.bruise_large_or_on_blood_thinners",
+        ),
+    ],
+)
+def test_eighteenth_round_red_flags(
+    engine: AnswerEngine, text: str, hours: float | None, rule_id: str
+) -> None:
+    assert ask(engine, text, hours).rule == rule_id, text
+
+
+@pytest.mark.parametrize(
+    ("text", "hours"),
+    [
+        ("legs ache a bit after a hot day in the garden, no swelling, nothing red", 50),
+        ("had a dull headache this morning like after a long day at work, gone now", 5),
+        ("I bruise easily on xarelto, is deep tissue ok? no bruises right now", 96),
+        (
+            "got light-headed and wobbly standing up after, passed in a minute, walking around normally now",
+            4,
+        ),
+        ("my mechanic can't see me until next week, so can I book for Tuesday?", None),
+        ("see you at 4 today", 50),
+        ("it's day 2 now and my back is a lot looser", 48),
+    ],
+)
+def test_eighteenth_round_routine(engine: AnswerEngine, text: str, hours: float | None) -> None:
+    assert ask(engine, text, hours).urgency == "routine", text
+
+
+def test_a_title_names_who_the_message_is_about(engine: AnswerEngine) -> None:
+    answer = ask(
+        engine,
+        "I'm writing for Mr. Patel (80): he has had a temperature of 38.6 since yesterday's treatment",
+        30,
+    )
+    assert answer.rule == "urgent.fever"
+    assert speaks_of(answer.reply, "he")
+
+
+def test_a_name_or_typo_does_not_pull_the_topic_away(engine: AnswerEngine) -> None:
+    """Unknown words count as unknown words, not as a dozen unknown character n-grams."""
+    assert ask(engine, "my xylophone-tango shoulder aches after the massage", 2).topic == "soreness"
+
+
+def test_every_labelled_routine_message_is_a_classifier_example() -> None:
+    """tools/sync_topic_examples.py adds a new set's routine messages once it has been measured."""
+    import importlib.util
+
+    path = Path(__file__).parents[2] / "tools" / "sync_topic_examples.py"
+    spec = importlib.util.spec_from_file_location("sync_topic_examples", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.missing_examples() == []
+
+
+@pytest.mark.parametrize(
+    ("text", "hours", "expected"),
+    [
+        ("lower back a bit tight, spin class tonight at 6, ok to go?", 48, "routine"),
+        ("totally breathless from running for the bus but made it! back feels great", 24, "routine"),
+        ("I sit at a desk all day and by 3pm I'm stiff, any stretches?", 72, "routine"),
+        ("dull headache since the session, honestly more annoying than painful", 5, "routine"),
+        ("my son has a fever of 38.5, can I still come in tomorrow?", 30, "routine"),
+        ("dad's temp is 38.4 and he feels awful", 30, "urgent"),
+        ("mum had her first massage tuesday, now she's shivery and the thermometer said 38.6", 48, "urgent"),
+        ("Grandpa feels really unwell since his session, hot and cold", 30, "urgent"),
+        ("no rash, just my lips have gone big since the balm", 2, "emergency"),
+        ("mum's gone grey and clammy and says she feels sick, no chest pain", 20, "emergency"),
+        ("peee is dark like cola and my thighs are swollen and weak since the deep tissue", 40, "emergency"),
+    ],
+)
+def test_eighteenth_round_fresh_wordings(
     engine: AnswerEngine, text: str, hours: float | None, expected: str
 ) -> None:
     assert ask(engine, text, hours).urgency == expected, text
