@@ -4,7 +4,7 @@ spelling, rewrites, and figures of speech ("feels like a bruise", "traffic is ki
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Final
 
 from bot.answers.language import Language, fold
@@ -81,15 +81,23 @@ def find_phrases(
                 yield phrase, i
 
 
-def replace_phrases(tokens: list[str], replacements: Sequence[Rewrite]) -> list[str]:
+def by_first_word(replacements: Sequence[Rewrite]) -> dict[str, tuple[Rewrite, ...]]:
+    """The rewrites grouped by their first word, in their listed order (built once per engine)."""
+    grouped: dict[str, list[Rewrite]] = {}
+    for rewrite in replacements:
+        grouped.setdefault(rewrite[0][0], []).append(rewrite)
+    return {word: tuple(group) for word, group in grouped.items()}
+
+
+def replace_phrases(tokens: list[str], by_first: Mapping[str, Sequence[Rewrite]]) -> list[str]:
     """Replace word sequences (longest listed first) in one left-to-right pass."""
-    firsts = {phrase[0] for phrase, _ in replacements}
     out: list[str] = []
     i = 0
     while i < len(tokens):
         found = None
-        if tokens[i] in firsts:
-            found = next((r for r in replacements if tuple(tokens[i : i + len(r[0])]) == r[0]), None)
+        candidates = by_first.get(tokens[i])
+        if candidates:
+            found = next((r for r in candidates if tuple(tokens[i : i + len(r[0])]) == r[0]), None)
         if found is None:
             out.append(tokens[i])
             i += 1
@@ -117,7 +125,8 @@ class Normaliser:
         self._speller = speller
         self._pain_score_high = pain_score_high
         self._large_cm = large_cm
-        self._cannot = tuple((form, (language.cannot_word,)) for form in vocab.cannot_forms)
+        self._phrase_rewrites = by_first_word(vocab.phrase_rewrites)
+        self._cannot = by_first_word(tuple((form, (language.cannot_word,)) for form in vocab.cannot_forms))
 
     def fold(self, text: str) -> str:
         return fold(text, MAX_INPUT_CHARS)
@@ -170,7 +179,7 @@ class Normaliser:
                 tokens.extend(vocab.rewrites[tok])
             else:
                 tokens.append(self._speller.correct(tok))
-        tokens = replace_phrases(tokens, vocab.phrase_rewrites)
+        tokens = replace_phrases(tokens, self._phrase_rewrites)
         tokens = replace_phrases(tokens, self._cannot)
         tokens = self._rewrite_similes(tokens)
         tokens = self._rewrite_exertion(tokens)

@@ -139,8 +139,7 @@ class Router:
         has passed the message by."""
         if self._c.decided_by == CLASSIFIER:
             # a reply to a soreness check-in with only its scores ("5 today, was 7 yesterday") is soreness
-            scores = self._scores_after_visit(msg, self._rule_pick(msg))
-            if scores is not None:
+            if msg.pain_scores and (scores := self._scores_after_visit(msg, self._rule_pick(msg))):
                 return scores
             topic = self._model.predict(msg.text, self._all_topics).topic
             if topic != SMALLTALK and self._sore_rather_than(topic, msg):
