@@ -58,10 +58,9 @@ class Message:
     # both feet for years, it hasn't changed, my doctor checks it"): it sets aside emergency rules too
     stable: bool = False
 
-    def without_clauses(self, clauses: set[int]) -> Message:
-        """The same message with the words of these clauses out of every pattern's reach."""
-        clause = self.clause
-        kept = {sid: [i for i in at if clause[i] not in clauses] for sid, at in self.slot_positions.items()}
+    def without_words(self, positions: set[int]) -> Message:
+        """The same message with these words out of every pattern's reach."""
+        kept = {sid: [i for i in at if i not in positions] for sid, at in self.slot_positions.items()}
         return dataclasses.replace(self, slot_positions={sid: w for sid, w in kept.items() if w})
 
 

@@ -107,6 +107,16 @@ class Matcher:
         per_part = self._places(pattern, msg, False, False, active_only)
         return set(per_part[0]).intersection(*per_part[1:]) if per_part else set()
 
+    def told_up_to(self, pattern: Pattern, msg: Message) -> set[int]:
+        """The word positions of each clause where the pattern occurs, from the clause's start up to the
+        end of the match: what the match can explain ("chest a bit sore where she WORKED ON MY PECS"),
+        not what the clause goes on to say after it ("can't see me until next week and MY FACE IS
+        DROOPING")."""
+        per_part = self._places(pattern, msg, False, False, False)
+        common = set(per_part[0]).intersection(*per_part[1:]) if per_part else set()
+        ends = {c: max(by_clause[c][1] for by_clause in per_part) for c in common}
+        return {i for i, c in enumerate(msg.clause) if c in ends and i <= ends[c]}
+
     def _places(
         self, pattern: Pattern, msg: Message, ignore_negation: bool, count_resolved: bool, active_only: bool
     ) -> list[dict[int, tuple[int, int]]]:

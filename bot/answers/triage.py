@@ -2,8 +2,9 @@
 
 A rule fires when its named requirements hold (a registry of small checks: fever, a rising pain
 score...), its timing gates pass (minimum time elapsed, persistence, improving), its patterns match
-live words, and no `unless` pattern matches (for an emergency rule: none covers every clause its signs
-are told in). Rules are tried in file order, emergencies first.
+live words, and no `unless` pattern matches (for an emergency rule, a sign told after the `unless`
+words in their clause, or in another clause, still counts). Rules are tried in file order, emergencies
+first.
 """
 
 from __future__ import annotations
@@ -234,16 +235,16 @@ class Triage:
     def _excluded(self, rule: Rule, msg: Message) -> bool:
         if any(self._m.match(p, msg) is not None for p in rule.unless_except):
             return False  # "my husband's had a fever SINCE HIS MASSAGE": he is a patient too
-        covered: set[int] = set()
-        for pattern in rule.unless:
-            covered |= self._m.clauses(pattern, msg, active_only=False)
-        if not covered:
-            return False
         if rule.urgency != "emergency":
-            return True
-        # An emergency sign told in another clause than what the `unless` explains still counts: "the
-        # doctor can't see me until next week" explains "can't see", not "... Now my face is drooping".
-        return self._pattern_evidence(rule, msg.without_clauses(covered)) is None
+            return any(self._m.match(p, msg, active_only=False) is not None for p in rule.unless)
+        explained: set[int] = set()
+        for pattern in rule.unless:
+            explained |= self._m.told_up_to(pattern, msg)
+        if not explained:
+            return False
+        # An emergency sign told after what the `unless` explains still counts: "the doctor can't see me
+        # until next week" explains "can't see", not "... and my face is drooping".
+        return self._pattern_evidence(rule, msg.without_words(explained)) is None
 
     def rule_evidence(self, rule: Rule, msg: Message) -> str | None:
         """The words (and checks) that make the rule fire on this message, or None."""

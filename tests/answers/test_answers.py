@@ -1665,8 +1665,9 @@ def test_seventeenth_round_reading(
             48,
             "emergency.neck_artery_warning",
         ),
-        # an `unless` ("can't see me": an appointment) sets aside only its own clause
+        # an `unless` ("can't see me": an appointment) sets aside only what it explains
         ("the GP can't see me till friday. Now my face is drooping on the left", 5, "emergency.stroke_signs"),
+        ("the doctor can't see me until next week and my face is drooping", 5, "emergency.stroke_signs"),
         # "breathing ok" tells how it is; it does not ask whether treatment is ok
         (
             "my son (12) came out in hives after the oil, breathing ok, no swelling on his face",
