@@ -104,8 +104,7 @@ class Matcher:
 
     def clauses(self, pattern: Pattern, msg: Message, *, active_only: bool = True) -> set[int]:
         """Every clause in which all parts of the pattern occur (actively)."""
-        per_part = self._places(pattern, msg, False, False, active_only)
-        return set(per_part[0]).intersection(*per_part[1:]) if per_part else set()
+        return _common_clauses(self._places(pattern, msg, False, False, active_only))
 
     def told_up_to(self, pattern: Pattern, msg: Message) -> set[int]:
         """The word positions of each clause where the pattern occurs, from the clause's start up to the
@@ -113,8 +112,7 @@ class Matcher:
         not what the clause goes on to say after it ("can't see me until next week and MY FACE IS
         DROOPING")."""
         per_part = self._places(pattern, msg, False, False, False)
-        common = set(per_part[0]).intersection(*per_part[1:]) if per_part else set()
-        ends = {c: max(by_clause[c][1] for by_clause in per_part) for c in common}
+        ends = {c: max(by_clause[c][1] for by_clause in per_part) for c in _common_clauses(per_part)}
         return {i for i, c in enumerate(msg.clause) if c in ends and i <= ends[c]}
 
     def _places(
@@ -173,9 +171,14 @@ def _denied_or_past(msg: Message, i: int) -> bool:
     )
 
 
+def _common_clauses(per_part: list[dict[int, tuple[int, int]]]) -> set[int]:
+    """The clauses where every part occurs."""
+    return set(per_part[0]).intersection(*per_part[1:]) if per_part else set()
+
+
 def _words_in_one_clause(per_part: list[dict[int, tuple[int, int]]], msg: Message) -> str | None:
     """The words of every part in the first clause where all of them occur ("chest ... tight")."""
-    common = set(per_part[0]).intersection(*per_part[1:])
+    common = _common_clauses(per_part)
     if not common:
         return None
     c = min(common)

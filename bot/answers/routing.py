@@ -139,10 +139,11 @@ class Router:
         has passed the message by."""
         if self._c.decided_by == CLASSIFIER:
             # a reply to a soreness check-in with only its scores ("5 today, was 7 yesterday") is soreness
-            if msg.pain_scores and (scores := self._scores_after_visit(msg, self._rule_pick(msg))):
-                return scores
-            topic = self._model.predict(msg.text, self._all_topics).topic
-            if topic != SMALLTALK and self._sore_rather_than(topic, msg):
+            if msg.pain_scores and (by_scores := self._scores_after_visit(msg, self._rule_pick(msg))):
+                return by_scores
+            scores = self._model.log_scores(msg.text)
+            topic = self._model.choose(scores, self._all_topics).topic
+            if topic != SMALLTALK and self._sore_rather_than(topic, msg, scores):
                 return SORENESS, SORENESS  # "my neck is stiff" the day after a session
             return topic, CLASSIFIER
         decided = self._decisive(msg)
@@ -206,12 +207,15 @@ class Router:
             return None
         return SORENESS, SORENESS
 
-    def _sore_rather_than(self, topic: str, msg: Message) -> bool:
+    def _sore_rather_than(self, topic: str, msg: Message, scores: Mapping[str, float] | None = None) -> bool:
         """A sore body part in the days after a session is soreness, unless the classifier, choosing
-        between soreness and the other topic, gives that one at least clear_probability."""
+        between soreness and the other topic, gives that one at least clear_probability (`scores`: the
+        message's log_scores, when already computed)."""
         if topic == SORENESS or not self.soreness_cue(msg):
             return False
-        guess = self._model.predict(msg.text, (SORENESS, topic))
+        if scores is None:
+            scores = self._model.log_scores(msg.text)
+        guess = self._model.choose(scores, (SORENESS, topic))
         return guess.topic == SORENESS or guess.probability < self._c.fallback_clear_probability
 
 

@@ -182,8 +182,8 @@ class TopicModel:
         own = parse_examples(_read_examples(path), topics, f"bot/content/{path}")
         return _trained_with(tuple(topics), tuple((read(text), topic) for text, topic in own))
 
-    def log_scores(self, text: str, allowed: Iterable[str] | None = None) -> dict[str, float]:
-        """Unnormalised log-probability of each topic (only the allowed ones, if given)."""
+    def log_scores(self, text: str) -> dict[str, float]:
+        """Unnormalised log-probability of each topic."""
         k = len(self.topics)
         feats = features(text)
         totals = list(self._prior)
@@ -201,16 +201,17 @@ class TopicModel:
             counted += weight
             for i in range(k):
                 totals[i] += weight * row[i]
-        keep = set(allowed) if allowed is not None else None
-        return {
-            t: totals[i] + counted * self._unseen[i]
-            for i, t in enumerate(self.topics)
-            if keep is None or t in keep
-        }
+        return {t: totals[i] + counted * self._unseen[i] for i, t in enumerate(self.topics)}
 
     def predict(self, text: str, allowed: Iterable[str] | None = None) -> Prediction:
         """The best topic for the message, among the allowed ones (all by default)."""
-        scores = self.log_scores(text, allowed)
+        return self.choose(self.log_scores(text), allowed)
+
+    def choose(self, log_scores: Mapping[str, float], allowed: Iterable[str] | None = None) -> Prediction:
+        """The best topic of a message's log_scores, among the allowed ones (all by default): one
+        scoring of the message serves several choices."""
+        keep = set(allowed) if allowed is not None else None
+        scores = {t: s for t, s in log_scores.items() if keep is None or t in keep}
         if not scores:
             raise ValueError("no topic allowed")
         top = max(scores.values())

@@ -185,7 +185,6 @@ class Triage:
             and self._lasting(rule, msg)
             and self._not_too_late(rule, msg)
             and self._since_treatment(rule, msg)
-            and not (rule.unless_improving and self.improving(msg, self._first_clause(rule, msg)))
         )
 
     def _first_clause(self, rule: Rule, msg: Message) -> int:
@@ -253,6 +252,9 @@ class Triage:
             return None
         evidence = _joined(required, self._pattern_evidence(rule, msg), bool(rule.any or rule.all))
         if evidence is None or self._excluded(rule, msg):
+            return None
+        # `unless_improving`, read once the rule's words matched: it looks for where they are told
+        if rule.unless_improving and self.improving(msg, self._first_clause(rule, msg)):
             return None
         return evidence
 

@@ -44,9 +44,9 @@ def keyword_router() -> AnswerEngine:
     "rules", as a language with few labelled messages of its own uses them). English itself lets the
     classifier pick (bot/content/answers.toml says why); the topic tests written for the keyword rules
     use this engine, and the labelled sets measure the classifier."""
-    answers = copy.deepcopy(read_toml("answers.toml"))
+    answers, red_flags = _content()
     answers["routing"]["decided_by"] = "rules"
-    return AnswerEngine.from_data(answers, copy.deepcopy(read_toml("red_flags.toml")), CLINIC)
+    return AnswerEngine.from_data(answers, red_flags, CLINIC)
 
 
 def ask(engine: AnswerEngine, text: str, hours: float | None = None) -> Answer:
@@ -1706,25 +1706,6 @@ def test_eighteenth_round_red_flags(
     assert ask(engine, text, hours).rule == rule_id, text
 
 
-@pytest.mark.parametrize(
-    ("text", "hours"),
-    [
-        ("legs ache a bit after a hot day in the garden, no swelling, nothing red", 50),
-        ("had a dull headache this morning like after a long day at work, gone now", 5),
-        ("I bruise easily on xarelto, is deep tissue ok? no bruises right now", 96),
-        (
-            "got light-headed and wobbly standing up after, passed in a minute, walking around normally now",
-            4,
-        ),
-        ("my mechanic can't see me until next week, so can I book for Tuesday?", None),
-        ("see you at 4 today", 50),
-        ("it's day 2 now and my back is a lot looser", 48),
-    ],
-)
-def test_eighteenth_round_routine(engine: AnswerEngine, text: str, hours: float | None) -> None:
-    assert ask(engine, text, hours).urgency == "routine", text
-
-
 def test_a_title_names_who_the_message_is_about(engine: AnswerEngine) -> None:
     answer = ask(
         engine,
@@ -1755,6 +1736,17 @@ def test_every_labelled_routine_message_is_a_classifier_example() -> None:
 @pytest.mark.parametrize(
     ("text", "hours", "expected"),
     [
+        ("legs ache a bit after a hot day in the garden, no swelling, nothing red", 50, "routine"),
+        ("had a dull headache this morning like after a long day at work, gone now", 5, "routine"),
+        ("I bruise easily on xarelto, is deep tissue ok? no bruises right now", 96, "routine"),
+        (
+            "got light-headed and wobbly standing up after, passed in a minute, walking around normally now",
+            4,
+            "routine",
+        ),
+        ("my mechanic can't see me until next week, so can I book for Tuesday?", None, "routine"),
+        ("see you at 4 today", 50, "routine"),
+        ("it's day 2 now and my back is a lot looser", 48, "routine"),
         ("lower back a bit tight, spin class tonight at 6, ok to go?", 48, "routine"),
         ("totally breathless from running for the bus but made it! back feels great", 24, "routine"),
         ("I sit at a desk all day and by 3pm I'm stiff, any stretches?", 72, "routine"),
@@ -1768,7 +1760,7 @@ def test_every_labelled_routine_message_is_a_classifier_example() -> None:
         ("peee is dark like cola and my thighs are swollen and weak since the deep tissue", 40, "emergency"),
     ],
 )
-def test_eighteenth_round_fresh_wordings(
+def test_eighteenth_round_reading(
     engine: AnswerEngine, text: str, hours: float | None, expected: str
 ) -> None:
     assert ask(engine, text, hours).urgency == expected, text
