@@ -176,8 +176,17 @@ def _denial_pairs(c: Clauses, negated: list[bool], vocab: Vocabulary) -> Iterato
         while i >= 0 and c.clause[i] == c.clause[j] and c.tokens[i] in vocab.denial_links:
             i -= 1
         blocked = i > 0 and c.tokens[i - 1] in vocab.denial_blockers  # "can't BREATHE normally"
-        if i >= 0 and c.clause[i] == c.clause[j] and not c.comma_before[i + 1] and not blocked:
+        same_clause = i >= 0 and c.clause[i] == c.clause[j] and not c.comma_before[i + 1]
+        if same_clause and not blocked and not _asked(c, j, vocab):
             yield j, i
+
+
+def _asked(c: Clauses, j: int, vocab: Vocabulary) -> bool:
+    """Is word j in a clause that opens as a question ("IS cola coloured pee normal?")?"""
+    start = j
+    while start > 0 and c.clause[start - 1] == c.clause[j]:
+        start -= 1
+    return c.tokens[start] in vocab.denial_questions
 
 
 def _state_words(c: Clauses, negated: list[bool], vocab: Vocabulary) -> set[int]:
@@ -361,12 +370,15 @@ def _years_follow(tokens: Sequence[str], j: int) -> bool:
 
 
 def hypotheticals(c: Clauses, vocab: Vocabulary) -> list[bool]:
-    """Words from a hypothetical cue ("what if", "in case") to the end of its clause."""
+    """Words from a hypothetical cue ("what if", "in case") to the end of its clause, or to a word that
+    brings the message back to the present ("thought it'd go, and NOW my speech is slurry")."""
     n = len(c.tokens)
     hypothetical = [False] * n
-    for _, i in find_phrases(c.tokens, vocab.hypothetical_cues):
+    for phrase, i in find_phrases(c.tokens, vocab.hypothetical_cues):
         j = i
         while j < n and c.clause[j] == c.clause[i]:
+            if j >= i + len(phrase) and c.tokens[j] in vocab.hypothetical_enders:
+                break
             hypothetical[j] = True
             j += 1
     return hypothetical
@@ -382,13 +394,23 @@ def _is_resolution(c: Clauses, i: int, after: int, vocab: Vocabulary) -> bool:
     return not (i > 0 and c.clause[i - 1] == c.clause[i] and c.tokens[i - 1] in vocab.resolution_not_after)
 
 
+def _habitually(c: Clauses, i: int, vocab: Vocabulary) -> bool:
+    """Is the resolution at i what usually happens ("NORMALLY they're gone by the next morning")?"""
+    j = i - 1
+    while j >= 0 and c.clause[j] == c.clause[i]:
+        if c.tokens[j] in vocab.resolution_habits:
+            return True
+        j -= 1
+    return False
+
+
 def resolutions(
     c: Clauses, negated: list[bool], pseudo: list[bool], hypothetical: list[bool], vocab: Vocabulary
 ) -> list[tuple[int, int]]:
     """(clause, position) of each live "went away", "is gone", "stopped"."""
     found: list[tuple[int, int]] = []
     for phrase, i in find_phrases(c.tokens, vocab.resolution_cues):
-        if not _is_resolution(c, i, i + len(phrase), vocab):
+        if not _is_resolution(c, i, i + len(phrase), vocab) or _habitually(c, i, vocab):
             continue
         if not negated[i] and not pseudo[i] and not hypothetical[i]:
             found.append((c.clause[i], i))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 from bot.answers.context import (
     Message,
@@ -32,6 +33,10 @@ from bot.answers.spelling import Speller
 from bot.answers.topic_model import TopicModel
 from bot.answers.triage import Triage
 from bot.content import BASE_LANGUAGE, ClinicProfile, load_clinic, read_toml
+
+# A message of one number and nothing but symbols or emoji around it ("3", "9 😬").
+_BARE_NUMBER: Final = re.compile(r"[^\w]*(\d{1,2})[^\w]*")
+_SCORE_SCALE: Final = 10
 
 
 class AnswerEngine:
@@ -109,6 +114,8 @@ class AnswerEngine:
 
     def _answer(self, text: str, session_hours: float | None) -> Answer:
         msg = self.read(text, session_hours)
+        if msg is None and (score := self._bare_score(text, session_hours)) is not None:
+            msg = self.read(f"{score}/10", session_hours)  # "9" the day after a session: a pain score
         if msg is None:
             return self._wordless(text)
         red_flag = self._triage.first_red_flag(msg)
@@ -149,6 +156,15 @@ class AnswerEngine:
             return "he" if he > she else "she"
         return "they"
 
+    def _bare_score(self, text: str, session_hours: float | None) -> int | None:
+        """A number from 0 to 10 alone ("3", "9 😬"), in the days after a session: how a patient answers
+        "how sore are you?"; None otherwise (a number on its own means nothing else here)."""
+        found = _BARE_NUMBER.fullmatch(text)
+        if found is None or session_hours is None or session_hours > self._c.soreness_window:
+            return None
+        score = int(found.group(1))
+        return score if score <= _SCORE_SCALE else None
+
     def _wordless(self, text: str) -> Answer:
         """Only emoji or punctuation: "👍" is an acknowledgement, "💧?" a question; nothing at all is help."""
         if not text.strip():
@@ -184,6 +200,11 @@ class AnswerEngine:
         hypothetical = hypotheticals(c, vocab)
         known = known_condition(c, negated, vocab)
         stable = stable_condition(c, negated, vocab, known)
+        past = history(c, negated, vocab)
+        # "spent a week in hospital" in a clause about years ago is not how long anything has lasted now
+        present = (
+            c.tokens if past is None else [t if not p else "" for t, p in zip(c.tokens, past, strict=True)]
+        )
         return Message(
             tokens=c.tokens,
             clause=c.clause,
@@ -196,7 +217,7 @@ class AnswerEngine:
             resolution_cues=resolutions(c, negated, pseudo, hypothetical, vocab),
             reactivations=reactivations(c, negated, vocab, lang),
             session_hours=session_hours,
-            stated_hours=self._quantities.stated_hours(c.tokens, session_hours),
+            stated_hours=self._quantities.stated_hours(present, session_hours),
             measured_temps=self._quantities.temperatures(c.tokens),
             # the classifier reads the concept words when the message was in a second language
             text=" ".join(words) if self._c.reader is not None else text[:MAX_INPUT_CHARS],
@@ -204,7 +225,7 @@ class AnswerEngine:
             pain_scores=self._c.pain_words.read(expanded, session_hours is not None),
             age=self._c.ages.oldest(expanded),
             denied=denials_after(c, negated, vocab),
-            history=history(c, negated, vocab),
+            history=past,
             known=stable if stable is not None else known,
             stable=stable is not None,
         )

@@ -227,6 +227,7 @@ class AnswerContent:
         self.decided_by = routing.get("decided_by", "rules")
         if self.decided_by not in DECIDERS:
             raise ContentError(f"{where}: 'decided_by' must be one of {', '.join(DECIDERS)}")
+        self.question_weight = require_positive(routing, "question_weight", where)
         self.policies = require_texts(routing, "policies", where)
         unknown_policies = [p for p in self.policies if p not in POLICIES]
         if unknown_policies or len(set(self.policies)) != len(self.policies):

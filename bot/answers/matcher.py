@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Final
 
 from bot.answers.context import Message, resolved
@@ -115,6 +115,14 @@ class Matcher:
         ends = {c: max(by_clause[c][1] for by_clause in per_part) for c in _common_clauses(per_part)}
         return {i for i, c in enumerate(msg.clause) if c in ends and i <= ends[c]}
 
+    def words_of(self, pattern: Pattern, msg: Message) -> set[int]:
+        """The word positions of the pattern's parts in each clause where it occurs, and nothing else."""
+        per_part = self._places(pattern, msg, False, False, False)
+        common = _common_clauses(per_part)
+        return {
+            i for by_clause in per_part for c in common for i in range(by_clause[c][0], by_clause[c][1] + 1)
+        }
+
     def _places(
         self, pattern: Pattern, msg: Message, ignore_negation: bool, count_resolved: bool, active_only: bool
     ) -> list[dict[int, tuple[int, int]]]:
@@ -141,14 +149,17 @@ class Matcher:
         skip_pseudo: bool,
         skip_past: bool = False,
         from_clause: int = 0,
+        undone: Callable[[int], bool] | None = None,
     ) -> str | None:
         """The first phrase that occurs neither negated nor hypothetical (nor, if asked, in a set phrase
         or in a clause about the past: "broke my wrist years back, fine now" says nothing of today), in
-        a clause from `from_clause` on."""
+        a clause from `from_clause` on, and not `undone` by what follows it."""
         for phrase, i in find_phrases(msg.tokens, phrases):
             if msg.negated[i] or msg.hypothetical[i] or (skip_pseudo and msg.pseudo[i]):
                 continue
             if (skip_past and in_past(msg, i)) or msg.clause[i] < from_clause:
+                continue
+            if undone is not None and undone(i):
                 continue
             return " ".join(phrase)
         return None

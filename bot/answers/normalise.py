@@ -18,6 +18,8 @@ SIMILE_REACH: Final = 4
 # "traffic is killing me": words before a figure of speech searched for a subject that is not the body.
 IDIOM_REACH: Final = 4
 PAIN_SCORE_HIGH: Final = " painscorehigh "
+# A lower score is still a word: "2/10 👍" is a check-in reply, not a message without words.
+PAIN_SCORE_LOW: Final = " painscorelow "
 CLOCK_TIME: Final = " clocktime "
 # A calendar year ("a TIA in 2015"): history cues in the content name it as this word.
 YEAR_WORD: Final = " yearnumber "
@@ -156,7 +158,9 @@ class Normaliser:
         high = {
             m.start() for m in scores if float(m.group(1)) >= self._pain_score_high and not _eased(m, scores)
         }
-        folded = lang.slash_score.sub(lambda m: PAIN_SCORE_HIGH if m.start() in high else " ", folded)
+        folded = lang.slash_score.sub(
+            lambda m: PAIN_SCORE_HIGH if m.start() in high else PAIN_SCORE_LOW, folded
+        )
         folded = lang.clock_time.sub(CLOCK_TIME, folded)
         folded = _YEAR.sub(YEAR_WORD, folded)
         return lang.size.sub(self._size_word, folded)

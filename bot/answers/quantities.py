@@ -379,8 +379,19 @@ class Quantities:
             if session_hours is None or gap <= session_hours + _WEEKDAY_SLACK_HOURS
         ]
         if not found:  # "since yesterday", "days later": only when no number was given
-            found = [hours for phrase, hours in self._vocab.duration_phrases if _contains(tokens, phrase)]
+            found = [
+                self._since_weekday(phrase, hours, session_hours)
+                for phrase, hours in self._vocab.duration_phrases
+                if _contains(tokens, phrase)
+            ]
         return max(found) if found else None
+
+    def _since_weekday(self, phrase: Sequence[str], hours: float, session_hours: float | None) -> float:
+        """ "since Monday('s massage)" is read as since the session when its time is known (the weekday
+        alone does not say how long ago it was); the phrase's hours otherwise."""
+        if session_hours is not None and len(phrase) == 2 and phrase[1] in self._lang.weekdays:
+            return min(hours, session_hours)
+        return hours
 
     def _body_temperature(self, tokens: Sequence[str], i: int) -> bool:
         """Is the number at i a temperature of the body: near a temperature word (or written like a

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Final
 from bot.answers.context import Message
 from bot.answers.matcher import Matcher
 from bot.answers.schema import Topic
-from bot.answers.topic_model import TopicModel
+from bot.answers.topic_model import TopicModel, closing_questions
 
 if TYPE_CHECKING:
     from bot.answers.loader import AnswerContent
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 SORENESS: Final = "soreness"
 SMALLTALK: Final = "smalltalk"
 NO_TOPIC: Final = "out_of_scope"
+HISTORY: Final = "history"
 CLASSIFIER: Final = "classifier"
 # What picks the routine topic ([routing] decided_by): the classifier alone, or the keyword rules with
 # the classifier as their fallback.
@@ -141,8 +142,15 @@ class Router:
             # a reply to a soreness check-in with only its scores ("5 today, was 7 yesterday") is soreness
             if msg.pain_scores and (by_scores := self._scores_after_visit(msg, self._rule_pick(msg))):
                 return by_scores
-            scores = self._model.log_scores(msg.text)
-            topic = self._model.choose(scores, self._all_topics).topic
+            scores = self._classifier_scores(msg.text)
+            guess = self._model.choose(scores, self._all_topics)
+            topic = guess.topic
+            if (
+                topic != SMALLTALK
+                and guess.probability < self._c.fallback_clear_probability
+                and self._courtesy_only(msg)
+            ):
+                return SMALLTALK, "courtesy"  # "ok", "hiya", "nice one": not the classifier's unsure guess
             if topic != SMALLTALK and self._sore_rather_than(topic, msg, scores):
                 return SORENESS, SORENESS  # "my neck is stiff" the day after a session
             return topic, CLASSIFIER
@@ -155,6 +163,30 @@ class Router:
             if picked is not None:
                 return picked
         return found.name, "rules"
+
+    def _courtesy_only(self, msg: Message) -> bool:
+        """A short message whose only topic words, for the keyword rules, are chat ("ok", "hiya")."""
+        if len(msg.tokens) > self._c.short_message_words:
+            return False
+        found = self._rule_pick(msg)
+        return found.name == SMALLTALK and not any(
+            score for name, (score, _) in found.scores.items() if name != SMALLTALK
+        )
+
+    def _classifier_scores(self, text: str) -> dict[str, float]:
+        """The classifier's log_scores for the message, plus those of the questions it ends with, weighted
+        ([routing] question_weight): what a message asks says more of its topic than what it tells. A
+        settled past told (history) stays the message's topic: "My mother had a stroke years ago and has
+        recovered. Can she have a gentle massage?" needs the history answer (tell us before treatment)."""
+        scores = self._model.log_scores(text)
+        asked = closing_questions(text)
+        if asked is None or self._model.choose(scores, self._all_topics).topic == HISTORY:
+            return scores
+        weight = self._c.question_weight
+        return {
+            t: s + weight * q
+            for (t, s), q in zip(scores.items(), self._model.log_scores(asked).values(), strict=True)
+        }
 
     # ------------------------------------------------------------------ policies ([routing] policies)
 

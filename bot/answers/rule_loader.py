@@ -154,6 +154,7 @@ class _RuleLoader:
             all=all_groups,
             unless=compiler.patterns(raw, "unless", rw, required=False),
             unless_except=compiler.patterns(raw, "unless_except", rw, required=False),
+            denied_by=compiler.patterns(raw, "denied_by", rw, required=False),
             requires=requires,
             min_elapsed=self._threshold("min_elapsed"),
             persistence=self._persistence(),

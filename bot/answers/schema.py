@@ -51,7 +51,8 @@ class Answer:
     variant: str | None = None  # which wording of the topic answer: a soreness phase, "blood_thinner"...
     # How a routine topic was chosen: "decisive" (a topic's decisive pattern matched), "rules",
     # "classifier" (the rules were not confident), "tie" (the classifier broke a tie between rules),
-    # "soreness" (the soreness-aware fallback). None for red flags.
+    # "soreness" (the soreness-aware fallback), "courtesy" (a short chat message the classifier was
+    # unsure of), "passed" (a symptom told as passed). None for red flags.
     picked_by: str | None = None
 
 
@@ -67,6 +68,9 @@ class Rule:
     all: tuple[tuple[Pattern, ...], ...]
     unless: tuple[Pattern, ...]
     unless_except: tuple[Pattern, ...]
+    # Explicit denials ("not thinking of hurting myself") whose own words, and only those, are set
+    # aside before a rule that ignores negation is read.
+    denied_by: tuple[Pattern, ...]
     requires: tuple[str, ...]  # named checks that must all hold: see triage.REQUIREMENTS
     min_elapsed: float | None
     persistence: str | None

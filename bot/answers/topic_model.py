@@ -44,7 +44,24 @@ PRIOR_WEIGHT: Final = 0.5
 MIN_EXAMPLES_PER_TOPIC: Final = 5
 
 _WORD = re.compile(r"[a-z0-9]+")
+# A sentence: up to and including its end mark (or the end of the text).
+_SENTENCE = re.compile(r"[^.?!\n]*(?:[.?!]+|\n|$)")
 CHAR_PREFIX: Final = "c:"
+WORD_PREFIX: Final = "w:"
+
+
+def closing_questions(text: str) -> str | None:
+    """The questions a message ends with, after what it tells ("Sore neck yesterday, heaps better
+    today. KEEP STRETCHING?"); None when it does not end with a question or is all questions. A question
+    followed by more ("what do you call a masseur who can't stop talking? a knead-y friend") is not it."""
+    sentences = [m.group().strip() for m in _SENTENCE.finditer(text[:MAX_CHARS])]
+    sentences = [s for s in sentences if any(ch.isalnum() for ch in s)]
+    told = len(sentences)
+    while told and sentences[told - 1].endswith("?"):
+        told -= 1
+    if told in (0, len(sentences)):
+        return None
+    return " ".join(sentences[told:])
 
 
 def _is_symbol(ch: str) -> bool:
@@ -74,7 +91,7 @@ def features(text: str) -> dict[str, float]:
     words = [w for w in norm.split(" ") if w]
     found: dict[str, float] = {}
     for word in words:
-        found["w:" + word] = WORD_WEIGHT
+        found[WORD_PREFIX + word] = WORD_WEIGHT
     padded = ["<s>", *words, "</s>"]
     for first, second in itertools.pairwise(padded):
         found[f"b:{first} {second}"] = BIGRAM_WEIGHT
@@ -100,9 +117,12 @@ class Prediction:
         return self.topic, self.runner_up
 
 
-def _count_features(
-    examples: Sequence[tuple[str, str]], topics: Sequence[str]
-) -> tuple[list[int], dict[str, list[int]], list[int]]:
+# Per topic: how many examples; per feature, how many examples of each topic carry it; per topic, the
+# features in all.
+Counts = tuple[list[int], dict[str, list[int]], list[int]]
+
+
+def _count_features(examples: Sequence[tuple[str, str]], topics: Sequence[str]) -> Counts:
     """Per topic: how many examples, how many carry each feature, and the features in all."""
     index = {t: i for i, t in enumerate(topics)}
     k = len(topics)
@@ -135,12 +155,17 @@ def _check_enough(topics: Sequence[str], doc_counts: Sequence[int]) -> None:
 class TopicModel:
     """Multinomial naive Bayes over binary word, word-pair and character n-gram features."""
 
-    def __init__(self, examples: Sequence[tuple[str, str]], topics: Sequence[str]) -> None:
+    def __init__(
+        self, examples: Sequence[tuple[str, str]], topics: Sequence[str], *, counted: Counts | None = None
+    ) -> None:
+        """Learn from the examples (or from their counts already made: ``counted``)."""
         if not topics:
             raise ContentError(f"bot/content/{EXAMPLES_FILE}: no topics to learn")
         self.topics: tuple[str, ...] = tuple(topics)
         k = len(self.topics)
-        doc_counts, counts, totals = _count_features(examples, self.topics)
+        doc_counts, counts, totals = (
+            counted if counted is not None else _count_features(examples, self.topics)
+        )
         _check_enough(self.topics, doc_counts)
         vocab = len(counts)
         denominators = [math.log(totals[i] + ALPHA * vocab) for i in range(k)]
@@ -171,7 +196,7 @@ class TopicModel:
     @classmethod
     def load(cls, topics: Sequence[str]) -> TopicModel:
         """Train on the packaged examples."""
-        return cls(packaged_examples(topics), topics)
+        return cls((), topics, counted=_packaged_counts(tuple(topics)))
 
     @classmethod
     def with_language(cls, topics: Sequence[str], language: str, read: Callable[[str], str]) -> TopicModel:
@@ -193,9 +218,9 @@ class TopicModel:
             row = weights.get(feat)
             if row is None:
                 # An unknown word counts the topic's "unseen" value, as multinomial naive Bayes does;
-                # the character n-grams of an unknown word do not: a name or a typo would bring a dozen
-                # of them, each pulling towards the topics with the fewest examples.
-                if not feat.startswith(CHAR_PREFIX):
+                # its character n-grams and word pairs do not: a name or a typo would bring a dozen of
+                # them, each pulling towards the topics with the fewest examples.
+                if feat.startswith(WORD_PREFIX):
                     counted += weight
                 continue
             counted += weight
@@ -230,7 +255,25 @@ class TopicModel:
 def _trained_with(topics: tuple[str, ...], extra: tuple[tuple[str, str], ...]) -> TopicModel:
     """The packaged examples and these, trained once per process (every engine of a language reads its
     examples to the same concept words, so it shares one model)."""
-    return TopicModel(packaged_examples(topics) + list(extra), topics)
+    return TopicModel((), topics, counted=_merged(_packaged_counts(topics), _count_features(extra, topics)))
+
+
+@functools.cache
+def _packaged_counts(topics: tuple[str, ...]) -> Counts:
+    """The packaged examples counted once per process: the base language's model and every second
+    language's start from the same counts (counting is most of the training time). Never changed."""
+    return _count_features(packaged_examples(topics), topics)
+
+
+def _merged(base: Counts, extra: Counts) -> Counts:
+    """Two sets of counts added up, as new lists: ``base`` is shared and stays as it is."""
+    docs = [a + b for a, b in zip(base[0], extra[0], strict=True)]
+    totals = [a + b for a, b in zip(base[2], extra[2], strict=True)]
+    counts = dict(base[1])
+    for feat, row in extra[1].items():
+        old = counts.get(feat)
+        counts[feat] = row if old is None else [a + b for a, b in zip(old, row, strict=True)]
+    return docs, counts, totals
 
 
 def _example(line: str, number: int, known: set[str], where: str) -> tuple[str, str]:

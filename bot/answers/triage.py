@@ -136,7 +136,15 @@ class Triage:
         cues = self._c.vocab.improvement_cues
         return (
             # an old, settled problem's "fine now" says nothing of today's symptom
-            self._m.any_phrase(cues, msg, skip_pseudo=True, skip_past=True, from_clause=from_clause)
+            # "it was easing Tuesday, then Wednesday it was back": undone by the return told after it
+            self._m.any_phrase(
+                cues,
+                msg,
+                skip_pseudo=True,
+                skip_past=True,
+                from_clause=from_clause,
+                undone=lambda i: _came_back(msg, msg.clause[i], i),
+            )
             is not None
             or any(
                 not _came_back(msg, clause, pos) and not in_past(msg, pos)
@@ -147,10 +155,13 @@ class Triage:
         )
 
     def persisting(self, msg: Message) -> bool:
+        """The patient says it lasts ("still", "since Friday"), not of a settled past ("I walk 5 km daily")
+        nor in a question about treatment for a known condition ("can you STILL work on my back?")."""
         if msg.stated_hours is not None:
             return True
         return any(
-            not msg.hypothetical[i] for _, i in find_phrases(msg.tokens, self._c.vocab.persistence_cues)
+            not msg.hypothetical[i] and not in_past(msg, i) and not (msg.known is not None and msg.known[i])
+            for _, i in find_phrases(msg.tokens, self._c.vocab.persistence_cues)
         )
 
     def _long_enough(self, rule: Rule, msg: Message) -> bool:
@@ -247,6 +258,8 @@ class Triage:
 
     def rule_evidence(self, rule: Rule, msg: Message) -> str | None:
         """The words (and checks) that make the rule fire on this message, or None."""
+        if rule.denied_by:
+            msg = msg.without_words(set().union(*(self._m.words_of(p, msg) for p in rule.denied_by)))
         holds, required = self._requirements(rule, msg)
         if not holds or not self._timing_holds(rule, msg):
             return None

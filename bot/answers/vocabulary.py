@@ -50,6 +50,7 @@ class Vocabulary:
     persistence_cues: tuple[Phrase, ...]
     improvement_cues: tuple[Phrase, ...]
     hypothetical_cues: tuple[Phrase, ...]
+    hypothetical_enders: frozenset[str]
     history_cues: tuple[Phrase, ...]
     present_cues: tuple[Phrase, ...]
     denial_after: frozenset[str]
@@ -80,6 +81,8 @@ class Vocabulary:
     first_possessive: frozenset[str]
     denial_links: frozenset[str]
     denial_blockers: frozenset[str]
+    denial_questions: frozenset[str]
+    resolution_habits: frozenset[str]
     denied_states: frozenset[str]
     lasting_conditions: frozenset[str]
     denial_determiners: frozenset[str]
@@ -176,6 +179,9 @@ _WORD_SET_KEYS = (
     "first_possessive",
     "denial_links",
     "denial_blockers",
+    "denial_questions",
+    "hypothetical_enders",
+    "resolution_habits",
     "denied_states",
     "lasting_conditions",
     "denial_determiners",

@@ -451,7 +451,8 @@ ISSUE11_GATES = {
     # da", "my fella", "my boys"; history told as a statement; short scope questions ("good for tennis
     # elbow?"); heat packs and saunas asked; insurance, purchases and "book me"). Left: fingers "asleep
     # and won't wake up" still gets the 988 line (the self-harm rule reads every wording, by design);
-    # "check for saddle numbness ... so: none of that" (a denial told after a colon). Now development sets.
+    # "check for saddle numbness ... so: none of that" (read since the nineteenth round). Now development
+    # sets.
     "issue11_eval20_messages.jsonl": Gate(1.0, 1.0, 0.0, 0.995, 0.88, 1.0, 1.0),
     "issue11_eval21_messages.jsonl": Gate(1.0, 1.0, 0.012, 0.995, 0.83, 1.0, 1.0),
     "issue11_eval22_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 0.96, 1.0, 1.0),
@@ -486,19 +487,74 @@ ISSUE11_GATES = {
     # class: "tonight at 6" is a time; out of breath from running for the bus; a relative's fever is a
     # booking question only when asked with a visit; "by 3pm I'm stiff" every day; a relative's first
     # session; "Gran feels unwell since her session" (an `unless_except` typo); "more annoying than
-    # painful". Left: "sorer today than yesterday" at 48 h and a curving spine over weeks (urgent in its
-    # labels), "He can't understand ..." with no one named.
+    # painful". Left: "sorer today than yesterday" at 48 h and a curving spine over weeks (both read since
+    # the nineteenth round), "He can't understand ..." with no one named.
     "issue11_eval25_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 0.97, 1.0, 1.0),
     "issue11_eval26_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 0.96, 1.0, 1.0),
     "issue11_eval27_messages.jsonl": Gate(1.0, 1.0, 0.023, 0.985, 0.95, 1.0, 1.0),
-    "issue11_eval28_messages.jsonl": Gate(1.0, 0.98, 0.012, 0.985, 0.97, 0.97, 1.0),
+    "issue11_eval28_messages.jsonl": Gate(1.0, 1.0, 0.0, 0.995, 0.97, 0.97, 1.0),
     # eval29 (a winter at a suburban clinic: colds, shovelling, icy falls, new-year gym starters,
     # carers) was measured once after eval28's fixes: emergencies 48/50, urgent-or-worse 107/110, false
     # alarms 2/90, tier 195/200, topic 83/90 (92.2%), subject 24/24, category 9/10. Fixed by class: lips
     # and tongue "gone big", grey and clammy with nausea (no chest pain), "peee" (muscle breakdown before
-    # the nerve rule). Left: weeks of back ache with weight loss, "calf tight, not swollen ... ok to run
-    # tomorrow?" at 22 h, a question about a warning sign read as the sign.
-    "issue11_eval29_messages.jsonl": Gate(1.0, 0.99, 0.023, 0.985, 0.96, 1.0, 1.0),
+    # the nerve rule). Left: a question about a warning sign read as the sign (weeks of back ache with
+    # weight loss and "calf tight ... don't want to lose a week" are read since the nineteenth round).
+    "issue11_eval29_messages.jsonl": Gate(1.0, 1.0, 0.012, 0.99, 0.96, 1.0, 1.0),
+    # Nineteenth round: eval30 (older patients, long polite messages, regional English), eval31 (terse
+    # phone texts, gym-goers, parents), eval32 (metaphors, two or three concerns in one message) were
+    # measured once on the engine of the eighteenth round with the first fixes of this one (weeks of
+    # back ache with weight loss, "sorer today than yesterday", a curving spine, "skip it this week"):
+    # emergencies 49/50, 49/50, 50/50; urgent-or-worse 108/110, 109/110, 110/110; false alarms 4/90,
+    # 1/90, 7/90; tier 191, 197, 193 of 200; topic 75/90, 83/90, 74/90; subject 17/19, 17/17, 20/20;
+    # category 10/11, 10/11, 14/14. Fixed by class: "my water was very dark, like cola" and "is cola
+    # coloured pee normal?" (a question does not deny); a rash that is "itchy as anything" (no question
+    # about treatment); skin bumpy and burning where the oil was; "like last time" compares; "normally
+    # they're gone by the next morning" (what usually happens); "gone by sun morning"; a denial of
+    # self-harm thoughts in so many words (rule field `denied_by`); "talk the hind legs off a donkey";
+    # "walking down the stairs sideways"; "a new pain, never there before" is not a worst-ever headache;
+    # a stay in hospital years ago is not how long anything lasts now; "breathing relaxed"; "can't feel
+    # any lump"; "woke up clear"; urine "a normal colour"; "always tight"; "walking on broken glass".
+    # And the classifier reads the questions a message ends with once more ([routing] question_weight).
+    # eval34 (replies to check-ins, bare scores, self-corrections, simple English) was then measured
+    # once, and eval33 (chatty writers with red flags in passing, many about children and grandparents)
+    # after the first of eval34's fixes: emergencies 46/50, 49/50; urgent-or-worse 109/110, 109/110;
+    # false alarms 2/90, 1/90; tier 193, 197 of 200; topic 84/90, 86/90; subject 19/19, 22/23;
+    # category 7/7, 5/5. Fixed by class: "drifting
+    # left"; a rash, then faintness or a hoarse voice in another sentence; "leaked in my pants without
+    # feeling it"; jaw and left arm "hurting" with nausea; heaviness only "down my arm", not "from the
+    # elbow down to the fingers"; a "savage" one-sided headache; "hurts more now than before"; "worse on
+    # the left where you did more work"; a wheeze with swollen lips is an allergic reaction; "3", "9" and
+    # "2/10 👍" after a session are pain scores; "ok", "hiya" are chat. Left: a leg "asleep from sitting
+    # on my foot, fine now" told after "went numb"; "my back's seized up" from a kitchen chair.
+    "issue11_eval30_messages.jsonl": Gate(1.0, 1.0, 0.012, 0.99, 0.96, 1.0, 1.0),
+    "issue11_eval31_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 0.98, 1.0, 1.0),
+    "issue11_eval32_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 0.98, 1.0, 1.0),
+    "issue11_eval33_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 0.98, 1.0, 1.0),
+    "issue11_eval34_messages.jsonl": Gate(1.0, 1.0, 0.012, 0.99, 0.96, 1.0, 1.0),
+    # eval35 (a plain year of everyday patients) and eval36 (anxious over-explainers, calm writers who
+    # understate, carers) were measured once on the engine with all of the above: emergencies 49/50,
+    # 49/50; urgent-or-worse 109/109, 109/110; false alarms 5/91, 4/90; tier 194, 193 of 200; topic 81/91,
+    # 85/90; subject 19/19, 20/20; category 7/7, 10/10. Fixed by class: a "massive" sudden headache;
+    # a hypothetical that ends at "now" ("thought it'd go, and now my speech is slurry"); "sharper today";
+    # a hot water bottle is not a hot calf; "both the same size"; "a deep breath no problem"; a clot
+    # "all done now"; "looser each day"; "cheap ones give me a rash"; "not sudden or the worst ever".
+    # Left: "anaphylactic, I carry an epipen" asked about the oil; rheumatoid knees "stiff and puffy on
+    # bad days" in a question that also says "worse"; "fractured a vertebra at 19, healed".
+    "issue11_eval35_messages.jsonl": Gate(1.0, 1.0, 0.034, 0.985, 0.95, 1.0, 1.0),
+    "issue11_eval36_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 0.98, 1.0, 1.0),
+    # eval37 (a city clinic in spring: commuters, runners, night workers, voice-note run-ons) and eval38
+    # (a rural clinic: farmers, tradespeople, long drives, understatement) were measured once after
+    # eval35-36's fixes: emergencies 49/50, 49/50; urgent-or-worse 107/110, 106/110; false alarms 5/90,
+    # 6/90; tier 192, 189 of 200; topic 81/90, 77/90; subject 22/22, 25/25; category 10/10, 9/9. Fixed
+    # by class: a past TIA and "this feels the same"; "went down in the car park ... came round quick";
+    # an allergy question's "never reacted to anything" is no question; "not a little sore - severe"; a
+    # bruise "the size of a coin on Tuesday and now as big as my hand"; a headache "easing Tuesday, then
+    # Wednesday it was back"; "into its second day"; "shoulder blade" is no blade; "since Monday's
+    # massage" is since the session; "worse when I lie on that side"; "really stiff by the end of the
+    # day"; "breath's coming fine"; "lasted about ten minutes"; "in the end"; "the same for months".
+    # Left: lost feeling in the feet from diabetes, asked about with "after a day in the work boots".
+    "issue11_eval37_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 0.98, 1.0, 1.0),
+    "issue11_eval38_messages.jsonl": Gate(1.0, 1.0, 0.012, 0.99, 0.95, 1.0, 1.0),
 }
 ISSUE11_HELD_OUT: frozenset[str] = frozenset()
 _PERSON_WORDS = {

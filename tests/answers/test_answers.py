@@ -19,7 +19,7 @@ from bot.answers import (
     answer,
     packaged_topic_model,
 )
-from bot.answers.topic_model import TopicModel
+from bot.answers.topic_model import TopicModel, closing_questions
 from bot.content import ClinicProfile, ContentError, load_clinic, read_toml
 from tests.answers.test_answer_quality import speaks_of
 
@@ -993,7 +993,7 @@ def test_topic_classifier_never_escalates(engine: AnswerEngine) -> None:
     for text in ("what mattress should I buy", "💧💧?", "the long strokes were lovely, tell her thanks"):
         result = ask(engine, text, 4)
         assert result.urgency == "routine" and result.topic in ROUTINE_TOPICS
-        assert result.picked_by in ("decisive", "rules", "classifier", "tie", "soreness")
+        assert result.picked_by in ("decisive", "rules", "classifier", "tie", "soreness", "courtesy")
 
 
 def test_classifier_is_the_fallback_when_no_topic_rule_fires(keyword_router: AnswerEngine) -> None:
@@ -1764,3 +1764,241 @@ def test_eighteenth_round_reading(
     engine: AnswerEngine, text: str, hours: float | None, expected: str
 ) -> None:
     assert ask(engine, text, hours).urgency == expected, text
+
+
+@pytest.mark.parametrize(
+    ("text", "hours", "rule_id"),
+    [
+        (
+            "my back has ached for weeks and I've lost half a stone without trying",
+            None,
+            "urgent.back_pain_warning_signs",
+        ),
+        (
+            "my wife says my spine looks more crooked than it used to, and it aches more every week",
+            200,
+            "urgent.back_pain_warning_signs",
+        ),
+        ("stiffer today than yesterday, the session was on monday", 50, "urgent.pain_severe_or_worsening"),
+        # a question about the urine is not a denial of it; "my water" is the water passed
+        (
+            "is tea coloured wee normal? thighs swollen and aching since the sports massage",
+            30,
+            "emergency.muscle_breakdown",
+        ),
+        (
+            "her water was dark brown this morning and her legs are swollen after the deep tissue",
+            24,
+            "emergency.muscle_breakdown",
+        ),
+        (
+            "the skin is blotchy and stinging where the lotion went on, breathing fine",
+            3,
+            "urgent.skin_reaction",
+        ),
+        # someone who cannot be woken needs 911 for that, not the 988 line
+        ("my husband is asleep on the sofa and won't wake up", None, "emergency.fainting"),
+        # "like last time" compares; it does not date the numbness
+        (
+            "thought the numb patch on my shin would go like last time but it's there since friday",
+            72,
+            "urgent.limb_numbness",
+        ),
+        # what usually happens is not what happened
+        (
+            "migraine since yesterday's session, usually they're gone by the next morning, it is still going",
+            30,
+            "urgent.headache_or_dizziness_lasting",
+        ),
+        ("sudden massive headache and I threw up, neck adjusted this morning", 3, "emergency.stroke_signs"),
+        ("thought it would pass, and now my words come out slurred", 30, "emergency.stroke_signs"),
+        (
+            "had a mini-stroke in 2019 and this feels the same, my words are slurring",
+            5,
+            "emergency.stroke_signs",
+        ),
+        ("stood up and went down in the car park, came round quick, feel shaky", 2, "emergency.fainting"),
+        (
+            "the rash from the oil was just itchy, but now I feel faint and my voice is hoarse",
+            3,
+            "emergency.allergic_reaction",
+        ),
+        (
+            "bruise was the size of a coin yesterday. Now it is as big as my hand",
+            48,
+            "urgent.bruise_large_or_on_blood_thinners",
+        ),
+        (
+            "headache was easing monday, then tuesday it was back and it's there all day",
+            70,
+            "urgent.headache_or_dizziness_lasting",
+        ),
+        (
+            "my husband's headache from the adjustment is into its second day",
+            48,
+            "urgent.headache_or_dizziness_lasting",
+        ),
+        # what lying down does does not explain pain that grows day by day
+        (
+            "my knee is getting worse every day, and it's worse when I lie down",
+            60,
+            "urgent.pain_severe_or_worsening",
+        ),
+    ],
+)
+def test_nineteenth_round_red_flags(
+    engine: AnswerEngine, text: str, hours: float | None, rule_id: str
+) -> None:
+    assert ask(engine, text, hours).rule == rule_id, text
+
+
+@pytest.mark.parametrize(
+    ("text", "hours", "expected"),
+    [
+        # a plain denial of the thought: the emotional-after-massage answer, with its own 988 line
+        (
+            "feeling weepy since the massage, not thinking of hurting myself, just emotional. normal?",
+            4,
+            "routine",
+        ),
+        ("I'm not going to hurt myself", None, "emergency"),
+        ("not thinking of hurting myself but some nights I wish I was dead", 4, "emergency"),
+        (
+            "headache after saturday's session was gone by sunday morning. still worth mentioning?",
+            40,
+            "routine",
+        ),
+        ("can't feel any lump behind my knee, the hamstrings are just tight from the desk", 24, "routine"),
+        (
+            "upper back throbs a little when I lift my arm, breathing relaxed, a bit better each day",
+            44,
+            "routine",
+        ),
+        ("my pee is a normal colour, thighs just ache like after leg day", 24, "routine"),
+        (
+            "the physio told me to always check for numbness in the saddle area: none of that. back stiff",
+            20,
+            "routine",
+        ),
+        # durations of plans, not of symptoms: "skip it this week", "miss a week of training"
+        ("legs and bladder normal, low back just tight. should I skip yoga this week?", 48, "routine"),
+        (
+            "calf tight but not red or swollen, I don't want to miss a week of training. ok to run?",
+            22,
+            "routine",
+        ),
+        # a stay in hospital years ago is not how long anything lasts now
+        (
+            "Years ago I had a torn artery in my neck, spent a week in hospital, all clear since. "
+            "Is neck work ok for my stiff neck?",
+            None,
+            "routine",
+        ),
+        ("walking down the stairs sideways after the leg massage lol, already easing", 20, "routine"),
+        (
+            "no dizziness, and I can talk the hind legs off a donkey, so speech is fine. stiff neck though",
+            30,
+            "routine",
+        ),
+        (
+            "my forearms are always tight from hairdressing. can you still work on them next week?",
+            168,
+            "routine",
+        ),
+        ("chest fine, breathing fine, shoulder blade pulls. ice it?", 15, "routine"),
+        (
+            "hamstrings tight since Monday's massage, nothing swollen or red. ok to run on saturday?",
+            40,
+            "routine",
+        ),
+        (
+            "ribs a bit tender where he worked, worse when I lie on that side. best way to sleep?",
+            12,
+            "routine",
+        ),
+        ("calf sore after the massage: ice or hot water bottle?", 24, "routine"),
+        ("the tingling lasted about ten minutes after the adjustment and hasn't come back", 50, "routine"),
+        (
+            "dark wee this morning, I barely drank yesterday. legs a little achy, nothing swollen",
+            24,
+            "routine",
+        ),
+        (
+            "a clot in my leg 4 yrs ago, blood thinners all done now and scans clear. leg massage ok?",
+            240,
+            "routine",
+        ),
+        ("my legs get really stiff by the end of the day with MS. could massage help?", 168, "routine"),
+    ],
+)
+def test_nineteenth_round_reading(
+    engine: AnswerEngine, text: str, hours: float | None, expected: str
+) -> None:
+    assert ask(engine, text, hours).urgency == expected, text
+
+
+@pytest.mark.parametrize(
+    ("text", "closing"),
+    [
+        ("Sore neck yesterday, heaps better today. Keep stretching?", "Keep stretching?"),
+        ("Bruise on my arm. Ice it? Or heat?", "Ice it? Or heat?"),
+        ("ice?", None),
+        ("what do you call a masseur who can't stop talking? a knead-y friend", None),
+        ("My back is sore after the session.", None),
+    ],
+)
+def test_the_classifier_reads_the_closing_questions_again(text: str, closing: str | None) -> None:
+    assert closing_questions(text) == closing
+
+
+def test_a_closing_question_steers_the_topic(engine: AnswerEngine) -> None:
+    assert (
+        ask(engine, "Neck was sore yesterday, much better today. Should I keep up the stretches?", 26).topic
+        == "movement"
+    )
+
+
+@pytest.mark.parametrize("text", ["hiya", "ok", "k", "nice one", "yes", "no", "ta", "okie"])
+def test_a_short_chat_message_is_smalltalk_not_a_guess(engine: AnswerEngine, text: str) -> None:
+    """The classifier's guess on one or two words is unsure; chat words the rules know settle it."""
+    assert ask(engine, text, 20).topic == "smalltalk"
+
+
+@pytest.mark.parametrize(
+    ("text", "urgency", "topic"),
+    [
+        ("3", "routine", "soreness"),
+        ("2/10 👍", "routine", "soreness"),
+        ("9", "urgent", "red_flag"),
+        ("8 😬", "urgent", "red_flag"),
+    ],
+)
+def test_a_bare_score_after_a_session_is_read_as_a_pain_score(
+    engine: AnswerEngine, text: str, urgency: str, topic: str
+) -> None:
+    answer = ask(engine, text, 24)
+    assert (answer.urgency, answer.topic) == (urgency, topic)
+
+
+def test_a_bare_number_with_no_recent_session_is_not_a_score(engine: AnswerEngine) -> None:
+    assert ask(engine, "9").urgency == "routine"
+    assert ask(engine, "9", 500).urgency == "routine"
+
+
+def test_a_second_language_model_adds_its_counts_to_the_shared_ones() -> None:
+    """Counting once and adding a language's examples gives the model trained on all of them."""
+    from bot.answers import topic_model
+
+    topics = ("soreness", "hydration")
+    base = [(f"sore back {i}", "soreness") for i in range(6)] + [
+        (f"drink water {i}", "hydration") for i in range(6)
+    ]
+    extra = [("me duele la espalda", "soreness"), ("tomar agua", "hydration")]
+    counted = topic_model._count_features(base, topics)
+    merged = TopicModel(
+        (), topics, counted=topic_model._merged(counted, topic_model._count_features(extra, topics))
+    )
+    together = TopicModel(base + extra, topics)
+    for text in ("me duele", "drink agua", "sore back"):
+        assert merged.log_scores(text) == together.log_scores(text)
+    assert topic_model._count_features(base, topics) == counted  # the shared counts were not changed
