@@ -1,11 +1,12 @@
 """Which routine topic a message is about, once every red-flag rule has passed it by.
 
 [routing] decided_by in answers.toml says who decides. "classifier" (English): the topic classifier
-(trained on bot/content/topic_examples.jsonl) picks among all routine topics, except that in the days
-after a session a reply of pain scores alone, or a sore body part the classifier is not clear about,
-is soreness. "rules" (Spanish): the keyword rules decide when they are confident (a decisive pattern,
-or a live strong keyword of one topic that no other topic ties), the classifier otherwise, with the
-`policies` steps on top.
+(trained on bot/content/topic_examples.jsonl) picks among all routine topics, reading the questions a
+message ends with twice ([routing] question_weight), except that in the days after a session a reply of
+pain scores alone, or a sore body part the classifier is not clear about, is soreness, and that a short
+chat message it is unsure of ("ok", "hiya") is smalltalk. "rules" (Spanish): the keyword rules decide
+when they are confident (a decisive pattern, or a live strong keyword of one topic that no other topic
+ties), the classifier otherwise, with the `policies` steps on top.
 """
 
 from __future__ import annotations
