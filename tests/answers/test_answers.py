@@ -1844,6 +1844,12 @@ def test_eighteenth_round_reading(
             60,
             "urgent.pain_severe_or_worsening",
         ),
+        # told as the same as a past stroke: that stroke, now
+        (
+            "had a mini-stroke in 2019 and this feels the same, my left arm is weak",
+            5,
+            "emergency.stroke_signs",
+        ),
     ],
 )
 def test_nineteenth_round_red_flags(
