@@ -1957,11 +1957,23 @@ def test_the_classifier_reads_the_closing_questions_again(text: str, closing: st
     assert closing_questions(text) == closing
 
 
-def test_a_closing_question_steers_the_topic(engine: AnswerEngine) -> None:
-    assert (
-        ask(engine, "Neck was sore yesterday, much better today. Should I keep up the stretches?", 26).topic
-        == "movement"
-    )
+@pytest.mark.parametrize(
+    ("text", "hours", "topic"),
+    [
+        # each read as what it tells (a headache, thanks) without the closing question's weight
+        (
+            "Small headache after the adjustment, gone now. Is ibuprofen ok if it comes back?",
+            18,
+            "medication",
+        ),
+        ("Husband's slight headache after his neck session. Is paracetamol alright?", 5, "medication"),
+        ("thanks so much. where can I park?", None, "booking"),
+    ],
+)
+def test_a_closing_question_steers_the_topic(
+    engine: AnswerEngine, text: str, hours: float | None, topic: str
+) -> None:
+    assert ask(engine, text, hours).topic == topic
 
 
 @pytest.mark.parametrize("text", ["hiya", "ok", "k", "nice one", "yes", "no", "ta", "okie"])
