@@ -117,12 +117,21 @@ def _negation_ends(c: Clauses, i: int, j: int, vocab: Vocabulary, language: Lang
     return c.tokens[j - 1] in language.negation_joiners and c.tokens[j] in vocab.negation_breakers
 
 
+def _needed(c: Clauses, i: int, vocab: Vocabulary, language: Language) -> bool:
+    """ "I can't stand up WITHOUT tipping over": what follows is what happens, not a denial."""
+    if c.tokens[i] not in vocab.needed_after_cannot:
+        return False
+    return any(
+        c.tokens[k] == language.cannot_word and c.clause[k] == c.clause[i] for k in range(max(0, i - 3), i)
+    )
+
+
 def negations(c: Clauses, pseudo: Sequence[bool], vocab: Vocabulary, language: Language) -> list[bool]:
     """Words within the negation window after a negation cue, in its clause and list."""
     n = len(c.tokens)
     negated = [False] * n
     for i, tok in enumerate(c.tokens):
-        if tok not in vocab.negation_cues or pseudo[i]:
+        if tok not in vocab.negation_cues or pseudo[i] or _needed(c, i, vocab, language):
             continue
         last = i
         for j in range(i + 1, min(n, i + 1 + vocab.negation_window)):
@@ -175,16 +184,21 @@ def _denial_pairs(c: Clauses, negated: list[bool], vocab: Vocabulary) -> Iterato
         i = j - 1
         while i >= 0 and c.clause[i] == c.clause[j] and c.tokens[i] in vocab.denial_links:
             i -= 1
-        blocked = i > 0 and c.tokens[i - 1] in vocab.denial_blockers  # "can't BREATHE normally"
+        # "can't BREATHE normally"; not a blocker that ends the clause before ("the left one isn't.
+        # Breathing is fine")
+        blocked = i > 0 and c.clause[i - 1] == c.clause[i] and c.tokens[i - 1] in vocab.denial_blockers
         same_clause = i >= 0 and c.clause[i] == c.clause[j] and not c.comma_before[i + 1]
         if same_clause and not blocked and not _asked(c, j, vocab):
             yield j, i
 
 
 def _asked(c: Clauses, j: int, vocab: Vocabulary) -> bool:
-    """Is word j in a clause that opens as a question ("IS cola coloured pee normal?")?"""
+    """Is word j in a clause, or a part of it after a comma, that opens as a question ("IS cola coloured
+    pee normal?", "quick q, IS cola-coloured urine normal")?"""
     start = j
     while start > 0 and c.clause[start - 1] == c.clause[j]:
+        if c.comma_before[start] and c.tokens[start] in vocab.denial_questions:
+            return True
         start -= 1
     return c.tokens[start] in vocab.denial_questions
 
@@ -274,6 +288,9 @@ def history(c: Clauses, negated: list[bool], vocab: Vocabulary) -> list[bool] | 
     dates = [i for p, i in find_phrases(c.tokens, vocab.history_cues) if vocab.date_words.intersection(p)] + [
         i for i, t in enumerate(c.tokens) if t == YEAR_TOKEN
     ]
+    # "LAST TIME after the massage I had ...", "THE FIRST TIME I CAME I was sore for days": a clause that
+    # opens with its date tells the whole story then, its "after the" and "for days" included
+    opened = {c.clause[i] for _, i in find_phrases(c.tokens, vocab.history_cues) if c.clause_start[i]}
     present = {
         c.clause[i]
         for phrase, i in find_phrases(c.tokens, vocab.present_cues)
@@ -281,6 +298,7 @@ def history(c: Clauses, negated: list[bool], vocab: Vocabulary) -> list[bool] | 
         and not _settled_before(c, negated, i, vocab, i + len(phrase))
         and not _dated_event(c, i, phrase, dates)
         and not _asks_treatment(c, phrase, i, vocab)
+        and not (c.clause[i] in opened and tuple(phrase) in vocab.relative_present_cues)
     }
     past = dated - present
     if not past:
@@ -312,15 +330,19 @@ def known_condition(c: Clauses, negated: list[bool], vocab: Vocabulary) -> list[
     } & treatment
     if not asking:
         return None
+    stable = {c.clause[i] for _, i in find_phrases(c.tokens, vocab.stable_cues) if not negated[i]}
+    ongoing = {i for _, i in find_phrases(c.tokens, vocab.stable_ongoing) if c.clause[i] in stable}
     for phrase, i in find_phrases(c.tokens, (*vocab.present_cues, *vocab.habitual_breakers)):
         if i in inside or negated[i] or _settled_before(c, negated, i, vocab, i + len(phrase)):
             continue  # "on and off SINCE my teens" is the habit itself; "nothing new" says nothing
+        if i in ongoing:
+            continue  # "STILL some weakness in her hand that hasn't changed": the condition, as it was
         if _asks_treatment(c, phrase, i, vocab):
             continue  # "can you STILL massage my legs?" asks about treatment, not the symptom
         if _years_follow(c.tokens, i + len(phrase)):
             continue  # "diabetes SINCE 10 years": long-standing
         return None
-    known = asking | {c.clause[i] for _, i in habits}
+    known = asking | {c.clause[i] for _, i in habits} | stable
     return [c.clause[i] in known for i in range(len(c.tokens))]
 
 
@@ -355,8 +377,11 @@ def _habits(c: Clauses, vocab: Vocabulary) -> list[tuple[Sequence[str], int]]:
 
 
 def _opener(c: Clauses, i: int, vocab: Vocabulary) -> bool:
-    """ "OK so I have these welts", "good, thanks": a word that opens the message, not one that asks."""
+    """ "OK so I have these welts", "good, thanks": a word that opens the message, not one that asks;
+    "when I HELP him dress": a word someone does, not one that asks."""
     nxt = i + 1
+    if i > 0 and c.tokens[i - 1] in vocab.ask_not_after:
+        return True
     return (
         c.clause_start[i]
         and nxt < len(c.tokens)

@@ -43,6 +43,8 @@ PRIOR_WEIGHT: Final = 0.5
 # Fewest examples a topic needs (a topic with none could never be chosen).
 MIN_EXAMPLES_PER_TOPIC: Final = 5
 
+# Longest remark (in words) that may follow a message's closing questions.
+AFTERWORD_WORDS: Final = 6
 _WORD = re.compile(r"[a-z0-9]+")
 # A sentence: up to and including its end mark (or the end of the text).
 _SENTENCE = re.compile(r"[^.?!\n]*(?:[.?!]+|\n|$)")
@@ -56,6 +58,17 @@ def closing_questions(text: str) -> str | None:
     followed by more ("what do you call a masseur who can't stop talking? a knead-y friend") is not it."""
     sentences = [m.group().strip() for m in _SENTENCE.finditer(text[:MAX_CHARS])]
     sentences = [s for s in sentences if any(ch.isalnum() for ch in s)]
+    # a short remark after the questions ("... or is that a bad idea? Not on any other meds.") is set
+    # aside when the message told something before them: the questions still close it ("Is it safe on
+    # blood thinners? I take apixaban" stays one whole question)
+    while (
+        len(sentences) > 1
+        and not sentences[-1].endswith("?")
+        and len(sentences[-1].split()) <= AFTERWORD_WORDS
+    ):
+        if not sentences[-2].endswith("?"):
+            break
+        sentences.pop()
     told = len(sentences)
     while told and sentences[told - 1].endswith("?"):
         told -= 1

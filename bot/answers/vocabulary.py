@@ -39,6 +39,7 @@ class Vocabulary:
     negation_window: int
     pseudo_negations: tuple[Phrase, ...]
     negation_breakers: frozenset[str]
+    needed_after_cannot: frozenset[str]
     negation_terminators: frozenset[str]
     clause_breakers: frozenset[str]
     resolution_cues: tuple[Phrase, ...]
@@ -53,6 +54,7 @@ class Vocabulary:
     hypothetical_enders: frozenset[str]
     history_cues: tuple[Phrase, ...]
     present_cues: tuple[Phrase, ...]
+    relative_present_cues: tuple[Phrase, ...]
     denial_after: frozenset[str]
     settled_before: frozenset[str]
     settled_at_end: frozenset[str]
@@ -64,11 +66,13 @@ class Vocabulary:
     history_age_cues: tuple[Phrase, ...]
     habitual_breakers: tuple[Phrase, ...]
     stable_cues: tuple[Phrase, ...]
+    stable_ongoing: tuple[Phrase, ...]
     long_habit_words: frozenset[str]
     treatment_verbs: frozenset[str]
     treatment_question_cues: tuple[Phrase, ...]
     date_words: frozenset[str]
     opener_next: frozenset[str]
+    ask_not_after: frozenset[str]
     ask_fillers: tuple[Phrase, ...]
     scope_treatment_words: frozenset[str]
     scope_ask_words: frozenset[str]
@@ -144,11 +148,13 @@ _PHRASE_KEYS = (
     "hypothetical_cues",
     "history_cues",
     "present_cues",
+    "relative_present_cues",
     "habitual_cues",
     "history_age_cues",
     "history_referents",
     "habitual_breakers",
     "stable_cues",
+    "stable_ongoing",
     "ask_fillers",
     "treatment_question_cues",
     "fever_words",
@@ -157,6 +163,7 @@ _PHRASE_KEYS = (
 )
 _WORD_SET_KEYS = (
     "negation_cues",
+    "needed_after_cannot",
     "negation_breakers",
     "negation_terminators",
     "denial_after",
@@ -171,6 +178,7 @@ _WORD_SET_KEYS = (
     "treatment_verbs",
     "date_words",
     "opener_next",
+    "ask_not_after",
     "subject_he",
     "subject_she",
     "subject_they",

@@ -81,6 +81,11 @@ EMERGENCY_CASES = {
         "everything went double, two of everything",
         "walking like I'm drunk and veering to the right",
     ],
+    "emergency.dizziness_with_other_signs": [
+        "still dizzy from the adjustment yesterday. This morning I vomited twice and I can't stand straight",
+        "the room keeps spinning since my neck was done. Now my vision is blurry too",
+        "woozy all evening after the massage. Had to hold onto the wall to get to bed",
+    ],
     "emergency.sudden_confusion": [
         "since he came home he is confused",
         "I suddenly feel confused and disoriented",
@@ -1944,6 +1949,113 @@ def test_nineteenth_round_reading(
 
 
 @pytest.mark.parametrize(
+    ("text", "hours", "rule_id"),
+    [
+        # dizziness in one sentence, vomiting or unsteadiness in the next
+        (
+            "woozy since the neck adjustment this morning. I've been sick twice and I can't stand straight",
+            6,
+            "emergency.dizziness_with_other_signs",
+        ),
+        # "can't ... without" says what happens
+        ("since the massage mum can't get up without toppling to one side", 4, "emergency.stroke_signs"),
+        ("my wife keeps losing words mid sentence since her neck treatment", 20, "emergency.stroke_signs"),
+        (
+            "the numbness went, but now it's back in my cheek and my arm on the same side",
+            3,
+            "emergency.stroke_signs",
+        ),
+        # a question after "quick q," is still a question: nothing is denied
+        (
+            "quick q, is tea-coloured pee normal? my calves are swollen and rock hard",
+            30,
+            "emergency.muscle_breakdown",
+        ),
+        ("both arms extremely weak since the session, I can't hold a mug", 30, "emergency.extreme_weakness"),
+        # the sentence before does not block a denial ("isn't. Breathing is fine")
+        (
+            "left calf swollen, hot and red, the right isn't. Breathing is fine and no chest pain",
+            40,
+            "urgent.possible_clot",
+        ),
+        # knowing the signs is not having them
+        (
+            "itchy hives on my back since the oil, I know the anaphylaxis signs and have none of them",
+            5,
+            "urgent.skin_reaction",
+        ),
+        (
+            "hives since the massage, breathing fine, face normal, so I'm confused what caused it",
+            20,
+            "urgent.skin_reaction",
+        ),
+        # "when I help him dress" does not ask about treatment
+        (
+            "after his massage dad has a huge bruise on his thigh, very tender when I help him dress",
+            30,
+            "urgent.bruise_large_or_on_blood_thinners",
+        ),
+    ],
+)
+def test_twentieth_round_red_flags(
+    engine: AnswerEngine, text: str, hours: float | None, rule_id: str
+) -> None:
+    assert ask(engine, text, hours).rule == rule_id, text
+
+
+@pytest.mark.parametrize(
+    ("text", "hours", "expected"),
+    [
+        ("since the session I can walk without falling over or wobbling, just stiff", 20, "routine"),
+        ("I take bisoprolol for my heart and my back is aching after the massage. heat?", 10, "routine"),
+        (
+            "lower back sore since yesterday's adjustment, no numb feeling down there, toilet normal",
+            24,
+            "routine",
+        ),
+        # a stable condition "still" there, or there "since then"
+        (
+            "my father had a stroke 5 years ago, still a weak left hand that hasn't changed. "
+            "Would massage help his shoulder?",
+            None,
+            "routine",
+        ),
+        (
+            "I have neuropathy in my feet for years, not new, my doctor knows about it. "
+            "Is a foot massage safe?",
+            None,
+            "routine",
+        ),
+        # the past, told from its start
+        (
+            "last time after the massage I got a red itchy patch, it went in a day. different oil on friday?",
+            400,
+            "routine",
+        ),
+        (
+            "two weeks on and my back feels great. The first time I came I was sore for days. Book again?",
+            336,
+            "routine",
+        ),
+        # an arm that went dead lying face down on the table, and came back
+        (
+            "my hand went dead lying face down on the table, feeling came back once I shook it out. "
+            "full grip now",
+            5,
+            "routine",
+        ),
+        (
+            "on warfarin for years. Is deep tissue ok? I don't want to end up covered in bruises",
+            None,
+            "routine",
+        ),
+    ],
+)
+def test_twentieth_round_reading(engine: AnswerEngine, text: str, hours: float | None, expected: str) -> None:
+    assert ask(engine, text, hours).urgency == expected, text
+
+
+@pytest.mark.parametrize(
     ("text", "closing"),
     [
         ("Sore neck yesterday, heaps better today. Keep stretching?", "Keep stretching?"),
@@ -1951,6 +2063,12 @@ def test_nineteenth_round_reading(
         ("ice?", None),
         ("what do you call a masseur who can't stop talking? a knead-y friend", None),
         ("My back is sore after the session.", None),
+        # a short remark after the questions leaves them closing the message
+        (
+            "Sore after Tuesday, much better now. Can I take naproxen for the rest? Not on other meds.",
+            "Can I take naproxen for the rest?",
+        ),
+        ("Is deep tissue safe on blood thinners? I take apixaban", None),
     ],
 )
 def test_the_classifier_reads_the_closing_questions_again(text: str, closing: str | None) -> None:
