@@ -153,6 +153,12 @@ def negations(c: Clauses, pseudo: Sequence[bool], vocab: Vocabulary, language: L
                 if _negation_ends(c, i, j, vocab, language):
                     break
                 negated[j] = True
+    # "Tingling? None. Numbness? None.": a one-word question answered by a denial on its own
+    for i in range(1, n):
+        answer_alone = c.clause_start[i] and (i + 1 == n or c.clause_start[i + 1])
+        asked_alone = c.clause_start[i - 1]
+        if answer_alone and asked_alone and c.tokens[i] in vocab.answer_denials:
+            negated[i - 1] = True
     return negated
 
 
@@ -255,7 +261,10 @@ def _asks_treatment(c: Clauses, phrase: Sequence[str], i: int, vocab: Vocabulary
 def _settled_before(c: Clauses, negated: list[bool], i: int, vocab: Vocabulary, end: int) -> bool:
     """ "No problems NOW", "all fine NOW", "the MRI CAME BACK normal": the present cue says it is
     settled (or a result was fine), not that it is back."""
-    if end < len(c.tokens) and c.clause[end] == c.clause[i] and c.tokens[end] in vocab.denial_after:
+    after = end
+    while after < len(c.tokens) and c.clause[after] == c.clause[i] and c.tokens[after] in vocab.settled_links:
+        after += 1  # "every scan SINCE has been clear"
+    if after < len(c.tokens) and c.clause[after] == c.clause[i] and c.tokens[after] in vocab.denial_after:
         return True
     if end < len(c.tokens) and c.tokens[end] == YEAR_TOKEN:
         return True  # "off the meds SINCE 2019": a date long past, not today
@@ -317,7 +326,8 @@ def known_condition(c: Clauses, negated: list[bool], vocab: Vocabulary) -> list[
     one is different", "getting worse") anywhere in the message keeps every word live, and triage
     reads this only for urgent rules: an emergency sign is set aside only when the condition is also
     told as lasting for years and stable (stable_condition). The question's own clause counts even with
-    no habit told ("does adjusting help with vertigo? my GP diagnosed BPPV")."""
+    no habit told ("does adjusting help with vertigo? my GP diagnosed BPPV"); a habit told as unchanged
+    needs no question."""
     habits = _habits(c, vocab)
     inside = {i + k for phrase, i in habits for k in range(len(phrase))}
     treatment = {c.clause[i] for i, t in enumerate(c.tokens) if t in vocab.scope_treatment_words}
@@ -328,9 +338,11 @@ def known_condition(c: Clauses, negated: list[bool], vocab: Vocabulary) -> list[
         for i, t in enumerate(c.tokens)
         if t in vocab.scope_ask_words and i not in filler and not _opener(c, i, vocab)
     } & treatment
-    if not asking:
-        return None
     stable = {c.clause[i] for _, i in find_phrases(c.tokens, vocab.stable_cues) if not negated[i]}
+    # told as a habit AND as unchanged ("feet tingle like always from the neuropathy, zero change
+    # there"), it is the known condition even in a message that asks nothing about treatment
+    if not asking and not (habits and stable):
+        return None
     ongoing = {i for _, i in find_phrases(c.tokens, vocab.stable_ongoing) if c.clause[i] in stable}
     for phrase, i in find_phrases(c.tokens, (*vocab.present_cues, *vocab.habitual_breakers)):
         if i in inside or negated[i] or _settled_before(c, negated, i, vocab, i + len(phrase)):
@@ -377,13 +389,14 @@ def _habits(c: Clauses, vocab: Vocabulary) -> list[tuple[Sequence[str], int]]:
 
 
 def _opener(c: Clauses, i: int, vocab: Vocabulary) -> bool:
-    """ "OK so I have these welts", "good, thanks": a word that opens the message, not one that asks;
-    "when I HELP him dress": a word someone does, not one that asks."""
+    """ "OK so I have these welts", "good, thanks": a word that opens the message, not one that asks
+    ("ANYTHING I should tell the chiro?" asks); "when I HELP him dress": a word someone does."""
     nxt = i + 1
     if i > 0 and c.tokens[i - 1] in vocab.ask_not_after:
         return True
     return (
-        c.clause_start[i]
+        c.tokens[i] in vocab.opener_words
+        and c.clause_start[i]
         and nxt < len(c.tokens)
         and (c.comma_before[nxt] or c.tokens[nxt] in vocab.opener_next)
     )

@@ -40,6 +40,7 @@ class Vocabulary:
     pseudo_negations: tuple[Phrase, ...]
     negation_breakers: frozenset[str]
     needed_after_cannot: frozenset[str]
+    answer_denials: frozenset[str]
     negation_terminators: frozenset[str]
     clause_breakers: frozenset[str]
     resolution_cues: tuple[Phrase, ...]
@@ -57,6 +58,7 @@ class Vocabulary:
     relative_present_cues: tuple[Phrase, ...]
     denial_after: frozenset[str]
     settled_before: frozenset[str]
+    settled_links: frozenset[str]
     settled_at_end: frozenset[str]
     medicine_words: frozenset[str]
     medicine_now: frozenset[str]
@@ -73,6 +75,7 @@ class Vocabulary:
     date_words: frozenset[str]
     opener_next: frozenset[str]
     ask_not_after: frozenset[str]
+    opener_words: frozenset[str]
     ask_fillers: tuple[Phrase, ...]
     scope_treatment_words: frozenset[str]
     scope_ask_words: frozenset[str]
@@ -164,10 +167,12 @@ _PHRASE_KEYS = (
 _WORD_SET_KEYS = (
     "negation_cues",
     "needed_after_cannot",
+    "answer_denials",
     "negation_breakers",
     "negation_terminators",
     "denial_after",
     "settled_before",
+    "settled_links",
     "settled_at_end",
     "medicine_words",
     "medicine_now",
@@ -179,6 +184,7 @@ _WORD_SET_KEYS = (
     "date_words",
     "opener_next",
     "ask_not_after",
+    "opener_words",
     "subject_he",
     "subject_she",
     "subject_they",

@@ -578,6 +578,27 @@ ISSUE11_GATES = {
     "issue11_eval40_messages.jsonl": Gate(1.0, 1.0, 0.012, 0.99, 0.97, 1.0, 1.0),
     "issue11_eval41_messages.jsonl": Gate(1.0, 1.0, 0.0, 0.99, 0.98, 1.0, 1.0),
     "issue11_eval42_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 0.98, 1.0, 1.0),
+    # eval43 (patients over 70 and their families), eval44 (office and remote workers), eval45 (several
+    # things in one message, lists, afterthoughts) and eval46 (lasting conditions: MS, arthritis,
+    # diabetes, long covid, past cancer) were measured once on the engine of round 20: emergencies 46/50,
+    # 49/50, 50/50, 50/50; urgent-or-worse 108/110, 109/110, 109/110, 108/110; false alarms 4/90, 4/90,
+    # 1/90, 6/90; tier 191, 194, 198, 192 of 200; topic 85/90, 80/90, 82/90, 78/90. Fixed by class: "no
+    # feeling round his bottom" (the "no" is the sign) and "he's wet himself, which he never does"; "I
+    # don't want to be here any more" and tablets "put by in a tin"; "my words are muddled"; double
+    # vision that closing one eye takes away; urine "the colour of strong tea"; "still just as bad on
+    # day 4", "not better day 4, sharper"; "if anything worse" asks nothing; "Tingling? None." denies;
+    # "Anything I should tell the chiro?" asks; "every scan since has been clear" is settled; a habit
+    # told as unchanged ("like always ..., zero change", "never changes") is a known condition without a
+    # question about treatment; "after her knee operation" no longer makes a dated clot present;
+    # "unsteady" alone is not a second sign with dizziness (it was 911 for lasting giddiness).
+    # Left: "came off warfarin years ago, on nothing now" with a small bruise; diabetic toes "poor now";
+    # a stiff neck that "gets worse after a day on the laptop"; stiffness with osteoporosis asked about;
+    # an RA flare "right now ... the way they get a couple of times a year"; heat that "tends to make my
+    # MS worse"; parking is booking in older sets and out_of_scope in eval39 and eval44.
+    "issue11_eval43_messages.jsonl": Gate(1.0, 1.0, 0.023, 0.99, 0.97, 1.0, 1.0),
+    "issue11_eval44_messages.jsonl": Gate(1.0, 1.0, 0.012, 0.99, 0.98, 1.0, 1.0),
+    "issue11_eval45_messages.jsonl": Gate(1.0, 1.0, 0.012, 0.99, 0.97, 1.0, 1.0),
+    "issue11_eval46_messages.jsonl": Gate(1.0, 1.0, 0.034, 0.985, 0.95, 1.0, 1.0),
 }
 ISSUE11_HELD_OUT: frozenset[str] = frozenset()
 _PERSON_WORDS = {

@@ -2056,6 +2056,75 @@ def test_twentieth_round_reading(engine: AnswerEngine, text: str, hours: float |
 
 
 @pytest.mark.parametrize(
+    ("text", "hours", "rule_id"),
+    [
+        (
+            "my husband says there's no feeling round his backside since his back was done",
+            20,
+            "emergency.cauda_equina",
+        ),
+        (
+            "mum has wet herself twice today, which never happens. back adjusted yesterday",
+            24,
+            "emergency.cauda_equina",
+        ),
+        ("I don't want to be here any more", None, "emergency.self_harm"),
+        ("been putting my sleeping tablets aside in a jar", None, "emergency.self_harm"),
+        ("since the neck session my words are all muddled", 5, "emergency.stroke_signs"),
+        ("the TV splits in two since the adjustment, shutting one eye fixes it", 3, "emergency.stroke_signs"),
+        (
+            "my pee is the colour of black tea and my legs are swollen and sore since the deep tissue",
+            30,
+            "emergency.muscle_breakdown",
+        ),
+        ("shoulder still just as bad on day 5", 120, "urgent.soreness_not_easing"),
+        ("neck not better day 4, sharper if anything", 96, "urgent.soreness_not_easing"),
+    ],
+)
+def test_twenty_first_round_red_flags(
+    engine: AnswerEngine, text: str, hours: float | None, rule_id: str
+) -> None:
+    assert ask(engine, text, hours).rule == rule_id, text
+
+
+@pytest.mark.parametrize(
+    ("text", "hours", "expected"),
+    [
+        ("Dizziness? None. Numbness? Nope. Just sore calves. Normal?", 20, "routine"),
+        ("Numbness? Yes, in my fingers since the massage", 20, "urgent"),
+        (
+            "Had shingles nerve pain in 2018, every scan since has been clear, a little numbness that "
+            "hasn't changed in years. Anything I should tell the chiro?",
+            None,
+            "routine",
+        ),
+        (
+            "my hands go numb like always with my carpal tunnel, zero change there. "
+            "is feeling tired after a massage normal?",
+            8,
+            "routine",
+        ),
+        (
+            "she had a clot in 2020 after her hip operation, treated, scans clear since. leg massage ok?",
+            None,
+            "routine",
+        ),
+        # "unsteady" is how dizziness feels: lasting giddiness is urgent, not 911
+        (
+            "felt a bit unsteady after Monday's adjustment. "
+            "Now Wednesday and still giddy when I turn my head",
+            56,
+            "urgent",
+        ),
+    ],
+)
+def test_twenty_first_round_reading(
+    engine: AnswerEngine, text: str, hours: float | None, expected: str
+) -> None:
+    assert ask(engine, text, hours).urgency == expected, text
+
+
+@pytest.mark.parametrize(
     ("text", "closing"),
     [
         ("Sore neck yesterday, heaps better today. Keep stretching?", "Keep stretching?"),
