@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from bot.answers.language import Language
 from bot.answers.normalise import YEAR_WORD, find_phrases
 from bot.answers.quantities import PainScore
-from bot.answers.vocabulary import Vocabulary
+from bot.answers.vocabulary import Phrase, Vocabulary
 
 YEAR_TOKEN = YEAR_WORD.strip()  # a year the normaliser read ("2019")
 # "after my c-section 3 years ago": a date this many words after a present cue belongs to the event.
@@ -187,6 +187,9 @@ def _denial_pairs(c: Clauses, negated: list[bool], vocab: Vocabulary) -> Iterato
         not_state = tok in vocab.negation_cues and state in vocab.denied_states
         if (tok not in vocab.denial_after and not not_state) or negated[j]:
             continue
+        nxt = j + 1
+        if nxt < len(c.tokens) and c.clause[nxt] == c.clause[j] and c.tokens[nxt] in vocab.ask_after_state:
+            continue  # "blood thinners: OK TO massage these bruises?" asks, it tells no state
         i = j - 1
         while i >= 0 and c.clause[i] == c.clause[j] and c.tokens[i] in vocab.denial_links:
             i -= 1
@@ -241,11 +244,19 @@ def _points_back(c: Clauses, i: int) -> bool:
     )
 
 
-def _dated_event(c: Clauses, i: int, phrase: Sequence[str], dates: list[int]) -> bool:
-    """ "AFTER MY c-section 3 YEARS AGO": a date that closely follows a cue naming an event ("after my",
-    "since the") belongs to that event; a one-word cue ("again", "today") is never dated so."""
+def _dated_event(
+    c: Clauses, i: int, phrase: Sequence[str], dates: list[int], relative: Sequence[Phrase]
+) -> bool:
+    """ "AFTER MY c-section 3 YEARS AGO", "in 2020 AFTER MY first baby": a date close to a cue naming an
+    event ("after my", "since the") belongs to that event; a one-word cue ("again", "today") is never
+    dated so."""
     end = i + len(phrase) + _DATE_REACH
-    return len(phrase) > 1 and any(i < d <= end and c.clause[d] == c.clause[i] for d in dates)
+    # ... or, for a cue that times from an event, a date just before it: "a DVT IN 2020 AFTER MY first
+    # baby" (not "had a TIA in 2016 and THIS FEELS the same")
+    start = i - _DATE_REACH if tuple(phrase) in relative else i
+    return len(phrase) > 1 and any(
+        (i < d <= end or start <= d < i) and c.clause[d] == c.clause[i] for d in dates
+    )
 
 
 def _asks_treatment(c: Clauses, phrase: Sequence[str], i: int, vocab: Vocabulary) -> bool:
@@ -305,7 +316,7 @@ def history(c: Clauses, negated: list[bool], vocab: Vocabulary) -> list[bool] | 
         for phrase, i in find_phrases(c.tokens, vocab.present_cues)
         if not negated[i]
         and not _settled_before(c, negated, i, vocab, i + len(phrase))
-        and not _dated_event(c, i, phrase, dates)
+        and not _dated_event(c, i, phrase, dates, vocab.relative_present_cues)
         and not _asks_treatment(c, phrase, i, vocab)
         and not (c.clause[i] in opened and tuple(phrase) in vocab.relative_present_cues)
     }

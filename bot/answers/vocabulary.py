@@ -57,6 +57,7 @@ class Vocabulary:
     present_cues: tuple[Phrase, ...]
     relative_present_cues: tuple[Phrase, ...]
     denial_after: frozenset[str]
+    ask_after_state: frozenset[str]
     settled_before: frozenset[str]
     settled_links: frozenset[str]
     settled_at_end: frozenset[str]
@@ -171,6 +172,7 @@ _WORD_SET_KEYS = (
     "negation_breakers",
     "negation_terminators",
     "denial_after",
+    "ask_after_state",
     "settled_before",
     "settled_links",
     "settled_at_end",

@@ -599,6 +599,26 @@ ISSUE11_GATES = {
     "issue11_eval44_messages.jsonl": Gate(1.0, 1.0, 0.012, 0.99, 0.98, 1.0, 1.0),
     "issue11_eval45_messages.jsonl": Gate(1.0, 1.0, 0.012, 0.99, 0.97, 1.0, 1.0),
     "issue11_eval46_messages.jsonl": Gate(1.0, 1.0, 0.034, 0.985, 0.95, 1.0, 1.0),
+    # eval47 (very short messages and check-in replies), eval48 (semi-clinical writers: nurses,
+    # paramedics, physio students), eval49 (humour, sarcasm, hyperbole) and eval50 (pregnancy, new
+    # parents, young children) were measured once on the engine of round 21: emergencies 49/50, 50/50,
+    # 50/50, 50/50; urgent-or-worse 107/110, 108/110, 106/110, 110/110; false alarms 1/90, 1/90, 6/90,
+    # 8/90; tier 195, 197, 189, 192 of 200; topic 85/90, 87/90, 81/90, 77/90. Fixed by class:
+    # "grandpa suddenly unsteady on his feet"; "the spins"; "nah its worse now" (a "no" that answers);
+    # "meh same as yday, day 4"; "room spun for 5 seconds, then totally fine"; "pred" with new rib pain;
+    # a growing lump with haemophilia; "on blood thinners: ok to massage these bruises?" (OK TO asks);
+    # "painkillers barely touch" it is no improvement; "rashy"; "pain-free on deep inspiration",
+    # "breathing easily"; "nearly had a heart attack 😂"; "hear the end of it"; "am I just broken";
+    # "asleep and won't wake up" (a limb, not the 988 line); "faint ache"; "I read about dark urine";
+    # "worse after a day chasing my toddler"; tight "from marathon training"; "less sore day 2, barely
+    # sore day 3"; "my kid's come down with a fever" (cancelling); "a DVT in 2020 after my first baby";
+    # "three years ago now"; pregnancy carpal tunnel "the midwife checked"; "breathing fine" no longer
+    # asks about treatment ("fine" and "okay" taken back out of the ask words).
+    # Left: "My 3 yr old ... her hands" speaks of the child as "they", not "she".
+    "issue11_eval47_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 0.96, 1.0, 1.0),
+    "issue11_eval48_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 0.98, 1.0, 1.0),
+    "issue11_eval49_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 0.98, 1.0, 1.0),
+    "issue11_eval50_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 0.98, 0.94, 1.0),
 }
 ISSUE11_HELD_OUT: frozenset[str] = frozenset()
 _PERSON_WORDS = {

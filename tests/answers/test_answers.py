@@ -2125,6 +2125,73 @@ def test_twenty_first_round_reading(
 
 
 @pytest.mark.parametrize(
+    ("text", "hours", "rule_id"),
+    [
+        ("nan suddenly wobbly on her feet and the room is spinning", 3, "emergency.stroke_signs"),
+        # a limb "asleep and won't wake up" is numbness, not the 988 line
+        ("my left arm has been asleep and won't wake up since the massage", 20, "urgent.limb_numbness"),
+        (
+            "husband's had the spins since his neck adjustment, 2 days now",
+            48,
+            "urgent.headache_or_dizziness_lasting",
+        ),
+        ("nope, it's worse now", 40, "urgent.pain_severe_or_worsening"),
+        ("same as yday tbh, day 5", 120, "urgent.no_improvement_after_days"),
+        (
+            "on prednisolone for years. New sharp pain in my ribs since the massage",
+            30,
+            "urgent.osteoporosis_new_pain",
+        ),
+        (
+            "on warfarin: ok to massage these new bruises on my arm?",
+            40,
+            "urgent.bruise_large_or_on_blood_thinners",
+        ),
+        (
+            "headache since the neck adjustment two days ago, painkillers barely touch it",
+            48,
+            "urgent.headache_or_dizziness_lasting",
+        ),
+    ],
+)
+def test_twenty_second_round_red_flags(
+    engine: AnswerEngine, text: str, hours: float | None, rule_id: str
+) -> None:
+    assert ask(engine, text, hours).rule == rule_id, text
+
+
+@pytest.mark.parametrize(
+    ("text", "hours", "expected"),
+    [
+        ("stood up and the room spun for a few seconds, then completely fine. common?", 3, "routine"),
+        ("tender upper back, but breathing easily and pain-free on a deep breath", 24, "routine"),
+        ("the parking fine nearly gave me a heart attack lol. legs a bit sore", 20, "routine"),
+        ("day 2 and just a faint ache when I bend, can I lift my toddler?", 48, "routine"),
+        ("I read about dark urine after massage so I checked: mine is pale, legs feel strong", 24, "routine"),
+        ("the usual pregnancy back ache, worse after a day at work. heat pad ok?", 48, "routine"),
+        ("sorry, cancelling Friday, my daughter came down with a fever", 100, "routine"),
+        (
+            "Had a clot in 2019 after my hip operation, treated and all clear since. Is leg massage ok?",
+            None,
+            "routine",
+        ),
+        ("my friend keeps joking I'll never hear the end of it, legs sore after the massage", 20, "routine"),
+        # ... and what stays: a fever since the session, a real "won't wake up"
+        ("my son came down with a fever after his massage yesterday", 20, "urgent"),
+        (
+            "back pain wakes me up at night and I've lost weight without trying. can massage help?",
+            72,
+            "urgent",
+        ),
+    ],
+)
+def test_twenty_second_round_reading(
+    engine: AnswerEngine, text: str, hours: float | None, expected: str
+) -> None:
+    assert ask(engine, text, hours).urgency == expected, text
+
+
+@pytest.mark.parametrize(
     ("text", "closing"),
     [
         ("Sore neck yesterday, heaps better today. Keep stretching?", "Keep stretching?"),
