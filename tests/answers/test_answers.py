@@ -2192,6 +2192,54 @@ def test_twenty_second_round_reading(
 
 
 @pytest.mark.parametrize(
+    ("text", "hours", "rule_id"),
+    [
+        (
+            "had to use my epipen, my tongue went massive, the therapist stopped straight away",
+            1,
+            "emergency.allergic_reaction",
+        ),
+        ("hives all over after the oil and I nearly passed out getting up", 1, "emergency.allergic_reaction"),
+        (
+            "neck adjusted yesterday. Headache is back, much worse, right side of my neck, and I threw up",
+            30,
+            "emergency.neck_artery_one_sided_with_headache",
+        ),
+        ("sudden pounding headache out of nowhere", 20, "emergency.stroke_signs"),
+        ("the skin over my hip is hot and starting to break since the session", 40, "urgent.infection_signs"),
+    ],
+)
+def test_twenty_third_round_red_flags(
+    engine: AnswerEngine, text: str, hours: float | None, rule_id: str
+) -> None:
+    assert ask(engine, text, hours).rule == rule_id, text
+
+
+@pytest.mark.parametrize(
+    ("text", "hours", "expected"),
+    [
+        ("my friend says massage releases toxins, sounds like nonsense to me. stiff today", 20, "routine"),
+        ("been taking it easy, ice, stretches, the lot. back much better", 30, "routine"),
+        ("how much water is enough, 2 or 3 litres? legs a bit sore", 24, "routine"),
+        ("is a hot stone massage ok for my arm with lymphoedema, managed by my physio", None, "routine"),
+        ("broke my wrist in high school, healed. anything to avoid?", None, "routine"),
+        ("three itchy spots after my last massage, gone within the hour, never came back", 300, "routine"),
+        ("a bit teary after the session, not thinking of hurting myself, just emotional", 4, "routine"),
+        (
+            "my ankles swell by the end of the day, it's been like that for years, doctor says nothing "
+            "sinister. can massage help?",
+            None,
+            "routine",
+        ),
+    ],
+)
+def test_twenty_third_round_reading(
+    engine: AnswerEngine, text: str, hours: float | None, expected: str
+) -> None:
+    assert ask(engine, text, hours).urgency == expected, text
+
+
+@pytest.mark.parametrize(
     ("text", "closing"),
     [
         ("Sore neck yesterday, heaps better today. Keep stretching?", "Keep stretching?"),
