@@ -86,6 +86,10 @@ EMERGENCY_CASES = {
         "the room keeps spinning since my neck was done. Now my vision is blurry too",
         "woozy all evening after the massage. Had to hold onto the wall to get to bed",
     ],
+    "emergency.epinephrine_used": [
+        "I used my epipen 10 minutes ago and I feel fine now",
+        "had to use my epi pen after the massage oil, all settled now, do I still need to do anything?",
+    ],
     "emergency.sudden_confusion": [
         "since he came home he is confused",
         "I suddenly feel confused and disoriented",
