@@ -11,16 +11,14 @@ from typing import Any, Final
 from bot.answers.context import (
     Message,
     denials_after,
-    history,
     hypotheticals,
-    known_condition,
     negations,
     pseudo_negations,
     reactivations,
     resolutions,
     split_clauses,
-    stable_condition,
 )
+from bot.answers.history import history, known_condition, stable_condition
 from bot.answers.loader import AnswerContent
 from bot.answers.matcher import Matcher
 from bot.answers.normalise import Normaliser

@@ -61,13 +61,12 @@ def closing_questions(text: str) -> str | None:
     # a short remark after the questions ("... or is that a bad idea? Not on any other meds.") is set
     # aside when the message told something before them: the questions still close it ("Is it safe on
     # blood thinners? I take apixaban" stays one whole question)
-    while (
+    if (
         len(sentences) > 1
+        and sentences[-2].endswith("?")
         and not sentences[-1].endswith("?")
         and len(sentences[-1].split()) <= AFTERWORD_WORDS
     ):
-        if not sentences[-2].endswith("?"):
-            break
         sentences.pop()
     told = len(sentences)
     while told and sentences[told - 1].endswith("?"):

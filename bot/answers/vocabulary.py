@@ -64,7 +64,7 @@ class Vocabulary:
     medicine_words: frozenset[str]
     medicine_now: frozenset[str]
     history_referents: tuple[Phrase, ...]
-    # A long-standing symptom asked about with treatment (bot/answers/context.py known_condition).
+    # A long-standing symptom asked about with treatment (bot/answers/history.py known_condition).
     habitual_cues: tuple[Phrase, ...]
     history_age_cues: tuple[Phrase, ...]
     habitual_breakers: tuple[Phrase, ...]
