@@ -172,7 +172,19 @@ def denials_after(c: Clauses, negated: list[bool], vocab: Vocabulary) -> list[bo
             denied[head] = True  # "the TINGLING in my feet is normal": the tingling is denied too
         if i >= 2 and c.tokens[i - 1] in ("and", "or") and c.clause[i - 2] == c.clause[i]:
             denied[i - 2] = True  # "lips and breathing are fine": both are denied
+            for k in _listed_before(c, i - 2, vocab):
+                denied[k] = True  # "my LIPS, face and tongue are all normal"
     return denied
+
+
+def _listed_before(c: Clauses, k: int, vocab: Vocabulary) -> Iterator[int]:
+    """The items listed with commas before word k, each after a determiner ("MY LIPS, face and tongue";
+    not "my arm is NUMB, face and tongue fine")."""
+    while k >= 2 and c.comma_before[k] and c.clause[k - 1] == c.clause[k]:
+        k -= 1
+        if c.tokens[k - 1] not in vocab.denial_determiners or c.clause[k - 1] != c.clause[k]:
+            return
+        yield k
 
 
 def _denial_pairs(c: Clauses, negated: list[bool], vocab: Vocabulary) -> Iterator[tuple[int, int]]:
@@ -250,8 +262,13 @@ def _is_resolution(c: Clauses, i: int, after: int, vocab: Vocabulary) -> bool:
         after += 1  # "my wee has gone REALLY dark", "gone a BIT numb"
     if after < n and c.clause[after] == c.clause[i] and c.tokens[after] in vocab.resolution_not_before:
         return False  # "all my muscles stopped WORKING", "the bruise has gone ALL the way down"
-    # "asleep from yesterday UNTIL now, normal?"
-    return not (i > 0 and c.clause[i - 1] == c.clause[i] and c.tokens[i - 1] in vocab.resolution_not_after)
+    # "asleep from yesterday UNTIL now, normal?", "the FEELING (has) never came back"
+    before = i - 1
+    while before > 0 and c.clause[before] == c.clause[i] and c.tokens[before] in vocab.settled_links:
+        before -= 1
+    return not (
+        before >= 0 and c.clause[before] == c.clause[i] and c.tokens[before] in vocab.resolution_not_after
+    )
 
 
 def _habitually(c: Clauses, i: int, vocab: Vocabulary) -> bool:

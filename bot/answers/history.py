@@ -5,7 +5,7 @@ settled problems aside; anything said to happen now keeps every word live."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from bot.answers.context import Clauses, state_words
 from bot.answers.normalise import YEAR_WORD, find_phrases
@@ -42,6 +42,24 @@ def _dated_event(
     )
 
 
+def _longest(found: Iterable[tuple[Sequence[str], int]]) -> list[tuple[Sequence[str], int]]:
+    """One cue per position, the longest: "SINCE MY last visit two years ago" is the dated "since my",
+    not also a bare "since"."""
+    best: dict[int, Sequence[str]] = {}
+    for phrase, i in found:
+        if len(phrase) > len(best.get(i, ())):
+            best[i] = phrase
+    return [(phrase, i) for i, phrase in best.items()]
+
+
+def _opens(c: Clauses, i: int, vocab: Vocabulary) -> bool:
+    """Does the history cue at i open its clause ("LAST TIME ...", "THREE YEARS AGO I had ...")?"""
+    if c.clause_start[i]:
+        return True
+    before = c.tokens[i - 1] if i > 0 else ""
+    return c.clause_start[i - 1] and (before.isdigit() or before in vocab.number_words)
+
+
 def _asks_treatment(c: Clauses, phrase: Sequence[str], i: int, vocab: Vocabulary) -> bool:
     """ "can I STILL get the hot stone massage?" asks about treatment; it says nothing of the symptom."""
     after = i + len(phrase)
@@ -60,12 +78,14 @@ def _settled_before(c: Clauses, negated: list[bool], i: int, vocab: Vocabulary, 
         after += 1  # "every scan SINCE has been clear"
     if after < len(c.tokens) and c.clause[after] == c.clause[i] and c.tokens[after] in vocab.denial_after:
         return True
-    if end < len(c.tokens) and c.tokens[end] == YEAR_TOKEN:
-        return True  # "off the meds SINCE 2019": a date long past, not today
+    if end < len(c.tokens) and (c.tokens[end] == YEAR_TOKEN or c.tokens[end] in vocab.month_names):
+        return True  # "off the meds SINCE 2019", "out of the cast SINCE MARCH": a date past, not today
     last = i + 1 == len(c.tokens) or c.clause[i + 1] != c.clause[i]
     if last and c.tokens[i] in vocab.settled_at_end:
         return True
     before = c.tokens[i - 1] if i > 0 else ""
+    if end < len(c.tokens) and end == i + 1 and c.tokens[end] in vocab.present_not_before:
+        return True  # "for the NEW THERAPIST": a new person, not a new symptom
     if before.isdigit() and i > 1 and c.tokens[i - 2] in ("am", "is", "im"):
         return True  # "I'm 54 NOW": an age, not the problem back
     if before in vocab.medicine_words and c.tokens[i] in vocab.medicine_now:
@@ -93,10 +113,10 @@ def history(c: Clauses, negated: list[bool], vocab: Vocabulary) -> list[bool] | 
     ]
     # "LAST TIME after the massage I had ...", "THE FIRST TIME I CAME I was sore for days": a clause that
     # opens with its date tells the whole story then, its "after the" and "for days" included
-    opened = {c.clause[i] for _, i in find_phrases(c.tokens, vocab.history_cues) if c.clause_start[i]}
+    opened = {c.clause[i] for _, i in find_phrases(c.tokens, vocab.history_cues) if _opens(c, i, vocab)}
     present = {
         c.clause[i]
-        for phrase, i in find_phrases(c.tokens, vocab.present_cues)
+        for phrase, i in _longest(find_phrases(c.tokens, vocab.present_cues))
         if not negated[i]
         and not _settled_before(c, negated, i, vocab, i + len(phrase))
         and not _dated_event(c, i, phrase, dates, vocab.relative_present_cues)
@@ -174,13 +194,13 @@ def _stable_clauses(c: Clauses, negated: list[bool], vocab: Vocabulary) -> set[i
 
 
 def _habits(c: Clauses, vocab: Vocabulary) -> list[tuple[Sequence[str], int]]:
-    """The phrases telling a symptom is a habit, with where each starts; "for 15 years" is the three
-    words themselves."""
+    """The phrases telling a symptom is a habit, with where each starts; "for 15 years", "for a few years now"
+    are those words themselves."""
     habits = list(find_phrases(c.tokens, vocab.habitual_cues))
     habits += [
-        (tuple(c.tokens[i : i + 3]), i)
+        (tuple(c.tokens[i:end]), i)
         for i, t in enumerate(c.tokens)
-        if t == "for" and _years_follow(c.tokens, i + 1)
+        if t == "for" and (end := _years_end(c.tokens, i + 1)) is not None
     ]
     return habits
 
@@ -199,6 +219,23 @@ def _opener(c: Clauses, i: int, vocab: Vocabulary) -> bool:
     )
 
 
+_YEARS = ("year", "years", "yrs", "yr")
+_SOME = ("a", "few", "couple", "of", "several", "many", "some", "good")
+
+
+def _years_end(tokens: Sequence[str], j: int) -> int | None:
+    """ "... since 10 year(s)", "for a few years now": where a number of years right after the word
+    ends (a "now" after it included), or None."""
+    k = j
+    if k < len(tokens) and tokens[k].isdigit():
+        k += 1
+    else:
+        while k < len(tokens) and k < j + 3 and tokens[k] in _SOME:
+            k += 1
+    if k == j or k >= len(tokens) or tokens[k] not in _YEARS:
+        return None
+    return k + 2 if k + 1 < len(tokens) and tokens[k + 1] == "now" else k + 1
+
+
 def _years_follow(tokens: Sequence[str], j: int) -> bool:
-    """ "... since 10 year(s)": a number of years right after the word."""
-    return j + 1 < len(tokens) and tokens[j].isdigit() and tokens[j + 1] in ("year", "years", "yrs", "yr")
+    return _years_end(tokens, j) is not None

@@ -78,6 +78,13 @@ class Speller:
                 return squeezed
         return None
 
+    def _g_dropped(self, token: str) -> str | None:
+        """ "killin", "thinkin", "tinglin": an -ing word typed without its g, when the -ing word is known."""
+        if len(token) < 5 or not token.endswith("in") or not token.isalpha() or token in self.known_words:
+            return None
+        full = token + "g"
+        return full if full in self.known_words or self.slots_for(full) else None
+
     def _correctable(self, token: str) -> bool:
         """Long enough, all letters, and not already a word the vocabulary or the patterns know
         ("coughing" for "cough*")."""
@@ -87,7 +94,7 @@ class Speller:
 
     def correct(self, token: str) -> str:
         """Read a misspelt key word as the word meant ("numbnes" -> "numbness"); cached per word."""
-        squeezed = self._squeezed(token)
+        squeezed = self._squeezed(token) or self._g_dropped(token)
         if squeezed is not None:
             return squeezed
         if not self._correctable(token):

