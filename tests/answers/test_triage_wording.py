@@ -398,3 +398,38 @@ def test_round_25_red_flags(engine: AnswerEngine, text: str, hours: float | None
 def test_round_25_reading(engine: AnswerEngine, text: str, hours: float | None) -> None:
     got = engine.answer(text, hours)
     assert got.urgency == "routine", (text, got.rule)
+
+
+# Round 26 (fevers and rashes, nights, drivers, mixed-language English): the misses of urgent or worse.
+@pytest.mark.parametrize(
+    ("text", "hours", "rule_id"),
+    [
+        ("my jaw and left arm are paining me and I feel pukey", 5, "emergency.chest_pain"),
+        (
+            "dizzy since the adjustment and now the lines on the road are looking doubled",
+            4,
+            "emergency.stroke_signs",
+        ),
+        ("itchy rash from the oil and I can barely swallow", 1, "emergency.allergic_reaction"),
+        ("had a mini stroke in 2018, today it is the same feeling in my hand", 6, "emergency.stroke_signs"),
+        ("red bumpy skin where the kinesio tape was", 20, "urgent.skin_reaction"),
+        ("the place you massaged is hot, red and swollen today", 24, "urgent.infection_signs"),
+        ("worse now than the first day, 3 days on", 72, "urgent.pain_severe_or_worsening"),
+        ("my leg has been buzzing since the adjustment yesterday", 30, "urgent.limb_numbness"),
+        (
+            "you said it would be gone in a day but the headache is still there "
+            "after 2 days since the neck work",
+            50,
+            "urgent.headache_or_dizziness_lasting",
+        ),
+    ],
+)
+def test_round_26_red_flags(engine: AnswerEngine, text: str, hours: float | None, rule_id: str) -> None:
+    assert engine.answer(text, hours).rule == rule_id, text
+
+
+def test_a_grandmother_named_in_another_language_is_spoken_of() -> None:
+    reply = AnswerEngine.load().answer(
+        "my abuela can't hold her pee since her massage and both legs are numb", 7
+    )
+    assert reply.urgency == "emergency" and "her" in reply.reply.lower()
