@@ -208,16 +208,11 @@ class Triage:
             for _, i in find_phrases(msg.tokens, self._c.vocab.persistence_cues)
             if not msg.hypothetical[i] and not msg.negated[i]
         }
-        for active_only in (True, False):
-            found = [
-                c
-                for p in rule.any
-                for c in self._m.clauses(p, msg, active_only=active_only)
-                if not active_only or c in lasting
-            ]
-            if found:
-                return min(found)
-        return 0
+        told_lasting = {c for p in rule.any for c in self._m.clauses(p, msg) if c in lasting}
+        if told_lasting:
+            return min(told_lasting)
+        found = [min(c) for p in rule.any if (c := self._m.clauses(p, msg, active_only=False))]
+        return min(found, default=0)
 
     # ------------------------------------------------------------------ patterns
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.answers import AnswerEngine
+from tests.answers.test_answer_quality import speaks_of
 
 
 @pytest.fixture(scope="module")
@@ -304,20 +305,20 @@ def test_round_24_red_flags(engine: AnswerEngine, text: str, hours: float | None
         ("I have MS, stable on my injections. I read heat can make symptoms worse, avoid hot stones?", None),
         ("can I run tomorrow or will that make my calves worse?", 20),
         ("after a double shift I looked at the bruise from the massage, it is fading", 20),
-        (
-            "itchy red rash on my back. I can breathe and swallow no problem, I don't feel faint. "
-            "I checked and my lips, face and tongue are all normal",
-            10,
-        ),
         ("I've always had trouble getting my wee started, my urologist says it's my prostate", 24),
     ],
 )
 def test_round_24_reading(engine: AnswerEngine, text: str, hours: float | None) -> None:
     got = engine.answer(text, hours)
-    if "rash" in text:
-        assert got.urgency == "urgent", text  # a rash without the 911 signs is urgent, not an emergency
-    else:
-        assert got.urgency == "routine", (text, got.rule)
+    assert got.urgency == "routine", (text, got.rule)
+
+
+def test_a_rash_with_every_911_sign_denied_is_urgent(engine: AnswerEngine) -> None:
+    text = (
+        "itchy red rash on my back. I can breathe and swallow no problem, I don't feel faint. "
+        "I checked and my lips, face and tongue are all normal"
+    )
+    assert engine.answer(text, 10).rule == "urgent.skin_reaction"
 
 
 # Round 25 (knocks and falls, many medicines, phone typing, advice already taken), in the project's words.
@@ -428,8 +429,7 @@ def test_round_26_red_flags(engine: AnswerEngine, text: str, hours: float | None
     assert engine.answer(text, hours).rule == rule_id, text
 
 
-def test_a_grandmother_named_in_another_language_is_spoken_of() -> None:
-    reply = AnswerEngine.load().answer(
-        "my abuela can't hold her pee since her massage and both legs are numb", 7
-    )
-    assert reply.urgency == "emergency" and "her" in reply.reply.lower()
+def test_a_grandmother_named_in_another_language_is_spoken_of(engine: AnswerEngine) -> None:
+    got = engine.answer("my abuela can't hold her pee since her massage and both legs are numb", 7)
+    assert got.urgency == "emergency"
+    assert speaks_of(got.reply, "she"), got.reply
