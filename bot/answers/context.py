@@ -122,6 +122,12 @@ def _needed(c: Clauses, i: int, vocab: Vocabulary, language: Language) -> bool:
     )
 
 
+# The verbs that link a subject to its state ("nothing ... IS swollen").
+_STATE_VERBS = frozenset(
+    {"is", "are", "was", "were", "looks", "look", "looked", "feels", "feel", "felt", "seems"}
+)
+
+
 def negations(c: Clauses, pseudo: Sequence[bool], vocab: Vocabulary, language: Language) -> list[bool]:
     """Words within the negation window after a negation cue, in its clause and list."""
     n = len(c.tokens)
@@ -149,6 +155,8 @@ def negations(c: Clauses, pseudo: Sequence[bool], vocab: Vocabulary, language: L
                 if _negation_ends(c, i, j, vocab, language):
                     break
                 negated[j] = True
+        if tok in vocab.negation_subjects:
+            _negate_to_state(c, negated, i, vocab, language)
     # "Tingling? None. Numbness? None.": a one-word question answered by a denial on its own
     for i in range(1, n):
         answer_alone = c.clause_start[i] and (i + 1 == n or c.clause_start[i + 1])
@@ -156,6 +164,18 @@ def negations(c: Clauses, pseudo: Sequence[bool], vocab: Vocabulary, language: L
         if answer_alone and asked_alone and c.tokens[i] in vocab.answer_denials:
             negated[i - 1] = True
     return negated
+
+
+def _negate_to_state(c: Clauses, negated: list[bool], i: int, vocab: Vocabulary, language: Language) -> None:
+    """ "NOTHING in my mouth or face IS SWOLLEN": a negation that is the subject reaches the state after its
+    verb, past the negation window."""
+    for k in range(i + 1, min(len(c.tokens) - 1, i + 1 + vocab.negation_subject_reach)):
+        if _negation_ends(c, i, k, vocab, language) or c.comma_before[k] or c.tokens[k] in ("and", "will"):
+            return  # "nothing will come, and both my legs ARE tingling"
+        if c.tokens[k] in _STATE_VERBS:
+            for j in range(i + 1, k + 2):
+                negated[j] = True
+            return
 
 
 def denials_after(c: Clauses, negated: list[bool], vocab: Vocabulary) -> list[bool] | None:
@@ -205,7 +225,8 @@ def _denial_pairs(c: Clauses, negated: list[bool], vocab: Vocabulary) -> Iterato
         # Breathing is fine")
         blocked = i > 0 and c.clause[i - 1] == c.clause[i] and c.tokens[i - 1] in vocab.denial_blockers
         same_clause = i >= 0 and c.clause[i] == c.clause[j] and not c.comma_before[i + 1]
-        if same_clause and not blocked and not _asked(c, j, vocab):
+        compared = i >= 0 and c.tokens[i] in vocab.denial_comparisons  # "darker THAN normal"
+        if same_clause and not blocked and not compared and not _asked(c, j, vocab):
             yield j, i
 
 
@@ -251,13 +272,22 @@ def hypotheticals(c: Clauses, vocab: Vocabulary) -> list[bool]:
         while j < n and c.clause[j] == c.clause[i]:
             if j >= i + len(phrase) and c.tokens[j] in vocab.hypothetical_enders:
                 break
+            after_comma = c.comma_before[j] and c.tokens[j] in vocab.hypothetical_enders_after_comma
+            if j > i + len(phrase) and after_comma:
+                break  # "thought it'd go, STILL here today"
             hypothetical[j] = True
             j += 1
     return hypothetical
 
 
+# A resolution cue that tells a short duration ("FOR a few minutes", "LASTED a second").
+_DURATION_OPENERS = frozenset({"for", "lasted"})
+
+
 def _is_resolution(c: Clauses, i: int, after: int, vocab: Vocabulary) -> bool:
     n = len(c.tokens)
+    if c.tokens[i] in _DURATION_OPENERS:
+        after = n  # "for a few minutes IN the car": a short duration, whatever follows it
     while after + 1 < n and c.tokens[after] in vocab.degree_words:
         after += 1  # "my wee has gone REALLY dark", "gone a BIT numb"
     if after < n and c.clause[after] == c.clause[i] and c.tokens[after] in vocab.resolution_not_before:
@@ -303,6 +333,9 @@ def reactivations(
         after = i + len(phrase)
         if after < len(c.tokens) and c.tokens[after] in vocab.denial_after:
             continue  # "the scan CAME BACK normal": a result, not the symptom back
+        to_normal = {"normal", "usual"} & set(c.tokens[after + 1 : after + 3])
+        if c.tokens[after : after + 1] == ["to"] and to_normal:
+            continue  # "they're BACK to their normal level": over, not back
         if not negated[i]:
             found.append((c.clause[i], i, tuple(phrase) not in language.weak_reactivations))
     return found
@@ -322,7 +355,7 @@ def _over_in_next_clause(msg: Message, c: int, pos: int, fillers: frozenset[str]
     if any(rc in (c, c + 1, c + 2) and strong for rc, _, strong in msg.reactivations):
         return False
     first = next(i for i, cl in enumerate(msg.clause) if cl == c + 1)
-    return all(msg.tokens[k] in fillers for k in range(first, pos))
+    return all(msg.tokens[k] in fillers or msg.tokens[k].isdigit() for k in range(first, pos))
 
 
 def resolved(start: int, end: int, msg: Message, fillers: frozenset[str]) -> bool:

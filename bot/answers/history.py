@@ -14,6 +14,16 @@ from bot.answers.vocabulary import Phrase, Vocabulary
 YEAR_TOKEN = YEAR_WORD.strip()  # a year the normaliser read ("2019")
 # "after my c-section 3 years ago": a date this many words after a present cue belongs to the event.
 _DATE_REACH = 5
+# "STILL take apixaban": a medicine this many words after a present cue is what goes on.
+_MEDICINE_REACH = 3
+# "but that is MY neuropathy", "it is JUST THE usual": the words that make a clause name an owned
+# condition.
+_OWNERS = frozenset({"my", "his", "her", "their", "the", "just", "usual", "normal"})
+# A present cue that goes on from the dated event ("a fender bender 6 months ago, x-rays clear, STILL
+# stiff") rather than telling something new.
+_GOES_ON = frozenset({"still"})
+# ... and the present cue opens what follows the comma ("..., NOW chest pain", "..., headache SINCE").
+_CUE_AFTER_COMMA = 2
 
 
 def _points_back(c: Clauses, i: int) -> bool:
@@ -37,8 +47,11 @@ def _dated_event(
     # ... or, for a cue that times from an event, a date just before it: "a DVT IN 2020 AFTER MY first
     # baby" (not "had a TIA in 2016 and THIS FEELS the same")
     start = i - _DATE_REACH if tuple(phrase) in relative else i
+    # ... but not across a comma: "a TIA years ago, all cleared, dizzy SINCE THE neck adjustment"
     return len(phrase) > 1 and any(
-        (i < d <= end or start <= d < i) and c.clause[d] == c.clause[i] for d in dates
+        (i < d <= end or (start <= d < i and not any(c.comma_before[d + 1 : i + 1])))
+        and c.clause[d] == c.clause[i]
+        for d in dates
     )
 
 
@@ -78,6 +91,8 @@ def _settled_before(c: Clauses, negated: list[bool], i: int, vocab: Vocabulary, 
         after += 1  # "every scan SINCE has been clear"
     if after < len(c.tokens) and c.clause[after] == c.clause[i] and c.tokens[after] in vocab.denial_after:
         return True
+    if any(tuple(c.tokens[after : after + len(p)]) == tuple(p) for p in vocab.unchanged_after_present):
+        return True  # "today NO DIFFERENT": told as unchanged (not "today it is the same feeling" as a TIA)
     if end < len(c.tokens) and (c.tokens[end] == YEAR_TOKEN or c.tokens[end] in vocab.month_names):
         return True  # "off the meds SINCE 2019", "out of the cast SINCE MARCH": a date past, not today
     last = i + 1 == len(c.tokens) or c.clause[i + 1] != c.clause[i]
@@ -90,6 +105,11 @@ def _settled_before(c: Clauses, negated: list[bool], i: int, vocab: Vocabulary, 
         return True  # "I'm 54 NOW": an age, not the problem back
     if before in vocab.medicine_words and c.tokens[i] in vocab.medicine_now:
         return True  # "off blood thinners NOW": the medicine's state today, not the problem back
+    medicine_after = range(end, min(end + _MEDICINE_REACH, len(c.tokens)))
+    if any(c.tokens[k] in vocab.medicine_words and c.clause[k] == c.clause[i] for k in medicine_after):
+        return True  # "I STILL take apixaban every day": the medicine goes on, not the problem
+    if i > 0 and c.comma_before[i]:
+        return False  # "treated years ago, NOW chest pain": a new part of the clause, not "years ago now"
     return i > 0 and (negated[i - 1] or before in vocab.denial_after or before in vocab.settled_before)
 
 
@@ -114,22 +134,52 @@ def history(c: Clauses, negated: list[bool], vocab: Vocabulary) -> list[bool] | 
     # "LAST TIME after the massage I had ...", "THE FIRST TIME I CAME I was sore for days": a clause that
     # opens with its date tells the whole story then, its "after the" and "for days" included
     opened = {c.clause[i] for _, i in find_phrases(c.tokens, vocab.history_cues) if _opens(c, i, vocab)}
-    present = {
-        c.clause[i]
+    present_at = [
+        i
         for phrase, i in _longest(find_phrases(c.tokens, vocab.present_cues))
         if not negated[i]
         and not _settled_before(c, negated, i, vocab, i + len(phrase))
         and not _dated_event(c, i, phrase, dates, vocab.relative_present_cues)
         and not _asks_treatment(c, phrase, i, vocab)
         and not (c.clause[i] in opened and tuple(phrase) in vocab.relative_present_cues)
-    }
+    ]
+    present = {c.clause[i] for i in present_at}
     past = dated - present
-    if not past:
+    # "a TIA years ago, all cleared, HEADACHE SINCE the neck adjustment": a clause whose dates all come
+    # before a comma and whose present cues all after it is past up to that comma only
+    dated_at = [i for _, i in find_phrases(c.tokens, vocab.history_cues)]
+    cut = _past_before_comma(c, dated & present, present_at, dated_at, vocab)
+    if not past and not cut:
         return None
     if any(c.clause[i] in present - dated for _, i in find_phrases(c.tokens, vocab.history_referents)):
         return None  # "I had migraines years ago. Now I've had ONE for 2 days": the old words tell what it is
     # a lasting condition stays present whatever date it was found ("factor V Leiden, found as a kid")
-    return [c.clause[i] in past and c.tokens[i] not in vocab.lasting_conditions for i in range(n)]
+    return [
+        (c.clause[i] in past or i < cut.get(c.clause[i], -1)) and c.tokens[i] not in vocab.lasting_conditions
+        for i in range(n)
+    ]
+
+
+def _past_before_comma(
+    c: Clauses, both: set[int], present_at: list[int], dated_at: list[int], vocab: Vocabulary
+) -> dict[int, int]:
+    """For each clause both dated and present: the comma just before its first present cue, when every
+    date of the clause comes before it (the clause is past up to there). It is the first comma after the
+    dates, or a later one when what comes between tells the old problem settled ("a TIA years ago, all
+    cleared, dizzy since ...")."""
+    cut: dict[int, int] = {}
+    for clause in both:
+        first_present = min(i for i in present_at if c.clause[i] == clause)
+        dates = [i for i in dated_at if c.clause[i] == clause]
+        if not dates or max(dates) >= first_present or c.tokens[first_present] in _GOES_ON:
+            continue
+        commas = [k for k in range(max(dates) + 1, first_present + 1) if c.comma_before[k]]
+        if not commas or first_present - commas[-1] > _CUE_AFTER_COMMA:
+            continue
+        settled = any(t in vocab.settled_before for t in c.tokens[max(dates) + 1 : commas[-1]])
+        if len(commas) == 1 or settled:
+            cut[clause] = commas[-1]
+    return cut
 
 
 def known_condition(c: Clauses, negated: list[bool], vocab: Vocabulary) -> list[bool] | None:
@@ -169,7 +219,21 @@ def known_condition(c: Clauses, negated: list[bool], vocab: Vocabulary) -> list[
             continue  # "diabetes SINCE 10 years": long-standing
         return None
     known = asking | {c.clause[i] for _, i in habits} | stable
+    known |= {k - 1 for k in known if k > 0 and _explains_before(c, k, vocab)}
     return [c.clause[i] in known for i in range(len(c.tokens))]
+
+
+def _explains_before(c: Clauses, clause: int, vocab: Vocabulary) -> bool:
+    """ "both my feet are numb BUT THAT IS MY diabetic neuropathy": a clause that opens by naming what
+    the one before it tells."""
+    start = c.clause.index(clause)
+    if c.tokens[start] in vocab.clause_breakers:
+        start += 1  # "BUT that is my neuropathy"
+    opening = c.tokens[start : start + 4]
+    if opening[:1] not in (["that"], ["it"]):
+        return False
+    rest = opening[2:] if opening[1:2] == ["is"] else opening[1:3]  # "that's my ..." reads "that my ..."
+    return any(w in _OWNERS for w in rest)
 
 
 def stable_condition(

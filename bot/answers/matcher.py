@@ -82,7 +82,8 @@ class Matcher:
         if inner_negation:
             return False
         if part.context:
-            return True
+            # a body part told as fine is no place for the symptom: "arm tingly, FACE NORMAL"
+            return not (self._triage and _denied(msg, start))
         if msg.hypothetical[start] or msg.negated[start]:
             return False
         if self._triage and (_denied_or_past(msg, start) or _denied(msg, end)):

@@ -163,6 +163,7 @@ class _RuleLoader:
             max_stated=self._threshold("max_stated"),
             ignore_negation=bool(raw.get("ignore_negation", False)),
             count_resolved=bool(raw.get("count_resolved", False)),
+            reads_known=bool(raw.get("reads_known", False)),
             reply_lines=self._reply_lines(),
             why=why,
             call_911_if=call_911_if,

@@ -81,6 +81,9 @@ class Rule:
     max_stated: float | None
     ignore_negation: bool
     count_resolved: bool
+    # An urgent rule whose signs count even in a question about treatment for a known condition ("safe to
+    # get a massage tomorrow if my calf is swollen and hot?"), as an emergency rule's always do.
+    reads_known: bool
     reply_lines: tuple[str, ...]
     why: str
     call_911_if: str

@@ -37,6 +37,11 @@ def _one_score_trend(score: PainScore, shown: str) -> tuple[str, str]:
     return STEADY, f"pain score {shown}"
 
 
+# Words that make what follows "still" a mild remainder ("still a bit stiff", "still slightly sore").
+_MILD = frozenset({"slightly", "mildly", "only", "just", "abit", "somewhat"})
+_A_LITTLE = (["little"], ["bit"], ["tad"])
+
+
 class Triage:
     """Checks rules against a read message; one per engine."""
 
@@ -53,7 +58,8 @@ class Triage:
         for rule in self._c.rules:
             if msg.known is not None and _scores_only(rule):
                 continue  # "fibromyalgia for 15 years, on good days a 3/10": the known condition's score
-            evidence = self.rule_evidence(rule, plain if rule.urgency == "emergency" else msg)
+            reads_all = rule.urgency == "emergency" or rule.reads_known
+            evidence = self.rule_evidence(rule, plain if reads_all else msg)
             if evidence is not None:
                 return rule, evidence
         return None
@@ -205,8 +211,8 @@ class Triage:
         the session. But NOW I've had a constant headache FOR TWO DAYS" is not improving."""
         lasting = {
             msg.clause[i]
-            for _, i in find_phrases(msg.tokens, self._c.vocab.persistence_cues)
-            if not msg.hypothetical[i] and not msg.negated[i]
+            for phrase, i in find_phrases(msg.tokens, self._c.vocab.persistence_cues)
+            if not msg.hypothetical[i] and not msg.negated[i] and not _mild_after(msg, i + len(phrase))
         }
         told_lasting = {c for p in rule.any for c in self._m.clauses(p, msg) if c in lasting}
         if told_lasting:
@@ -290,6 +296,12 @@ def _scores_only(rule: Rule) -> bool:
         and not (rule.any or rule.all)
         and all(name.startswith("pain_score") for name in rule.requires)
     )
+
+
+def _mild_after(msg: Message, i: int) -> bool:
+    """ "much better, STILL A LITTLE tender": what lasts is told as mild, a remainder of what eased."""
+    words = msg.tokens[i : i + 2]
+    return bool(words) and (words[0] in _MILD or (words[0] == "a" and words[1:] in _A_LITTLE))
 
 
 def _came_back(msg: Message, clause: int, pos: int) -> bool:

@@ -37,6 +37,7 @@ class Vocabulary:
     cannot_forms: tuple[Phrase, ...]
     negation_cues: frozenset[str]
     negation_window: int
+    negation_subject_reach: int
     pseudo_negations: tuple[Phrase, ...]
     negation_breakers: frozenset[str]
     needed_after_cannot: frozenset[str]
@@ -71,6 +72,7 @@ class Vocabulary:
     history_age_cues: tuple[Phrase, ...]
     habitual_breakers: tuple[Phrase, ...]
     stable_cues: tuple[Phrase, ...]
+    unchanged_after_present: tuple[Phrase, ...]
     stable_ongoing: tuple[Phrase, ...]
     long_habit_words: frozenset[str]
     treatment_verbs: frozenset[str]
@@ -91,6 +93,9 @@ class Vocabulary:
     first_possessive: frozenset[str]
     denial_links: frozenset[str]
     denial_blockers: frozenset[str]
+    denial_comparisons: frozenset[str]
+    negation_subjects: frozenset[str]
+    hypothetical_enders_after_comma: frozenset[str]
     denial_questions: frozenset[str]
     resolution_habits: frozenset[str]
     denied_states: frozenset[str]
@@ -127,7 +132,8 @@ class Vocabulary:
             rewrites=rewrites,
             phrase_rewrites=tuple(sorted(phrase_rewrites, key=lambda kv: -len(kv[0]))),
             not_contractions=_contractions(v, where),
-            negation_window=_negation_window(v, where),
+            negation_window=_window(v, "negation_window", where),
+            negation_subject_reach=_window(v, "negation_subject_reach", where),
             simile_rewrites={
                 k.lower(): words(str(val)) for k, val in require_table(v, "simile_rewrites", where).items()
             },
@@ -160,6 +166,7 @@ _PHRASE_KEYS = (
     "history_referents",
     "habitual_breakers",
     "stable_cues",
+    "unchanged_after_present",
     "stable_ongoing",
     "ask_fillers",
     "treatment_question_cues",
@@ -199,6 +206,9 @@ _WORD_SET_KEYS = (
     "first_possessive",
     "denial_links",
     "denial_blockers",
+    "denial_comparisons",
+    "negation_subjects",
+    "hypothetical_enders_after_comma",
     "denial_questions",
     "hypothetical_enders",
     "resolution_habits",
@@ -262,10 +272,10 @@ def _contractions(v: Mapping[str, Any], where: str) -> dict[str, str]:
     return contractions
 
 
-def _negation_window(v: Mapping[str, Any], where: str) -> int:
-    window = v.get("negation_window")
+def _window(v: Mapping[str, Any], key: str, where: str) -> int:
+    window = v.get(key)
     if not isinstance(window, int) or isinstance(window, bool) or not 1 <= window <= 10:
-        raise ContentError(f"{where}: 'negation_window' must be a whole number from 1 to 10")
+        raise ContentError(f"{where}: '{key}' must be a whole number from 1 to 10")
     return window
 
 

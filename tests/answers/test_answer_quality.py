@@ -709,6 +709,40 @@ ISSUE11_GATES = {
     "issue11_eval60_messages.jsonl": Gate(1.0, 0.99, 0.0, 0.995, 0.97, 1.0, 1.0),
     "issue11_eval61_messages.jsonl": Gate(1.0, 1.0, 0.0, 0.99, 0.98, 1.0, 1.0),
     "issue11_eval62_messages.jsonl": Gate(1.0, 1.0, 0.012, 0.995, 0.97, 1.0, 1.0),
+    # eval67 (older patients and their carers), eval68 (athletes and physical jobs), eval69 (pregnancy,
+    # parents and partners) and eval70 (terse writers and yes/no questions) were measured once on 9d8245e:
+    # emergencies 47/50, 47/49, 49/50, 46/50; urgent-or-worse 110/110, 109/110, 110/110, 106/110; false
+    # alarms 4/90, 3/90, 3/90, 1/90; tier 192, 194, 195, 191 of 200; topic 81/90, 83/90, 85/90, 88/90;
+    # subject 17/17, 17/17, 20/20, 14/14; category 3/3, 5/5, 4/4, 3/3.
+    # eval71 (medically literate writers), eval72 (English as a second language), eval73 (replies to the
+    # bot's check-ins and reminders) and eval74 (long-term conditions) were measured once on the engine of
+    # round 27 (its fixes and examples, before it was committed): emergencies 50/50, 44/50, 49/50, 49/50;
+    # urgent-or-worse 108/110, 104/110, 109/110, 106/110; false alarms 3/90, 2/90, 2/90, 9/90; tier 195,
+    # 188, 195, 185 of 200; topic 79/90, 85/90, 86/90, 74/90; subject all; category 5/5, 4/4, 3/4, 4/4.
+    # Fixed by class (rounds 27 and 28): one arm or leg gone weak, dead or numb told by the hour ("since
+    # lunch", "since his nap", "15 min ago"); a headache after neck work with a clumsy hand; sight gone in
+    # part ("half the page is missing", "see everything two times"); a mouth "going down"; "speaks funny";
+    # a chest tight and heavy with sweat and nausea told of "it"; "can't bend my head forward" with a
+    # fever; dark urine with plain soreness is urgent (911 needs severe pain, swelling or weakness); a
+    # body part told as fine is no place for a symptom ("arm tingly, face normal"); "nothing in my mouth
+    # or face is swollen"; "not when I breathe"; a history clause that ends at a comma before "now ..."
+    # or "headache since ..."; "still take apixaban"; old, healed or graded injuries; both ankles alike
+    # or puffy every evening; "it wakes me" of a reminder; "still a little tender" after "much better";
+    # "thought it'd go, still here today"; a condition named as "that's my neuropathy"; ESL wordings
+    # ("more thick", "since years", "worse and worse", "sweating cold", "chest nothing").
+    # Labels made one: pink or red skin and cupping marks where the therapist worked are "bruising"
+    # (marks after massage, with their own reply), and parking is "booking" (its reply gives the address).
+    # Left: a Bell's palsy's old lopsided smile; a PE "in March" after "since your last visit"; "do I use
+    # my epipen or not?" with hives only (911); a mild headache "nothing like my migraines" (911);
+    # "pins and needles from the neuropathy anyway, today no different" (911).
+    "issue11_eval67_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 0.98, 1.0, 1.0),
+    "issue11_eval68_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 0.98, 1.0, 1.0),
+    "issue11_eval69_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 0.98, 1.0, 1.0),
+    "issue11_eval70_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 0.98, 1.0, 1.0),
+    "issue11_eval71_messages.jsonl": Gate(1.0, 1.0, 0.012, 0.995, 0.98, 1.0, 1.0),
+    "issue11_eval72_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 0.98, 1.0, 1.0),
+    "issue11_eval73_messages.jsonl": Gate(1.0, 1.0, 0.012, 0.99, 0.98, 1.0, 1.0),
+    "issue11_eval74_messages.jsonl": Gate(1.0, 1.0, 0.023, 0.99, 0.93, 1.0, 1.0),
 }
 ISSUE11_HELD_OUT: frozenset[str] = frozenset()
 _PERSON_WORDS = {

@@ -433,3 +433,80 @@ def test_a_grandmother_named_in_another_language_is_spoken_of(engine: AnswerEngi
     got = engine.answer("my abuela can't hold her pee since her massage and both legs are numb", 7)
     assert got.urgency == "emergency"
     assert speaks_of(got.reply, "she"), got.reply
+
+
+# Rounds 27 and 28 (older patients, athletes, families, terse writers; clinicians, English as a second
+# language, replies to check-ins, long-term conditions): each a class the engine missed.
+@pytest.mark.parametrize(
+    ("text", "hours", "rule_id"),
+    [
+        ("since lunch my left hand can't grip anything, neck done this morning", 5, "emergency.stroke_signs"),
+        ("my husband can't lift his right arm since his nap", 4, "emergency.stroke_signs"),
+        ("right leg went heavy and weak about 10 min ago", 30, "emergency.stroke_signs"),
+        ("when she smiles the right side of her mouth is going down", 6, "emergency.stroke_signs"),
+        ("since an hour I see everything two times", 3, "emergency.stroke_signs"),
+        ("suddenly half the screen is missing when I read", 20, "emergency.stroke_signs"),
+        ("my dad speaks funny since the adjustment", 3, "emergency.stroke_signs"),
+        (
+            "headache since the neck adjustment and now my left hand is clumsy",
+            8,
+            "emergency.neck_artery_warning",
+        ),
+        (
+            "new sharp pain 1 side of my neck since the adjustment, worst ever",
+            20,
+            "emergency.neck_artery_warning",
+        ),
+        (
+            "not pain exactly, but it's gone tight and heavy and I'm sweaty and a bit sick, my chest I mean",
+            2,
+            "emergency.chest_pain",
+        ),
+        ("fever 39 and I can't bend my head forward", 40, "emergency.fever_with_stiff_neck"),
+        ("hives after the oil and now he breathes with a whistle", 1, "emergency.allergic_reaction"),
+        ("my wee is tea coloured, muscles just sore like normal, not swollen", 30, "urgent.dark_urine"),
+        ("my calf is more thick than the other one since the massage", 40, "urgent.possible_clot"),
+        ("is it ok to have the massage tomorrow if my calf is swollen and hot?", 40, "urgent.possible_clot"),
+        ("the scratch from the ring has gone pussy, warm to touch", 48, "urgent.infection_signs"),
+        (
+            "headache since the neck work 2 days, thought it'd go, still here today",
+            50,
+            "urgent.headache_or_dizziness_lasting",
+        ),
+        ("old disc problem fine for years, now 1 leg nb since the adjustment", 20, "urgent.limb_numbness"),
+        (
+            "had a TIA years ago, all cleared, dizzy since the neck adjustment 2 days",
+            50,
+            "urgent.headache_or_dizziness_lasting",
+        ),
+    ],
+)
+def test_rounds_27_and_28_red_flags(
+    engine: AnswerEngine, text: str, hours: float | None, rule_id: str
+) -> None:
+    assert engine.answer(text, hours).rule == rule_id, text
+
+
+@pytest.mark.parametrize(
+    ("text", "hours", "urgency"),
+    [
+        ("rash on my arms, kinda itchy. Nothing in my mouth or lips is swollen", 4, "urgent"),
+        ("arm still tingly on day 2, face normal, talking normal", 50, "urgent"),
+        ("my wee is brown like tea but the muscles are the normal amount of sore", 30, "urgent"),
+        ("my ribs are tender to touch where she worked, not when I breathe, no tightness", 20, "routine"),
+        ("can you stop the reminder at 6am? it wakes me up", None, "routine"),
+        ("I still take rivaroxaban after my clot in 2019. paracetamol ok for the soreness?", 20, "routine"),
+        ("broke my wrist as a kid, healed fine. ok to massage my forearm?", None, "routine"),
+        ("both ankles a bit puffy by the evening, like all pregnancy, both sides the same", None, "routine"),
+        ("day 3 and it's loads better, still a bit tender", 70, "routine"),
+        (
+            "my neuropathy feet buzzed a bit more last night, they're back to their normal level now",
+            20,
+            "routine",
+        ),
+        ("my wife's back is sore. it's her usual CFS crash after activity, nothing swollen", 20, "routine"),
+    ],
+)
+def test_rounds_27_and_28_reading(engine: AnswerEngine, text: str, hours: float | None, urgency: str) -> None:
+    got = engine.answer(text, hours)
+    assert got.urgency == urgency, (text, got.rule)
