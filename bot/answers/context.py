@@ -213,7 +213,10 @@ def _denial_pairs(c: Clauses, negated: list[bool], vocab: Vocabulary) -> Iterato
         # "his lips AREN'T SWOLLEN": a state said not to be there denies what it is said of
         state = c.tokens[j + 1] if j + 1 < len(c.tokens) else ""
         not_state = tok in vocab.negation_cues and state in vocab.denied_states
-        if (tok not in vocab.denial_after and not not_state) or negated[j]:
+        # "fever NO, rash NO": a one-word answer ending its part of the list
+        ended = j + 1 == len(c.tokens) or c.comma_before[j + 1] or c.clause[j + 1] != c.clause[j]
+        answered = tok in vocab.answer_denials and ended and j > 0 and c.clause[j - 1] == c.clause[j]
+        if (tok not in vocab.denial_after and not not_state and not answered) or negated[j]:
             continue
         nxt = j + 1
         if nxt < len(c.tokens) and c.clause[nxt] == c.clause[j] and c.tokens[nxt] in vocab.ask_after_state:
@@ -290,7 +293,8 @@ def _is_resolution(c: Clauses, i: int, after: int, vocab: Vocabulary) -> bool:
         after = n  # "for a few minutes IN the car": a short duration, whatever follows it
     while after + 1 < n and c.tokens[after] in vocab.degree_words:
         after += 1  # "my wee has gone REALLY dark", "gone a BIT numb"
-    if after < n and c.clause[after] == c.clause[i] and c.tokens[after] in vocab.resolution_not_before:
+    told_on = after < n and c.clause[after] == c.clause[i] and not c.comma_before[after]
+    if told_on and c.tokens[after] in vocab.resolution_not_before:
         return False  # "all my muscles stopped WORKING", "the bruise has gone ALL the way down"
     # "asleep from yesterday UNTIL now, normal?", "the FEELING (has) never came back"
     before = i - 1
@@ -324,6 +328,11 @@ def resolutions(
     return found
 
 
+# "can I still come back": people coming back, not a symptom.
+_PEOPLE = frozenset({"i", "we", "you"})
+_COMING = frozenset({"come", "came", "coming"})
+
+
 def reactivations(
     c: Clauses, negated: list[bool], vocab: Vocabulary, language: Language
 ) -> list[tuple[int, int, bool]]:
@@ -333,6 +342,8 @@ def reactivations(
         after = i + len(phrase)
         if after < len(c.tokens) and c.tokens[after] in vocab.denial_after:
             continue  # "the scan CAME BACK normal": a result, not the symptom back
+        if _PEOPLE & set(c.tokens[max(0, i - 2) : i]) and _COMING & set(phrase):
+            continue  # "can I still COME BACK?": the patient coming back to the clinic
         to_normal = {"normal", "usual"} & set(c.tokens[after + 1 : after + 3])
         if c.tokens[after : after + 1] == ["to"] and to_normal:
             continue  # "they're BACK to their normal level": over, not back

@@ -79,7 +79,15 @@ class Triage:
         if measured is not None:
             return measured
         # "had a cold last week with a temperature, all clear now": a fever of the past is no fever now
-        word = self._m.any_phrase(self._c.vocab.fever_words, msg, skip_pseudo=False, skip_past=True)
+        # ... and one denied ("fever no, rash no", "temperature normal") is none either
+        denied = msg.denied
+        word = self._m.any_phrase(
+            self._c.vocab.fever_words,
+            msg,
+            skip_pseudo=False,
+            skip_past=True,
+            undone=(lambda i: denied[i]) if denied is not None else None,
+        )
         if word is None:
             return None
         if msg.measured_temps and self._c.language.fever_qualifier not in msg.tokens:
@@ -150,7 +158,7 @@ class Triage:
                 skip_pseudo=True,
                 skip_past=True,
                 from_clause=from_clause,
-                undone=lambda i: _came_back(msg, msg.clause[i], i),
+                undone=lambda i: _came_back(msg, msg.clause[i], i) or self._asked(msg, i),
             )
             is not None
             or any(
@@ -160,6 +168,13 @@ class Triage:
             )
             or self.pain_trend(msg)[0] == FALLING
         )
+
+    def _asked(self, msg: Message, i: int) -> bool:
+        """Is word i in a clause that asks ("IS it the adjustment wearing off?"), not one that tells?"""
+        start = i
+        while start > 0 and msg.clause[start - 1] == msg.clause[i]:
+            start -= 1
+        return msg.tokens[start] in self._c.vocab.denial_questions
 
     def persisting(self, msg: Message) -> bool:
         """The patient says it lasts ("still", "since Friday"), not of a settled past ("I walk 5 km daily")
@@ -176,6 +191,13 @@ class Triage:
         if rule.min_elapsed is None:
             return True
         elapsed = msg.stated_hours if msg.stated_hours is not None else msg.session_hours
+        if (
+            msg.stated_hours is not None
+            and msg.session_hours is not None
+            and any(s for *_, s in msg.reactivations)
+        ):
+            # "came back this morning and hasn't stopped for the past few hours": it began at the session
+            elapsed = max(msg.stated_hours, msg.session_hours)
         return elapsed is not None and elapsed >= rule.min_elapsed
 
     def _lasting(self, rule: Rule, msg: Message) -> bool:

@@ -743,6 +743,26 @@ ISSUE11_GATES = {
     "issue11_eval72_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 0.98, 1.0, 1.0),
     "issue11_eval73_messages.jsonl": Gate(1.0, 1.0, 0.012, 0.99, 0.98, 1.0, 1.0),
     "issue11_eval74_messages.jsonl": Gate(1.0, 1.0, 0.023, 0.99, 0.93, 1.0, 1.0),
+    # eval75 (anxious over-explainers and minimisers), eval76 (writing from work, some dictated), eval77
+    # (regional and colloquial English) and eval78 (old checked problems next to something new; messages
+    # weeks after a visit) were measured once on f6d3108: emergencies 50/50, 48/51, 49/50, 50/50;
+    # urgent-or-worse 108/110, 109/111, 107/110, 108/108; false alarms 3/90, 2/89, 2/90, 3/92; tier 193,
+    # 193, 194, 195 of 200; topic 84/90, 85/89, 87/90, 84/92; subject 20/20, 20/20, 19/22, 17/17;
+    # category 8/8, 9/9, 5/6, 7/7. (The eval75 helper saw about ten lines of another set's draft in a
+    # shared scratch folder: the sets are not fully independent of each other, only of the engine.)
+    # Fixed by class (round 29): an arm that "went weak" this morning or "for about 5 mins" (911, passed
+    # or not); a headache or dizziness that "came back this morning" counts from the session; an asked
+    # "is it wearing off?" is no easing; "cheeks swelling" with a rash; "giddiness", "rashes", "scratching
+    # me", Scots "cannae", "sair"; "can't say I'm short of breath"; "fever no, rash no"; "can I still come
+    # back" is the patient coming back; "went straight away, all normal since"; "like that for years";
+    # a blood thinner stopped years ago; a sprained ankle; a weekend's painting; "worst in the mornings";
+    # the usual tension headache; "himself" (the husband); "since yesterday it's back" after an old problem.
+    # Left: "do I need my epipen?" with hives only (911); a dictated Bell's palsy story read as a face
+    # "hanging" (911); a sprained ankle a month after a visit (urgent: "since my last visit").
+    "issue11_eval75_messages.jsonl": Gate(1.0, 1.0, 0.0, 0.995, 0.98, 1.0, 1.0),
+    "issue11_eval76_messages.jsonl": Gate(1.0, 1.0, 0.0, 0.995, 0.98, 1.0, 1.0),
+    "issue11_eval77_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 0.98, 1.0, 1.0),
+    "issue11_eval78_messages.jsonl": Gate(1.0, 1.0, 0.011, 0.995, 0.97, 1.0, 1.0),
 }
 ISSUE11_HELD_OUT: frozenset[str] = frozenset()
 _PERSON_WORDS = {

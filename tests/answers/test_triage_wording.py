@@ -510,3 +510,47 @@ def test_rounds_27_and_28_red_flags(
 def test_rounds_27_and_28_reading(engine: AnswerEngine, text: str, hours: float | None, urgency: str) -> None:
     got = engine.answer(text, hours)
     assert got.urgency == urgency, (text, got.rule)
+
+
+# Round 29 (anxious writers, writing from work, regional English, old problems next to new ones).
+@pytest.mark.parametrize(
+    ("text", "hours", "urgency"),
+    [
+        ("this morning after the neck adjustment my right arm went weak and clumsy", 4, "emergency"),
+        ("my left hand went weak for a few minutes at my desk, fine now, neck done today", 5, "emergency"),
+        ("rash from the lotion and now my cheeks are swelling", 2, "emergency"),
+        ("ma legs are that sair I cannae walk right and my pee is like strong tea", 40, "emergency"),
+        (
+            "the dizziness from the neck adjustment came back this morning and hasn't stopped for 2 hours",
+            28,
+            "urgent",
+        ),
+        (
+            "dizzy on and off since the neck adjustment 2 days ago. is it the adjustment wearing off?",
+            48,
+            "urgent",
+        ),
+        ("still having giddiness since the neck adjustment on Monday, today is Wednesday", 50, "urgent"),
+        ("rashes everywhere the cream went, no swelling on my face, breathing well", 6, "urgent"),
+        ("my calf is hot and bigger than the other, can't say I'm short of breath", 50, "urgent"),
+        (
+            "used to get tingling in my foot from an old disc, gone for years. "
+            "since yesterday's session it's back",
+            24,
+            "urgent",
+        ),
+        ("fever no, rash no, breathing fine, thanks for checking", 24, "routine"),
+        ("a rash from the lotion 3 weeks ago cleared in a day. can I still come back?", 500, "routine"),
+        ("tingling in my arm for a second on the table, went straight away, all normal since", 30, "routine"),
+        (
+            "I used to be on warfarin, stopped years ago. small bruise where she worked, coin size",
+            30,
+            "routine",
+        ),
+        ("sprained my ankle at football, a bit swollen, can the chiro treat ankles?", None, "routine"),
+        ("shoulders aching today but I spent the weekend painting the ceiling", 300, "routine"),
+    ],
+)
+def test_round_29_reading(engine: AnswerEngine, text: str, hours: float | None, urgency: str) -> None:
+    got = engine.answer(text, hours)
+    assert got.urgency == urgency, (text, got.rule)
