@@ -164,9 +164,10 @@ def _past_before_comma(
     c: Clauses, both: set[int], present_at: list[int], dated_at: list[int], vocab: Vocabulary
 ) -> dict[int, int]:
     """For each clause both dated and present: the comma just before its first present cue, when every
-    date of the clause comes before it (the clause is past up to there). It is the first comma after the
-    dates, or a later one when what comes between tells the old problem settled ("a TIA years ago, all
-    cleared, dizzy since ...")."""
+    date of the clause comes before it (the clause is past up to there): a comma right after the dates
+    ("treated years ago, NOW chest pain"), or a later one when what comes between tells the old problem
+    settled ("a TIA years ago, all cleared, dizzy since ..."), not one after symptoms told with the date
+    ("a mini stroke in 2019 and the symptoms were exactly this: my leg is dragging, started 30 min ago")."""
     cut: dict[int, int] = {}
     for clause in both:
         first_present = min(i for i in present_at if c.clause[i] == clause)
@@ -176,8 +177,8 @@ def _past_before_comma(
         commas = [k for k in range(max(dates) + 1, first_present + 1) if c.comma_before[k]]
         if not commas or first_present - commas[-1] > _CUE_AFTER_COMMA:
             continue
-        settled = any(t in vocab.settled_before for t in c.tokens[max(dates) + 1 : commas[-1]])
-        if len(commas) == 1 or settled:
+        between = c.tokens[max(dates) + 1 : commas[-1]]
+        if not between or any(t in vocab.settled_before for t in between):
             cut[clause] = commas[-1]
     return cut
 

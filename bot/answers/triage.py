@@ -191,11 +191,8 @@ class Triage:
         if rule.min_elapsed is None:
             return True
         elapsed = msg.stated_hours if msg.stated_hours is not None else msg.session_hours
-        if (
-            msg.stated_hours is not None
-            and msg.session_hours is not None
-            and any(s for *_, s in msg.reactivations)
-        ):
+        returned = any(strong and not msg.hypothetical[pos] for _, pos, strong in msg.reactivations)
+        if msg.stated_hours is not None and msg.session_hours is not None and returned:
             # "came back this morning and hasn't stopped for the past few hours": it began at the session
             elapsed = max(msg.stated_hours, msg.session_hours)
         return elapsed is not None and elapsed >= rule.min_elapsed

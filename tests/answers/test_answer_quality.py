@@ -763,6 +763,28 @@ ISSUE11_GATES = {
     "issue11_eval76_messages.jsonl": Gate(1.0, 1.0, 0.0, 0.995, 0.98, 1.0, 1.0),
     "issue11_eval77_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 0.98, 1.0, 1.0),
     "issue11_eval78_messages.jsonl": Gate(1.0, 1.0, 0.011, 0.995, 0.97, 1.0, 1.0),
+    # eval79 (lists, checklists, pasted notes), eval80 (symptoms with a tempting everyday explanation),
+    # eval81 (humour, sarcasm, corrections) and eval82 (numbers everywhere) were measured once on 9a9c68d:
+    # emergencies 49/50, 47/50, 48/50, 47/50; urgent-or-worse 110/110, 107/110, 108/110, 108/110; false
+    # alarms 3/90, 6/90, 2/90, 5/90; tier 196, 189, 194, 190 of 200; topic 81/90, 84/90, 87/90, 83/90;
+    # subject all; category 7/7, 7/7, 10/10, 6/6.
+    # Fixed by class (round 30): "L arm", "r leg"; one arm heavy and clumsy "for the last half hour" or
+    # weak "an hour later"; "on the right only" is one-sided; a leg "draggy"; "lips look like I had
+    # fillers"; a rash with "nearly passed out" or a racing heart in another sentence; jaw and left arm with
+    # sweat and nausea and no pain word; a bruise "now palm sized and spreading"; symptoms told with an old
+    # date before a comma are not the past ("a mini stroke in 2019 and the symptoms were exactly this: ...,
+    # started 30 min ago"); "I can breathe" is a denial; "off blood thinners since 2019"; questions about the
+    # oils; "anaphylaxis once, age 12"; "you warned about dark urine"; "next day totally normal"; "faded by
+    # dinner"; "if it happens again" is no return; "from the new job"; tension headaches asked about.
+    # Left: "note to self 9:40pm - L arm heavy + clumsy ... started ~9" (urgent, no recency the rules
+    # read); "worst headache ever? no lol" (911: the "?" is not kept); a Bell's palsy years ago (911);
+    # pain scores "6 → 4 ... jumped back up to 7" without "/10" (routine); "I don't have osteoporosis ...
+    # wait, I do" with a new sharp pain after a slip (routine); a self-corrected breathing pain;
+    # "do I need to use my epipen?" with hives only (911); gua sha "red streaks" (urgent).
+    "issue11_eval79_messages.jsonl": Gate(0.98, 1.0, 0.023, 0.985, 0.94, 1.0, 1.0),
+    "issue11_eval80_messages.jsonl": Gate(1.0, 0.99, 0.023, 0.985, 0.97, 1.0, 1.0),
+    "issue11_eval81_messages.jsonl": Gate(1.0, 1.0, 0.012, 0.99, 0.98, 1.0, 1.0),
+    "issue11_eval82_messages.jsonl": Gate(1.0, 0.99, 0.012, 0.985, 0.98, 1.0, 1.0),
 }
 ISSUE11_HELD_OUT: frozenset[str] = frozenset()
 _PERSON_WORDS = {

@@ -554,3 +554,40 @@ def test_rounds_27_and_28_reading(engine: AnswerEngine, text: str, hours: float 
 def test_round_29_reading(engine: AnswerEngine, text: str, hours: float | None, urgency: str) -> None:
     got = engine.answer(text, hours)
     assert got.urgency == urgency, (text, got.rule)
+
+
+# Round 30 (lists and notes, everyday explanations, humour and corrections, numbers).
+@pytest.mark.parametrize(
+    ("text", "hours", "urgency"),
+    [
+        ("for the last half hour my left hand has felt heavy and clumsy, dropped a cup", 4, "emergency"),
+        ("the tingling went away, but now about an hour later my whole left arm is weak", 2, "emergency"),
+        (
+            "new sharp neck pain on the left only since this morning's adjustment, getting worse",
+            5,
+            "emergency",
+        ),
+        ("r leg feels draggy since the session", 4, "emergency"),
+        ("hives from the oil and my lips look like I had fillers", 1, "emergency"),
+        ("itchy rash from the lotion. also I nearly passed out just now", 2, "emergency"),
+        ("it's gone into my jaw and down my left arm and I'm sweaty", 20, "emergency"),
+        (
+            "had a TIA in 2017 and it felt exactly like this: my right arm is numb, started 20 min ago",
+            None,
+            "emergency",
+        ),
+        ("the bruise was small but now it's palm sized and spreading", 70, "urgent"),
+        ("calf swollen and warm but I can breathe fine", 30, "urgent"),
+        ("tiny bruise, I've been off blood thinners since 2018", 24, "routine"),
+        ("allergic to nuts, anaphylaxis once as a kid. does your oil have almond in it?", None, "routine"),
+        ("my pee was dark after the sauna, next day totally normal", 30, "routine"),
+        (
+            "headache for a few hours after the neck work, faded by dinner. tips if it happens again?",
+            24,
+            "routine",
+        ),
+    ],
+)
+def test_round_30_reading(engine: AnswerEngine, text: str, hours: float | None, urgency: str) -> None:
+    got = engine.answer(text, hours)
+    assert got.urgency == urgency, (text, got.rule)
