@@ -490,6 +490,7 @@ def test_rounds_27_and_28_red_flags(
 @pytest.mark.parametrize(
     ("text", "hours", "urgency"),
     [
+        # rounds 27 and 28
         ("rash on my arms, kinda itchy. Nothing in my mouth or lips is swollen", 4, "urgent"),
         ("arm still tingly on day 2, face normal, talking normal", 50, "urgent"),
         ("my wee is brown like tea but the muscles are the normal amount of sore", 30, "urgent"),
@@ -505,17 +506,7 @@ def test_rounds_27_and_28_red_flags(
             "routine",
         ),
         ("my wife's back is sore. it's her usual CFS crash after activity, nothing swollen", 20, "routine"),
-    ],
-)
-def test_rounds_27_and_28_reading(engine: AnswerEngine, text: str, hours: float | None, urgency: str) -> None:
-    got = engine.answer(text, hours)
-    assert got.urgency == urgency, (text, got.rule)
-
-
-# Round 29 (anxious writers, writing from work, regional English, old problems next to new ones).
-@pytest.mark.parametrize(
-    ("text", "hours", "urgency"),
-    [
+        # round 29 (anxious writers, writing from work, regional English, old problems next to new ones)
         ("this morning after the neck adjustment my right arm went weak and clumsy", 4, "emergency"),
         ("my left hand went weak for a few minutes at my desk, fine now, neck done today", 5, "emergency"),
         ("rash from the lotion and now my cheeks are swelling", 2, "emergency"),
@@ -549,17 +540,7 @@ def test_rounds_27_and_28_reading(engine: AnswerEngine, text: str, hours: float 
         ),
         ("sprained my ankle at football, a bit swollen, can the chiro treat ankles?", None, "routine"),
         ("shoulders aching today but I spent the weekend painting the ceiling", 300, "routine"),
-    ],
-)
-def test_round_29_reading(engine: AnswerEngine, text: str, hours: float | None, urgency: str) -> None:
-    got = engine.answer(text, hours)
-    assert got.urgency == urgency, (text, got.rule)
-
-
-# Round 30 (lists and notes, everyday explanations, humour and corrections, numbers).
-@pytest.mark.parametrize(
-    ("text", "hours", "urgency"),
-    [
+        # round 30 (lists and notes, everyday explanations, humour and corrections, numbers)
         ("for the last half hour my left hand has felt heavy and clumsy, dropped a cup", 4, "emergency"),
         ("the tingling went away, but now about an hour later my whole left arm is weak", 2, "emergency"),
         (
@@ -588,6 +569,6 @@ def test_round_29_reading(engine: AnswerEngine, text: str, hours: float | None, 
         ),
     ],
 )
-def test_round_30_reading(engine: AnswerEngine, text: str, hours: float | None, urgency: str) -> None:
+def test_rounds_27_to_30_reading(engine: AnswerEngine, text: str, hours: float | None, urgency: str) -> None:
     got = engine.answer(text, hours)
     assert got.urgency == urgency, (text, got.rule)
