@@ -229,11 +229,11 @@ def _denial_pairs(c: Clauses, negated: list[bool], vocab: Vocabulary) -> Iterato
         blocked = i > 0 and c.clause[i - 1] == c.clause[i] and c.tokens[i - 1] in vocab.denial_blockers
         same_clause = i >= 0 and c.clause[i] == c.clause[j] and not c.comma_before[i + 1]
         compared = i >= 0 and c.tokens[i] in vocab.denial_comparisons  # "darker THAN normal"
-        if same_clause and not blocked and not compared and not _asked(c, j, vocab):
+        if same_clause and not blocked and not compared and not asked(c, j, vocab):
             yield j, i
 
 
-def _asked(c: Clauses, j: int, vocab: Vocabulary) -> bool:
+def asked(c: Clauses | Message, j: int, vocab: Vocabulary) -> bool:
     """Is word j in a clause, or a part of it after a comma, that opens as a question ("IS cola coloured
     pee normal?", "quick q, IS cola-coloured urine normal")?"""
     start = j

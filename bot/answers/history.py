@@ -117,7 +117,8 @@ def history(c: Clauses, negated: list[bool], vocab: Vocabulary) -> list[bool] | 
     """Words of each clause that dates what it tells in the past ("I had a mini-stroke in 2015", "a clot
     years ago"), unless the clause also says it is here now ("... and today my arm is weak again")."""
     n = len(c.tokens)
-    dated = {c.clause[i] for _, i in find_phrases(c.tokens, vocab.history_cues)}
+    cues = list(find_phrases(c.tokens, vocab.history_cues))
+    dated = {c.clause[i] for _, i in cues}
     # "I reacted to an oil once. THAT WAS IN 2020.": a dated clause that points back dates the one before
     dated |= {c.clause[i] - 1 for i in range(n - 1) if _points_back(c, i) and c.clause[i] - 1 >= 0}
     dated |= {
@@ -128,12 +129,12 @@ def history(c: Clauses, negated: list[bool], vocab: Vocabulary) -> list[bool] | 
     if not dated:
         return None
     # "3 years ago", "in 2017": a date that can belong to an event named just before it
-    dates = [i for p, i in find_phrases(c.tokens, vocab.history_cues) if vocab.date_words.intersection(p)] + [
+    dates = [i for p, i in cues if vocab.date_words.intersection(p)] + [
         i for i, t in enumerate(c.tokens) if t == YEAR_TOKEN
     ]
     # "LAST TIME after the massage I had ...", "THE FIRST TIME I CAME I was sore for days": a clause that
     # opens with its date tells the whole story then, its "after the" and "for days" included
-    opened = {c.clause[i] for _, i in find_phrases(c.tokens, vocab.history_cues) if _opens(c, i, vocab)}
+    opened = {c.clause[i] for _, i in cues if _opens(c, i, vocab)}
     present_at = [
         i
         for phrase, i in _longest(find_phrases(c.tokens, vocab.present_cues))
@@ -147,8 +148,7 @@ def history(c: Clauses, negated: list[bool], vocab: Vocabulary) -> list[bool] | 
     past = dated - present
     # "a TIA years ago, all cleared, HEADACHE SINCE the neck adjustment": a clause whose dates all come
     # before a comma and whose present cues all after it is past up to that comma only
-    dated_at = [i for _, i in find_phrases(c.tokens, vocab.history_cues)]
-    cut = _past_before_comma(c, dated & present, present_at, dated_at, vocab)
+    cut = _past_before_comma(c, dated & present, present_at, [i for _, i in cues], vocab)
     if not past and not cut:
         return None
     if any(c.clause[i] in present - dated for _, i in find_phrases(c.tokens, vocab.history_referents)):

@@ -13,7 +13,7 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Final
 
-from bot.answers.context import Message
+from bot.answers.context import Message, asked
 from bot.answers.matcher import Matcher, in_past
 from bot.answers.normalise import find_phrases
 from bot.answers.quantities import OLDER_THAN_ANY, PainScore
@@ -158,7 +158,7 @@ class Triage:
                 skip_pseudo=True,
                 skip_past=True,
                 from_clause=from_clause,
-                undone=lambda i: _came_back(msg, msg.clause[i], i) or self._asked(msg, i),
+                undone=lambda i: _came_back(msg, msg.clause[i], i) or asked(msg, i, self._c.vocab),
             )
             is not None
             or any(
@@ -168,13 +168,6 @@ class Triage:
             )
             or self.pain_trend(msg)[0] == FALLING
         )
-
-    def _asked(self, msg: Message, i: int) -> bool:
-        """Is word i in a clause that asks ("IS it the adjustment wearing off?"), not one that tells?"""
-        start = i
-        while start > 0 and msg.clause[start - 1] == msg.clause[i]:
-            start -= 1
-        return msg.tokens[start] in self._c.vocab.denial_questions
 
     def persisting(self, msg: Message) -> bool:
         """The patient says it lasts ("still", "since Friday"), not of a settled past ("I walk 5 km daily")
