@@ -22,6 +22,7 @@ class Clauses:
     clause: list[int]
     comma_before: list[bool]
     clause_start: list[bool]
+    questions: set[int] = dataclasses.field(default_factory=set)  # clauses that end with "?"
 
 
 @dataclass
@@ -68,6 +69,8 @@ def split_clauses(raw_tokens: Sequence[str], vocab: Vocabulary, language: Langua
     new_clause = True
     for tok in raw_tokens:
         if tok in language.boundary_tokens:
+            if tok == "?" and out.tokens and not new_clause:
+                out.questions.add(current)
             current += 0 if new_clause else 1
             new_clause, pending_comma = True, False
             continue
@@ -157,12 +160,19 @@ def negations(c: Clauses, pseudo: Sequence[bool], vocab: Vocabulary, language: L
                 negated[j] = True
         if tok in vocab.negation_subjects:
             _negate_to_state(c, negated, i, vocab, language)
-    # "Tingling? None. Numbness? None.": a one-word question answered by a denial on its own
+    # "Tingling? None. Numbness? None.": a one-word question answered by a denial on its own; "stiff
+    # neck? no, she can move it fine", "worst headache ever? no lol": a short question asked and answered
     for i in range(1, n):
-        answer_alone = c.clause_start[i] and (i + 1 == n or c.clause_start[i + 1])
-        asked_alone = c.clause_start[i - 1]
-        if answer_alone and asked_alone and c.tokens[i] in vocab.answer_denials:
+        if not c.clause_start[i] or c.tokens[i] not in vocab.answer_denials or pseudo[i]:
+            continue
+        answer_alone = i + 1 == n or c.clause_start[i + 1]
+        if answer_alone and c.clause_start[i - 1]:
             negated[i - 1] = True
+        answer_ends = answer_alone or c.comma_before[i + 1] or c.tokens[i + 1] in vocab.answer_followers
+        question = [k for k in range(i) if c.clause[k] == c.clause[i - 1]]
+        if answer_ends and c.clause[i - 1] in c.questions and len(question) <= vocab.answered_question_words:
+            for k in question:
+                negated[k] = True
     return negated
 
 
@@ -227,7 +237,8 @@ def _denial_pairs(c: Clauses, negated: list[bool], vocab: Vocabulary) -> Iterato
         # "can't BREATHE normally"; not a blocker that ends the clause before ("the left one isn't.
         # Breathing is fine")
         blocked = i > 0 and c.clause[i - 1] == c.clause[i] and c.tokens[i - 1] in vocab.denial_blockers
-        same_clause = i >= 0 and c.clause[i] == c.clause[j] and not c.comma_before[i + 1]
+        # "lip swelling - no": a one-word answer may follow its item after a dash or comma
+        same_clause = i >= 0 and c.clause[i] == c.clause[j] and (not c.comma_before[i + 1] or answered)
         compared = i >= 0 and c.tokens[i] in vocab.denial_comparisons  # "darker THAN normal"
         if same_clause and not blocked and not compared and not asked(c, j, vocab):
             yield j, i
@@ -283,6 +294,9 @@ def hypotheticals(c: Clauses, vocab: Vocabulary) -> list[bool]:
     return hypothetical
 
 
+# Words after "went away" that tell where or when ("went away IN the car", "gone away BY lunch").
+_WHERE_OR_WHEN = frozenset({"in", "on", "at", "by", "around", "over", "during", "within", "after", "before"})
+
 # A resolution cue that tells a short duration ("FOR a few minutes", "LASTED a second").
 _DURATION_OPENERS = frozenset({"for", "lasted"})
 
@@ -294,7 +308,9 @@ def _is_resolution(c: Clauses, i: int, after: int, vocab: Vocabulary) -> bool:
     while after + 1 < n and c.tokens[after] in vocab.degree_words:
         after += 1  # "my wee has gone REALLY dark", "gone a BIT numb"
     told_on = after < n and c.clause[after] == c.clause[i] and not c.comma_before[after]
-    if told_on and c.tokens[after] in vocab.resolution_not_before:
+    # "went AWAY IN the car": where or when it went, not what it went into
+    placed = after > 0 and c.tokens[after - 1] == "away" and told_on and c.tokens[after] in _WHERE_OR_WHEN
+    if told_on and c.tokens[after] in vocab.resolution_not_before and not placed:
         return False  # "all my muscles stopped WORKING", "the bruise has gone ALL the way down"
     # "asleep from yesterday UNTIL now, normal?", "the FEELING (has) never came back"
     before = i - 1

@@ -155,7 +155,8 @@ ENGLISH: Final = Language(
     negation_word="not",
     cannot_word="cannot",
     shorthands=((re.compile(r"\bw/o\b"), " without "), (re.compile(r"\bw/"), " with ")),
-    symbols={"&": " and ", "-": " ", "_": " "},
+    # a dash between spaces sets off a part of the sentence as a comma does ("it hasn't passed - 2 days now")
+    symbols={" - ": " , ", " – ": " , ", " — ": " , ", "&": " and ", "-": " ", "_": " "},
     token=re.compile(r"\d+(?:\.\d+)?|[a-z]+|[.!?;\n]|,"),
     boundary_tokens=frozenset({".", "!", "?", ";", "\n"}),
     weekdays=("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),

@@ -155,6 +155,7 @@ class _RuleLoader:
             unless=compiler.patterns(raw, "unless", rw, required=False),
             unless_except=compiler.patterns(raw, "unless_except", rw, required=False),
             denied_by=compiler.patterns(raw, "denied_by", rw, required=False),
+            explained_in_clause=compiler.patterns(raw, "explained_in_clause", rw, required=False),
             requires=requires,
             min_elapsed=self._threshold("min_elapsed"),
             persistence=self._persistence(),

@@ -71,6 +71,7 @@ class Rule:
     # Explicit denials ("not thinking of hurting myself") whose own words, and only those, are set
     # aside before a rule that ignores negation is read.
     denied_by: tuple[Pattern, ...]
+    explained_in_clause: tuple[Pattern, ...]
     requires: tuple[str, ...]  # named checks that must all hold: see triage.REQUIREMENTS
     min_elapsed: float | None
     persistence: str | None

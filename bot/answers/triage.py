@@ -285,10 +285,18 @@ class Triage:
         # until next week" explains "can't see", not "... and my face is drooping".
         return self._pattern_evidence(rule, msg.without_words(explained)) is None
 
+    def _unexplained(self, rule: Rule, msg: Message) -> Message:
+        """The message without the clauses that name their own everyday cause (`explained_in_clause`):
+        "my lip is still numb from the dentist's injection" tells a numb lip and why."""
+        clauses = {c for p in rule.explained_in_clause for c in self._m.clauses(p, msg)}
+        return msg.without_words({i for i, c in enumerate(msg.clause) if c in clauses}) if clauses else msg
+
     def rule_evidence(self, rule: Rule, msg: Message) -> str | None:
         """The words (and checks) that make the rule fire on this message, or None."""
         if rule.denied_by:
             msg = msg.without_words(set().union(*(self._m.words_of(p, msg) for p in rule.denied_by)))
+        if rule.explained_in_clause:
+            msg = self._unexplained(rule, msg)
         holds, required = self._requirements(rule, msg)
         if not holds or not self._timing_holds(rule, msg):
             return None

@@ -42,6 +42,8 @@ class Vocabulary:
     negation_breakers: frozenset[str]
     needed_after_cannot: frozenset[str]
     answer_denials: frozenset[str]
+    answer_followers: frozenset[str]
+    answered_question_words: int
     negation_terminators: frozenset[str]
     clause_breakers: frozenset[str]
     resolution_cues: tuple[Phrase, ...]
@@ -134,6 +136,7 @@ class Vocabulary:
             not_contractions=_contractions(v, where),
             negation_window=_window(v, "negation_window", where),
             negation_subject_reach=_window(v, "negation_subject_reach", where),
+            answered_question_words=_window(v, "answered_question_words", where),
             simile_rewrites={
                 k.lower(): words(str(val)) for k, val in require_table(v, "simile_rewrites", where).items()
             },
@@ -178,6 +181,7 @@ _WORD_SET_KEYS = (
     "negation_cues",
     "needed_after_cannot",
     "answer_denials",
+    "answer_followers",
     "negation_breakers",
     "negation_terminators",
     "denial_after",

@@ -785,6 +785,40 @@ ISSUE11_GATES = {
     "issue11_eval80_messages.jsonl": Gate(1.0, 0.99, 0.023, 0.985, 0.97, 1.0, 1.0),
     "issue11_eval81_messages.jsonl": Gate(1.0, 1.0, 0.012, 0.99, 0.98, 1.0, 1.0),
     "issue11_eval82_messages.jsonl": Gate(1.0, 0.99, 0.012, 0.985, 0.98, 1.0, 1.0),
+    # eval83 (other practitioners and procedures), eval84 (young people's slang), eval85 (the technique
+    # named) and eval86 (travel) were measured once on 2b44cee: emergencies 50/50 each; urgent-or-worse
+    # 108/110, 110/110, 108/110, 110/110; false alarms 4/90, 1/90, 2/90, 0/90; tier 193, 197, 194, 199 of
+    # 200; topic 83/90, 81/90, 86/90, 84/90; subject 25/25, 19/19, 17/17, 20/20;
+    # category 7/8, 5/5, 11/11, 7/7.
+    # eval87 (nights and weekends: can it wait?), eval88 (phone-mangled typing), eval89 (stress, panic,
+    # low mood) and eval90 (stories, hypotheticals, curiosity) were measured once on 2b44cee too:
+    # emergencies 50/50, 47/50, 48/50, 49/50; urgent-or-worse 110/110, 108/110, 108/110, 109/110; false
+    # alarms 1/90, 2/90, 1/90, 6/90; tier 199, 193, 194, 193; topic 82/90, 85/90, 86/90, 81/90; subject all
+    # but one of eval88 ("husbnds"); category all.
+    # Fixed by class (rounds 31 and 32): "accidents" with the bowels; "not wanting to be here", thinking
+    # "how I'd do it"; a past TIA that "felt exactly like this" is now; "weasing", "epic pen", "lisp r
+    # swelling", "rassh", "osteo porosis", "husbnds"; "nearly passed out" with a racing heart; a short
+    # question answered "no" ("stiff neck? no, she can move it fine", "worst ever? no lol"); "chill" as a
+    # denial; "nowhere near"; "sharper than day 1"; hot and spreading in the clause after the red mark; a
+    # dentist's numbing explains a numb lip in its clause; "getting worse ... ever since" is no worst-ever
+    # headache; a spaced dash sets off a part of a sentence; "been back"; "will it pass?" is no easing;
+    # "went away in the car"; stories and hypotheticals ("saw a tiktok", "what would happen if", "is it
+    # true", "what are the signs of"); "his coach says it's normal soreness" with dark urine.
+    # Left: asking whether to use an auto-injector with hives only and the airway denied (911, three
+    # sets); a diagnosed clot on rivaroxaban asked about leg massage (urgent); a diabetic's long-known numb
+    # feet with a heat question (urgent); "stick to soft food for a few days?" and "normal for ages" read
+    # as durations (urgent); "hopeless about it ... no dark thoughts" (988); a racing heart that has passed
+    # with lasting dizziness (911); panic chest tightness with a heart check, asked about (911); wine as
+    # the cause of a headache two days after (urgent); an ice pack's numb skin (urgent); latex gloves
+    # "inside my mouth" with itchy cheeks (911).
+    "issue11_eval83_messages.jsonl": Gate(1.0, 1.0, 0.023, 0.99, 0.97, 1.0, 1.0),
+    "issue11_eval84_messages.jsonl": Gate(1.0, 1.0, 0.012, 0.995, 0.96, 1.0, 1.0),
+    "issue11_eval85_messages.jsonl": Gate(1.0, 1.0, 0.023, 0.985, 0.96, 1.0, 1.0),
+    "issue11_eval86_messages.jsonl": Gate(1.0, 1.0, 0.0, 0.995, 0.97, 1.0, 1.0),
+    "issue11_eval87_messages.jsonl": Gate(1.0, 1.0, 0.012, 0.995, 0.96, 1.0, 1.0),
+    "issue11_eval88_messages.jsonl": Gate(1.0, 1.0, 0.0, 1.0, 0.98, 1.0, 1.0),
+    "issue11_eval89_messages.jsonl": Gate(1.0, 1.0, 0.012, 0.98, 0.97, 1.0, 1.0),
+    "issue11_eval90_messages.jsonl": Gate(1.0, 1.0, 0.012, 0.995, 0.96, 1.0, 1.0),
 }
 ISSUE11_HELD_OUT: frozenset[str] = frozenset()
 _PERSON_WORDS = {

@@ -572,3 +572,69 @@ def test_rounds_27_and_28_red_flags(
 def test_rounds_27_to_30_reading(engine: AnswerEngine, text: str, hours: float | None, urgency: str) -> None:
     got = engine.answer(text, hours)
     assert got.urgency == urgency, (text, got.rule)
+
+
+@pytest.mark.parametrize(
+    ("text", "hours", "urgency"),
+    [
+        # rounds 31 and 32 (other practitioners, slang, named techniques, travel; closed clinic, phone
+        # typing, stress and mood, stories and hypotheticals)
+        (
+            "had a couple of bowel accidents today, never happened before, and my lower back is killing me",
+            48,
+            "emergency",
+        ),
+        ("this week the thoughts of not wanting to be here are back", None, "emergency"),
+        (
+            "my mum had a TIA in 2019 and it felt just like this: her left leg is weak, "
+            "started 15 minutes ago",
+            3,
+            "emergency",
+        ),
+        ("rash from the cream and now im weasing", 2, "emergency"),
+        ("my lisp r swelling after the new oil", 1, "emergency"),
+        (
+            "nearly passed out again just now and my heart is racing, had my legs massaged today",
+            4,
+            "emergency",
+        ),
+        ("temp of 38.6 since the massage. stiff neck? no, I can turn it fine", 20, "urgent"),
+        ("day 4 and the soreness is sharper than day one", 96, "urgent"),
+        ("thought it was a normal cupping mark but it's hot, spreading past the circle", 50, "urgent"),
+        ("dizzy since the adjustment - 2 days now and it hasn't passed", 48, "urgent"),
+        ("the headache from the massage eased but it's been back all day, day 3", 72, "urgent"),
+        (
+            "my dad has been lightheaded since his neck work on Monday, it's Wednesday now. will it pass?",
+            48,
+            "urgent",
+        ),
+        ("osteo porosis, stable for years. new sharp pain in my back since the adjustment", 20, "urgent"),
+        ("hives - yes\nlip swelling - no\nbreathing trouble - no", 3, "urgent"),
+        ("lip still numb from the dentist's injection this morning, fine to come in at 3?", None, "routine"),
+        ("headache, mild, nowhere near the worst ever, probably the long drive", 8, "routine"),
+        ("worst headache of your life? nope lol, just a dull one after the massage", 6, "routine"),
+        ("pins and needles in my hand for a minute after the session, went away in the car", 3, "routine"),
+        ("what would happen if I was still sore after a week? I'm not, just asking", None, "routine"),
+        ("saw a tiktok of someone's neck getting cracked super hard, is that what you do?", None, "routine"),
+        (
+            "his pee is dark like cola and his thighs are swollen, his trainer says it's normal soreness",
+            40,
+            "emergency",
+        ),
+    ],
+)
+def test_rounds_31_and_32_reading(engine: AnswerEngine, text: str, hours: float | None, urgency: str) -> None:
+    got = engine.answer(text, hours)
+    assert got.urgency == urgency, (text, got.rule)
+
+
+def test_a_dentists_numbing_explains_a_numb_lip_and_nothing_else(engine: AnswerEngine) -> None:
+    """The numbing is read in its own clause only: another clause's sign, or numbness told "like after
+    the dentist" without a visit, still counts."""
+    assert engine.answer("my lip is still numb from the fillings this morning", None).urgency == "routine"
+    told_after = "lip still numb from the dentist. and now my left arm is numb and heavy since 20 minutes ago"
+    assert engine.answer(told_after, None).rule == "emergency.stroke_signs"
+    simile = "half my face feels numb, like after the dentist, but I haven't been to one"
+    assert engine.answer(simile, None).rule == "emergency.stroke_signs"
+    no_visit = "I haven't been to the dentist and my lip is numb"
+    assert engine.answer(no_visit, None).rule == "emergency.stroke_signs"
