@@ -125,12 +125,6 @@ def _needed(c: Clauses, i: int, vocab: Vocabulary, language: Language) -> bool:
     )
 
 
-# The verbs that link a subject to its state ("nothing ... IS swollen").
-_STATE_VERBS = frozenset(
-    {"is", "are", "was", "were", "looks", "look", "looked", "feels", "feel", "felt", "seems"}
-)
-
-
 def negations(c: Clauses, pseudo: Sequence[bool], vocab: Vocabulary, language: Language) -> list[bool]:
     """Words within the negation window after a negation cue, in its clause and list."""
     n = len(c.tokens)
@@ -180,9 +174,10 @@ def _negate_to_state(c: Clauses, negated: list[bool], i: int, vocab: Vocabulary,
     """ "NOTHING in my mouth or face IS SWOLLEN": a negation that is the subject reaches the state after its
     verb, past the negation window."""
     for k in range(i + 1, min(len(c.tokens) - 1, i + 1 + vocab.negation_subject_reach)):
-        if _negation_ends(c, i, k, vocab, language) or c.comma_before[k] or c.tokens[k] in ("and", "will"):
+        stops = c.tokens[k] in vocab.negation_subject_stops
+        if _negation_ends(c, i, k, vocab, language) or c.comma_before[k] or stops:
             return  # "nothing will come, and both my legs ARE tingling"
-        if c.tokens[k] in _STATE_VERBS:
+        if c.tokens[k] in vocab.state_verbs:
             for j in range(i + 1, k + 2):
                 negated[j] = True
             return
@@ -294,22 +289,16 @@ def hypotheticals(c: Clauses, vocab: Vocabulary) -> list[bool]:
     return hypothetical
 
 
-# Words after "went away" that tell where or when ("went away IN the car", "gone away BY lunch").
-_WHERE_OR_WHEN = frozenset({"in", "on", "at", "by", "around", "over", "during", "within", "after", "before"})
-
-# A resolution cue that tells a short duration ("FOR a few minutes", "LASTED a second").
-_DURATION_OPENERS = frozenset({"for", "lasted"})
-
-
 def _is_resolution(c: Clauses, i: int, after: int, vocab: Vocabulary) -> bool:
     n = len(c.tokens)
-    if c.tokens[i] in _DURATION_OPENERS:
+    if c.tokens[i] in vocab.duration_resolution_openers:
         after = n  # "for a few minutes IN the car": a short duration, whatever follows it
     while after + 1 < n and c.tokens[after] in vocab.degree_words:
         after += 1  # "my wee has gone REALLY dark", "gone a BIT numb"
     told_on = after < n and c.clause[after] == c.clause[i] and not c.comma_before[after]
     # "went AWAY IN the car": where or when it went, not what it went into
-    placed = after > 0 and c.tokens[after - 1] == "away" and told_on and c.tokens[after] in _WHERE_OR_WHEN
+    gone = after > 0 and c.tokens[after - 1] in vocab.resolution_gone_words
+    placed = gone and told_on and c.tokens[after] in vocab.resolution_where_when
     if told_on and c.tokens[after] in vocab.resolution_not_before and not placed:
         return False  # "all my muscles stopped WORKING", "the bruise has gone ALL the way down"
     # "asleep from yesterday UNTIL now, normal?", "the FEELING (has) never came back"
@@ -344,11 +333,6 @@ def resolutions(
     return found
 
 
-# "can I still come back": people coming back, not a symptom.
-_PEOPLE = frozenset({"i", "we", "you"})
-_COMING = frozenset({"come", "came", "coming"})
-
-
 def reactivations(
     c: Clauses, negated: list[bool], vocab: Vocabulary, language: Language
 ) -> list[tuple[int, int, bool]]:
@@ -358,10 +342,11 @@ def reactivations(
         after = i + len(phrase)
         if after < len(c.tokens) and c.tokens[after] in vocab.denial_after:
             continue  # "the scan CAME BACK normal": a result, not the symptom back
-        if _PEOPLE & set(c.tokens[max(0, i - 2) : i]) and _COMING & set(phrase):
+        coming = vocab.returning_verbs.intersection(phrase)
+        if coming and vocab.returning_people.intersection(c.tokens[max(0, i - 2) : i]):
             continue  # "can I still COME BACK?": the patient coming back to the clinic
-        to_normal = {"normal", "usual"} & set(c.tokens[after + 1 : after + 3])
-        if c.tokens[after : after + 1] == ["to"] and to_normal:
+        to_normal = vocab.return_states.intersection(c.tokens[after + 1 : after + 3])
+        if after < len(c.tokens) and c.tokens[after] in vocab.return_links and to_normal:
             continue  # "they're BACK to their normal level": over, not back
         if not negated[i]:
             found.append((c.clause[i], i, tuple(phrase) not in language.weak_reactivations))

@@ -140,7 +140,7 @@ class AnswerEngine:
         aged = _aged_child(tokens)  # "my 8 year old": someone named, and not the writer's "my"
         named = aged + sum(1 for t in tokens if t in others and t not in v.subject_pronouns)
         # "HIMSELF has a rash": "himself" opening a sentence names the husband (Irish English)
-        named += sum(1 for i, t in enumerate(tokens) if t in _NAMING_PRONOUNS and msg.clause_start[i])
+        named += sum(1 for i, t in enumerate(tokens) if t in v.naming_pronouns and msg.clause_start[i])
         first = (
             sum(1 for t in tokens if t in v.first_person)
             + sum(
@@ -281,9 +281,6 @@ class AnswerEngine:
         if hours < t.not_easing:
             return "mid"
         return "late_improving" if self._triage.improving(msg) else "late"
-
-
-_NAMING_PRONOUNS = frozenset({"himself", "herself"})
 
 
 def _aged_child(tokens: list[str]) -> int:

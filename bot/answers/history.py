@@ -16,13 +16,8 @@ YEAR_TOKEN = YEAR_WORD.strip()  # a year the normaliser read ("2019")
 _DATE_REACH = 5
 # "STILL take apixaban": a medicine this many words after a present cue is what goes on.
 _MEDICINE_REACH = 3
-# "but that is MY neuropathy", "it is JUST THE usual": the words that make a clause name an owned
-# condition.
-_OWNERS = frozenset({"my", "his", "her", "their", "the", "just", "usual", "normal"})
-# A present cue that goes on from the dated event ("a fender bender 6 months ago, x-rays clear, STILL
-# stiff") rather than telling something new.
-_GOES_ON = frozenset({"still"})
-# ... and the present cue opens what follows the comma ("..., NOW chest pain", "..., headache SINCE").
+# A present cue (not one that goes on from the dated event: [vocabulary] goes_on_cues) opens what
+# follows the comma within this many words ("..., NOW chest pain", "..., headache SINCE").
 _CUE_AFTER_COMMA = 2
 
 
@@ -172,7 +167,7 @@ def _past_before_comma(
     for clause in both:
         first_present = min(i for i in present_at if c.clause[i] == clause)
         dates = [i for i in dated_at if c.clause[i] == clause]
-        if not dates or max(dates) >= first_present or c.tokens[first_present] in _GOES_ON:
+        if not dates or max(dates) >= first_present or c.tokens[first_present] in vocab.goes_on_cues:
             continue
         commas = [k for k in range(max(dates) + 1, first_present + 1) if c.comma_before[k]]
         if not commas or first_present - commas[-1] > _CUE_AFTER_COMMA:
@@ -231,10 +226,11 @@ def _explains_before(c: Clauses, clause: int, vocab: Vocabulary) -> bool:
     if c.tokens[start] in vocab.clause_breakers:
         start += 1  # "BUT that is my neuropathy"
     opening = c.tokens[start : start + 4]
-    if opening[:1] not in (["that"], ["it"]):
+    if not opening or opening[0] not in vocab.explaining_openers:
         return False
-    rest = opening[2:] if opening[1:2] == ["is"] else opening[1:3]  # "that's my ..." reads "that my ..."
-    return any(w in _OWNERS for w in rest)
+    linked = opening[1:2] and opening[1] in vocab.explaining_links
+    rest = opening[2:] if linked else opening[1:3]  # "that's my ..." reads "that my ..."
+    return any(w in vocab.explaining_owners for w in rest)
 
 
 def stable_condition(

@@ -37,11 +37,6 @@ def _one_score_trend(score: PainScore, shown: str) -> tuple[str, str]:
     return STEADY, f"pain score {shown}"
 
 
-# Words that make what follows "still" a mild remainder ("still a bit stiff", "still slightly sore").
-_MILD = frozenset({"slightly", "mildly", "only", "just", "abit", "somewhat"})
-_A_LITTLE = (["little"], ["bit"], ["tad"])
-
-
 class Triage:
     """Checks rules against a read message; one per engine."""
 
@@ -224,13 +219,21 @@ class Triage:
         lasting = {
             msg.clause[i]
             for phrase, i in find_phrases(msg.tokens, self._c.vocab.persistence_cues)
-            if not msg.hypothetical[i] and not msg.negated[i] and not _mild_after(msg, i + len(phrase))
+            if not msg.hypothetical[i] and not msg.negated[i] and not self._mild_after(msg, i + len(phrase))
         }
         told_lasting = {c for p in rule.any for c in self._m.clauses(p, msg) if c in lasting}
         if told_lasting:
             return min(told_lasting)
         found = [min(c) for p in rule.any if (c := self._m.clauses(p, msg, active_only=False))]
         return min(found, default=0)
+
+    def _mild_after(self, msg: Message, i: int) -> bool:
+        """ "much better, STILL A LITTLE tender": what lasts is told as mild, a remainder of what eased."""
+        vocab, words = self._c.vocab, msg.tokens[i : i + 2]
+        a_little = (
+            len(words) == 2 and words[0] in self._c.language.articles and words[1] in vocab.mild_after_a
+        )
+        return bool(words) and (words[0] in vocab.mild_remainders or a_little)
 
     # ------------------------------------------------------------------ patterns
 
@@ -316,12 +319,6 @@ def _scores_only(rule: Rule) -> bool:
         and not (rule.any or rule.all)
         and all(name.startswith("pain_score") for name in rule.requires)
     )
-
-
-def _mild_after(msg: Message, i: int) -> bool:
-    """ "much better, STILL A LITTLE tender": what lasts is told as mild, a remainder of what eased."""
-    words = msg.tokens[i : i + 2]
-    return bool(words) and (words[0] in _MILD or (words[0] == "a" and words[1:] in _A_LITTLE))
 
 
 def _came_back(msg: Message, clause: int, pos: int) -> bool:

@@ -122,6 +122,22 @@ class Vocabulary:
     duration_not_after: tuple[Phrase, ...]
     fuzzy_targets: frozenset[str]
     never_correct: frozenset[str]
+    state_verbs: frozenset[str]
+    negation_subject_stops: frozenset[str]
+    resolution_gone_words: frozenset[str]
+    resolution_where_when: frozenset[str]
+    duration_resolution_openers: frozenset[str]
+    returning_people: frozenset[str]
+    returning_verbs: frozenset[str]
+    return_links: frozenset[str]
+    return_states: frozenset[str]
+    naming_pronouns: frozenset[str]
+    explaining_openers: frozenset[str]
+    explaining_links: frozenset[str]
+    explaining_owners: frozenset[str]
+    goes_on_cues: frozenset[str]
+    mild_remainders: frozenset[str]
+    mild_after_a: frozenset[str]
     idiom_phrases: tuple[Phrase, ...]
     idiom_subjects: frozenset[str]
     idiom_replacement: Phrase
@@ -232,6 +248,22 @@ _WORD_SET_KEYS = (
     "duration_not_before",
     "fuzzy_targets",
     "never_correct",
+    "state_verbs",
+    "negation_subject_stops",
+    "resolution_gone_words",
+    "resolution_where_when",
+    "duration_resolution_openers",
+    "returning_people",
+    "returning_verbs",
+    "return_links",
+    "return_states",
+    "naming_pronouns",
+    "explaining_openers",
+    "explaining_links",
+    "explaining_owners",
+    "goes_on_cues",
+    "mild_remainders",
+    "mild_after_a",
 )
 
 
